@@ -1,0 +1,1 @@
+"""Implementations of the application's ports: in-memory, PostgreSQL, system clock and ids."""

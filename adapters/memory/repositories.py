@@ -1,0 +1,137 @@
+"""In-memory twins of the PostgreSQL repositories, including the tenant-context rule."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+from adapters.memory.store import Tables
+from application.ports.repositories import (
+    AuditLog,
+    MemberRepository,
+    OrganizationRepository,
+    TenantData,
+    UserRepository,
+)
+from application.ports.system import Clock, IdGenerator
+from domain.audit import AuditEntry, AuditEvent
+from domain.errors import Conflict, TenantContextMissing
+from domain.member import Member, Role
+from domain.organization import Organization, OrgStatus
+from domain.user import User
+
+BoundOrg = Callable[[], uuid.UUID | None]
+
+
+class MemoryOrganizations(OrganizationRepository):
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def add(self, org: Organization) -> None:
+        if any(o.slug.lower() == org.slug.lower() for o in self._t.orgs.values()):
+            raise Conflict(f"slug {org.slug!r} is already taken", code="slug_taken")
+        self._t.orgs[org.id] = org
+
+    def get(self, org_id: uuid.UUID) -> Organization | None:
+        return self._t.orgs.get(org_id)
+
+    def get_by_slug(self, slug: str) -> Organization | None:
+        return next((o for o in self._t.orgs.values() if o.slug.lower() == slug.lower()), None)
+
+    def list(self, *, include_deleted: bool = False) -> list[Organization]:
+        orgs = sorted(self._t.orgs.values(), key=lambda o: o.slug)
+        return [o for o in orgs if include_deleted or o.status is not OrgStatus.DELETED]
+
+    def update(self, org: Organization) -> None:
+        self._t.orgs[org.id] = org
+
+
+class MemoryUsers(UserRepository):
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def add(self, user: User) -> None:
+        if self.get_by_email(user.email) is not None:
+            raise Conflict(f"a user with email {user.email!r} exists", code="email_taken")
+        self._t.users[user.id] = user
+
+    def get(self, user_id: uuid.UUID) -> User | None:
+        return self._t.users.get(user_id)
+
+    def get_by_email(self, email: str) -> User | None:
+        return next((u for u in self._t.users.values() if u.email == email.lower()), None)
+
+
+class _TenantScoped:
+    """Refuses to work with no org bound and sees only the bound org, as RLS does."""
+
+    def __init__(self, tables: Tables, bound_org: BoundOrg) -> None:
+        self._t = tables
+        self._bound_org = bound_org
+
+    def _visible(self, org_id: uuid.UUID) -> bool:
+        bound = self._bound_org()
+        if bound is None:
+            raise TenantContextMissing("tenant context missing: bind an organization first")
+        return bound == org_id
+
+
+class MemoryMembers(_TenantScoped, MemberRepository):
+    def add(self, member: Member) -> None:
+        if not self._visible(member.org_id):
+            raise TenantContextMissing("a member may only be added to the bound organization")
+        if self.get_by_user(member.org_id, member.user_id) is not None:
+            raise Conflict("the user is already a member", code="already_member")
+        self._t.members[(member.org_id, member.id)] = member
+
+    def get(self, org_id: uuid.UUID, member_id: uuid.UUID) -> Member | None:
+        return self._t.members.get((org_id, member_id)) if self._visible(org_id) else None
+
+    def get_by_user(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member | None:
+        return next((m for m in self.list(org_id) if m.user_id == user_id), None)
+
+    def list(self, org_id: uuid.UUID) -> list[Member]:
+        if not self._visible(org_id):
+            return []
+        found = [m for (oid, _), m in self._t.members.items() if oid == org_id]
+        return sorted(found, key=lambda m: (m.created_at, m.id))
+
+    def update(self, member: Member) -> None:
+        if self.get(member.org_id, member.id) is not None:
+            self._t.members[(member.org_id, member.id)] = member
+
+    def remove(self, org_id: uuid.UUID, member_id: uuid.UUID) -> None:
+        if self._visible(org_id):
+            self._t.members.pop((org_id, member_id), None)
+
+    def lock_owners(self, org_id: uuid.UUID) -> int:
+        return sum(1 for m in self.list(org_id) if m.role is Role.OWNER)
+
+
+class MemoryAuditLog(_TenantScoped, AuditLog):
+    def __init__(self, tables: Tables, bound_org: BoundOrg, clock: Clock,
+                 ids: IdGenerator) -> None:
+        super().__init__(tables, bound_org)
+        self._clock = clock
+        self._ids = ids
+
+    def append(self, org_id: uuid.UUID, event: AuditEvent) -> AuditEntry:
+        if not self._visible(org_id):
+            raise TenantContextMissing("audit entries may only be written to the bound organization")
+        chain = self._t.audit.setdefault(org_id, [])
+        entry = AuditEntry.chained(event, org_id=org_id, id=self._ids.new_id(),
+                                   now=self._clock.now(), previous=chain[-1] if chain else None)
+        chain.append(entry)
+        return entry
+
+    def entries(self, org_id: uuid.UUID) -> Iterator[AuditEntry]:
+        return iter(list(self._t.audit.get(org_id, [])) if self._visible(org_id) else [])
+
+
+class MemoryTenantData(_TenantScoped, TenantData):
+    def blocking_dependencies(self, org_id: uuid.UUID) -> dict[str, int]:
+        if not self._visible(org_id):
+            return {}
+        members = sum(1 for (oid, _), m in self._t.members.items()
+                      if oid == org_id and m.role is not Role.OWNER)
+        return {"members": members} if members else {}

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import uuid
+
+from adapters.memory.repositories import (
+    MemoryAuditLog,
+    MemoryMembers,
+    MemoryOrganizations,
+    MemoryTenantData,
+    MemoryUsers,
+)
+from adapters.memory.store import MemoryStore
+from application.ports.system import Clock, IdGenerator
+from application.ports.unit_of_work import UnitOfWork
+
+
+class MemoryUnitOfWork(UnitOfWork):
+    """Works on a private copy of the store; commit publishes it, anything else discards it."""
+
+    def __init__(self, store: MemoryStore, clock: Clock, ids: IdGenerator) -> None:
+        self._store = store
+        self._clock = clock
+        self._ids = ids
+        self._org_id: uuid.UUID | None = None
+        self._open = False
+
+    def __enter__(self) -> MemoryUnitOfWork:
+        self._store.lock.acquire()
+        self._open = True
+        self._org_id = None
+        tables = self._store.snapshot()
+        self._tables = tables
+        self.orgs = MemoryOrganizations(tables)
+        self.users = MemoryUsers(tables)
+        self.members = MemoryMembers(tables, self._bound)
+        self.audit = MemoryAuditLog(tables, self._bound, self._clock, self._ids)
+        self.tenant_data = MemoryTenantData(tables, self._bound)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.rollback()
+
+    def _bound(self) -> uuid.UUID | None:
+        return self._org_id
+
+    def bind(self, org_id: uuid.UUID) -> None:
+        self._org_id = uuid.UUID(str(org_id))
+
+    def commit(self) -> None:
+        if self._open:
+            self._store.committed = self._tables
+            self._close()
+
+    def rollback(self) -> None:
+        if self._open:
+            self._close()
+
+    def _close(self) -> None:
+        self._open = False
+        self._store.lock.release()

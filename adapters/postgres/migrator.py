@@ -1,0 +1,63 @@
+"""Alembic, driven from code: the CLI, `make run` and the tests all migrate the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import URL, create_engine, pool
+
+import migrations
+from adapters.postgres.tables import metadata
+
+MIGRATIONS_DIR = Path(migrations.__file__).parent
+
+
+class Migrator:
+    def __init__(self, owner_url: URL | str) -> None:
+        self._engine = create_engine(owner_url, poolclass=pool.NullPool)
+
+    def _run(self, fn, *args) -> None:
+        with self._engine.begin() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS_DIR))
+            config.attributes["connection"] = conn
+            fn(config, *args)
+
+    def upgrade(self, target: str = "head") -> None:
+        self._run(command.upgrade, target)
+
+    def downgrade(self, target: str = "-1") -> None:
+        self._run(command.downgrade, target)
+
+    def current(self) -> str | None:
+        with self._engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head(self) -> str | None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        return ScriptDirectory.from_config(config).get_current_head()
+
+    def revisions(self) -> list[str]:
+        """Every revision id, oldest first."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        return [s.revision for s in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))]
+
+    def drift(self) -> list:
+        """Differences between the models and the live schema; empty when they agree."""
+        with self._engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={
+                "compare_type": True,
+                "include_object": lambda o, name, type_, r, c: not (
+                    type_ == "table" and name == "alembic_version"),
+            })
+            return compare_metadata(context, metadata)
+
+    def dispose(self) -> None:
+        self._engine.dispose()

@@ -1,0 +1,214 @@
+"""PostgreSQL repositories. Rows become domain objects here and nowhere else.
+
+Every tenant query filters on org_id explicitly, on top of row-level security, so a
+distributed PostgreSQL routes it to a single shard.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from adapters.postgres.tables import audit_entries, members, org, users
+from application.ports.repositories import (
+    AuditLog,
+    MemberRepository,
+    OrganizationRepository,
+    TenantData,
+    UserRepository,
+)
+from application.ports.system import Clock, IdGenerator
+from domain.audit import ActorType, AuditEntry, AuditEvent
+from domain.errors import Conflict
+from domain.member import Member, Role
+from domain.organization import Organization, OrgStatus, Plan
+from domain.user import User, UserStatus
+
+
+def _unique_violation(error: IntegrityError, constraint: str) -> bool:
+    diag = getattr(error.orig, "diag", None)
+    return getattr(diag, "constraint_name", None) == constraint
+
+
+class PgOrganizations(OrganizationRepository):
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, o: Organization) -> None:
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(org).values(**_org_values(o), created_at=o.created_at))
+        except IntegrityError as error:
+            if _unique_violation(error, "ux_org_lower_slug"):
+                raise Conflict(f"slug {o.slug!r} is already taken", code="slug_taken") from None
+            raise
+
+    def get(self, org_id: uuid.UUID) -> Organization | None:
+        row = self._conn.execute(select(org).where(org.c.id == org_id)).one_or_none()
+        return _org(row) if row else None
+
+    def get_by_slug(self, slug: str) -> Organization | None:
+        query = select(org).where(func.lower(org.c.slug) == slug.lower())
+        row = self._conn.execute(query).one_or_none()
+        return _org(row) if row else None
+
+    def list(self, *, include_deleted: bool = False) -> list[Organization]:
+        query = select(org).order_by(org.c.slug)
+        if not include_deleted:
+            query = query.where(org.c.status != OrgStatus.DELETED.value)
+        return [_org(row) for row in self._conn.execute(query)]
+
+    def update(self, o: Organization) -> None:
+        self._conn.execute(update(org).where(org.c.id == o.id).values(**_org_values(o)))
+
+
+def _org_values(o: Organization) -> dict:
+    return dict(id=o.id, name=o.name, slug=o.slug, plan=o.plan.value, settings=o.settings,
+                status=o.status.value, updated_at=o.updated_at)
+
+
+def _org(row) -> Organization:
+    return Organization(id=row.id, name=row.name, slug=row.slug, plan=Plan(row.plan),
+                        settings=dict(row.settings), status=OrgStatus(row.status),
+                        created_at=row.created_at, updated_at=row.updated_at)
+
+
+class PgUsers(UserRepository):
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, u: User) -> None:
+        values = dict(id=u.id, email=u.email, full_name=u.full_name, password_hash=u.password_hash,
+                      status=u.status.value, created_at=u.created_at, updated_at=u.updated_at)
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(users).values(**values))
+        except IntegrityError as error:
+            if _unique_violation(error, "ux_users_lower_email"):
+                raise Conflict(f"a user with email {u.email!r} exists", code="email_taken") from None
+            raise
+
+    def get(self, user_id: uuid.UUID) -> User | None:
+        row = self._conn.execute(select(users).where(users.c.id == user_id)).one_or_none()
+        return _user(row) if row else None
+
+    def get_by_email(self, email: str) -> User | None:
+        query = select(users).where(func.lower(users.c.email) == email.lower())
+        row = self._conn.execute(query).one_or_none()
+        return _user(row) if row else None
+
+
+def _user(row) -> User:
+    return User(id=row.id, email=row.email, full_name=row.full_name,
+                password_hash=row.password_hash, status=UserStatus(row.status),
+                created_at=row.created_at, updated_at=row.updated_at)
+
+
+class PgMembers(MemberRepository):
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, m: Member) -> None:
+        values = dict(org_id=m.org_id, id=m.id, user_id=m.user_id, role=m.role.value,
+                      invited_by=m.invited_by, created_at=m.created_at, updated_at=m.updated_at)
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(members).values(**values))
+        except IntegrityError as error:
+            if _unique_violation(error, "uq_members_org_id_user_id"):
+                raise Conflict("the user is already a member", code="already_member") from None
+            raise
+
+    def get(self, org_id: uuid.UUID, member_id: uuid.UUID) -> Member | None:
+        query = select(members).where(members.c.org_id == org_id, members.c.id == member_id)
+        row = self._conn.execute(query).one_or_none()
+        return _member(row) if row else None
+
+    def get_by_user(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member | None:
+        query = select(members).where(members.c.org_id == org_id, members.c.user_id == user_id)
+        row = self._conn.execute(query).one_or_none()
+        return _member(row) if row else None
+
+    def list(self, org_id: uuid.UUID) -> list[Member]:
+        query = (select(members).where(members.c.org_id == org_id)
+                 .order_by(members.c.created_at, members.c.id))
+        return [_member(row) for row in self._conn.execute(query)]
+
+    def update(self, m: Member) -> None:
+        self._conn.execute(
+            update(members).where(members.c.org_id == m.org_id, members.c.id == m.id)
+            .values(role=m.role.value, invited_by=m.invited_by, updated_at=m.updated_at))
+
+    def remove(self, org_id: uuid.UUID, member_id: uuid.UUID) -> None:
+        # Those this member invited keep their membership; the link to the inviter goes.
+        self._conn.execute(
+            update(members).where(members.c.org_id == org_id, members.c.invited_by == member_id)
+            .values(invited_by=None))
+        self._conn.execute(
+            delete(members).where(members.c.org_id == org_id, members.c.id == member_id))
+
+    def lock_owners(self, org_id: uuid.UUID) -> int:
+        query = (select(members.c.id)
+                 .where(members.c.org_id == org_id, members.c.role == Role.OWNER.value)
+                 .with_for_update())
+        return len(self._conn.execute(query).all())
+
+
+def _member(row) -> Member:
+    return Member(org_id=row.org_id, id=row.id, user_id=row.user_id, role=Role(row.role),
+                  invited_by=row.invited_by, created_at=row.created_at,
+                  updated_at=row.updated_at)
+
+
+class PgAuditLog(AuditLog):
+    def __init__(self, conn: Connection, clock: Clock, ids: IdGenerator) -> None:
+        self._conn = conn
+        self._clock = clock
+        self._ids = ids
+
+    def append(self, org_id: uuid.UUID, event: AuditEvent) -> AuditEntry:
+        # One writer per org chain at a time, until this transaction ends.
+        self._conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:org, 0))"),
+                           {"org": str(org_id)})
+        query = (select(audit_entries).where(audit_entries.c.org_id == org_id)
+                 .order_by(audit_entries.c.seq.desc()).limit(1))
+        last = self._conn.execute(query).one_or_none()
+        entry = AuditEntry.chained(event, org_id=org_id, id=self._ids.new_id(),
+                                   now=self._clock.now(), previous=_entry(last) if last else None)
+        values = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
+        values["actor_type"] = entry.actor_type.value
+        self._conn.execute(insert(audit_entries).values(**values, updated_at=entry.created_at))
+        return entry
+
+    def entries(self, org_id: uuid.UUID) -> Iterator[AuditEntry]:
+        query = (select(audit_entries).where(audit_entries.c.org_id == org_id)
+                 .order_by(audit_entries.c.seq))
+        for row in self._conn.execute(query):
+            yield _entry(row)
+
+
+_ENTRY_COLUMNS = (
+    "org_id", "id", "seq", "actor_type", "actor_id", "actor_label", "action", "resource_type",
+    "resource_id", "details", "ip", "user_agent", "created_at", "prev_hash", "hash",
+)
+
+
+def _entry(row) -> AuditEntry:
+    values = {name: getattr(row, name) for name in _ENTRY_COLUMNS}
+    values["actor_type"] = ActorType(row.actor_type)
+    values["details"] = dict(row.details)
+    return AuditEntry(**values)
+
+
+class PgTenantData(TenantData):
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def blocking_dependencies(self, org_id: uuid.UUID) -> dict[str, int]:
+        query = select(func.count()).select_from(members).where(
+            members.c.org_id == org_id, members.c.role != Role.OWNER.value)
+        count = self._conn.execute(query).scalar_one()
+        return {"members": count} if count else {}

@@ -1,0 +1,119 @@
+"""The schema as SQLAlchemy Core tables. Alembic compares `metadata` with the live database.
+
+Global tables: org, users. Every other table is a tenant table keyed on (org_id, id).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+GLOBAL_TABLES = frozenset({"org", "users"})
+
+
+def _timestamps() -> list[Column]:
+    return [
+        Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+        Column("updated_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
+org = Table(
+    "org",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("slug", Text, nullable=False),
+    Column("plan", Text, nullable=False, server_default=text("'free'")),
+    Column("settings", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("status", Text, nullable=False, server_default=text("'active'")),
+    *_timestamps(),
+    CheckConstraint("status IN ('active', 'suspended', 'deleted')", name="status"),
+    CheckConstraint("plan IN ('free', 'pro', 'enterprise')", name="plan"),
+    CheckConstraint("slug = lower(slug)", name="slug_lowercase"),
+)
+Index("ux_org_lower_slug", func.lower(org.c.slug), unique=True)
+Index("ix_org_settings", org.c.settings, postgresql_using="gin")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("email", Text, nullable=False),
+    Column("full_name", Text, nullable=False),
+    Column("password_hash", Text, nullable=True),
+    Column("status", Text, nullable=False, server_default=text("'active'")),
+    *_timestamps(),
+    CheckConstraint("status IN ('active', 'disabled')", name="status"),
+)
+Index("ux_users_lower_email", func.lower(users.c.email), unique=True)
+
+members = Table(
+    "members",
+    metadata,
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    Column("id", UUID(as_uuid=True), nullable=False),
+    Column("user_id", UUID(as_uuid=True), nullable=False),
+    Column("role", Text, nullable=False),
+    Column("invited_by", UUID(as_uuid=True), nullable=True),
+    *_timestamps(),
+    PrimaryKeyConstraint("org_id", "id"),
+    ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="RESTRICT"),
+    ForeignKeyConstraint(["org_id", "invited_by"], ["members.org_id", "members.id"],
+                         ondelete="RESTRICT"),
+    UniqueConstraint("org_id", "user_id"),
+    CheckConstraint("role IN ('owner', 'admin', 'member', 'viewer')", name="role"),
+)
+Index("ix_members_org_id_role", members.c.org_id, members.c.role)
+Index("ix_members_org_id_invited_by", members.c.org_id, members.c.invited_by)
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    Column("id", UUID(as_uuid=True), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("actor_type", Text, nullable=False),
+    Column("actor_id", UUID(as_uuid=True), nullable=True),
+    Column("actor_label", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("resource_type", Text, nullable=False),
+    Column("resource_id", Text, nullable=False),
+    Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("ip", Text, nullable=True),
+    Column("user_agent", Text, nullable=True),
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+    *_timestamps(),
+    PrimaryKeyConstraint("org_id", "id"),
+    ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
+    UniqueConstraint("org_id", "seq"),
+)
+Index("ix_audit_entries_org_id_created_at", audit_entries.c.org_id, audit_entries.c.created_at)
+Index("ix_audit_entries_org_id_action", audit_entries.c.org_id, audit_entries.c.action)
+
+TENANT_TABLES = tuple(t.name for t in metadata.sorted_tables if t.name not in GLOBAL_TABLES)

@@ -1,0 +1,153 @@
+"""Use cases on organizations: create with a first owner, read, list, update, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import define, field
+
+from application.lookups import live_org
+from application.permissions import Permission, authorize
+from application.ports.system import Clock, IdGenerator
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.views import OrganizationView
+from domain.audit import Actor, ActorType, AuditEvent
+from domain.errors import Conflict, Forbidden
+from domain.member import Member, Role
+from domain.organization import Organization, Plan
+from domain.slug import normalise_slug
+from domain.user import User, normalise_email
+
+
+@define(frozen=True)
+class CreateOrganization:
+    name: str
+    slug: str
+    owner_email: str
+    actor: Actor
+    owner_name: str | None = None
+    plan: str = Plan.FREE
+    settings: dict[str, Any] = field(factory=dict)
+
+
+@define(frozen=True)
+class GetOrganization:
+    slug: str
+    actor: Actor
+
+
+@define(frozen=True)
+class ListOrganizations:
+    actor: Actor
+    include_deleted: bool = False
+
+
+@define(frozen=True)
+class UpdateOrganization:
+    slug: str
+    actor: Actor
+    name: str | None = None
+    settings: dict[str, Any] | None = None
+
+
+@define(frozen=True)
+class DeleteOrganization:
+    slug: str
+    actor: Actor
+
+
+class OrganizationService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._ids = ids
+
+    def create(self, cmd: CreateOrganization) -> OrganizationView:
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            org = Organization.create(id=self._ids.new_id(), name=cmd.name,
+                                      slug=normalise_slug(cmd.slug), now=now,
+                                      plan=cmd.plan, settings=cmd.settings)
+            if uow.orgs.get_by_slug(org.slug) is not None:
+                raise Conflict(f"slug {org.slug!r} is already taken", code="slug_taken")
+            owner = self._find_or_create_user(uow, cmd.owner_email, cmd.owner_name)
+            uow.orgs.add(org)
+            uow.bind(org.id)
+            member = Member(org_id=org.id, id=self._ids.new_id(), user_id=owner.id,
+                            role=Role.OWNER, created_at=now, updated_at=now)
+            uow.members.add(member)
+            uow.audit.append(org.id, AuditEvent(
+                actor=cmd.actor, action="org.created", resource_type="org",
+                resource_id=str(org.id),
+                details={"name": org.name, "slug": org.slug, "plan": str(org.plan)}))
+            uow.audit.append(org.id, AuditEvent(
+                actor=cmd.actor, action="member.added", resource_type="member",
+                resource_id=str(member.id),
+                details={"user_id": str(owner.id), "email": owner.email, "role": "owner"}))
+            uow.commit()
+        return OrganizationView.of(org)
+
+    def _find_or_create_user(self, uow: UnitOfWork, email: str, name: str | None) -> User:
+        existing = uow.users.get_by_email(normalise_email(email))
+        if existing is not None:
+            return existing
+        fallback_name = normalise_email(email).split("@", 1)[0]
+        user = User.create(id=self._ids.new_id(), email=email, full_name=name or fallback_name,
+                           now=self._clock.now())
+        uow.users.add(user)
+        return user
+
+    def get(self, cmd: GetOrganization) -> OrganizationView:
+        with self._uow_factory() as uow:
+            org = live_org(uow, cmd.slug)
+            authorize(uow, org, cmd.actor, Permission.READ_ORG)
+            return OrganizationView.of(org)
+
+    def list(self, cmd: ListOrganizations) -> list[OrganizationView]:
+        if cmd.actor.type is not ActorType.OPERATOR:
+            raise Forbidden("only operators may list every organization", code="forbidden")
+        with self._uow_factory() as uow:
+            return [OrganizationView.of(org)
+                    for org in uow.orgs.list(include_deleted=cmd.include_deleted)]
+
+    def update(self, cmd: UpdateOrganization) -> OrganizationView:
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            org = live_org(uow, cmd.slug)
+            authorize(uow, org, cmd.actor, Permission.UPDATE_ORG)
+            changes: dict[str, Any] = {}
+            if cmd.name is not None and cmd.name != org.name:
+                changes["name"] = {"from": org.name}
+                org.rename(cmd.name, now)
+                changes["name"]["to"] = org.name
+            if cmd.settings is not None:
+                before = dict(org.settings)
+                org.replace_settings({**org.settings, **cmd.settings}, now)
+                changed = sorted(k for k in org.settings if before.get(k) != org.settings[k])
+                if changed:
+                    changes["settings"] = changed
+            if changes:
+                uow.orgs.update(org)
+                uow.audit.append(org.id, AuditEvent(
+                    actor=cmd.actor, action="org.updated", resource_type="org",
+                    resource_id=str(org.id), details=changes))
+                uow.commit()
+            return OrganizationView.of(org)
+
+    def delete(self, cmd: DeleteOrganization) -> OrganizationView:
+        """Soft-delete an org that holds nothing but its owners and its audit trail."""
+        with self._uow_factory() as uow:
+            org = live_org(uow, cmd.slug)
+            authorize(uow, org, cmd.actor, Permission.DELETE_ORG)
+            blocking = uow.tenant_data.blocking_dependencies(org.id)
+            if blocking:
+                listed = ", ".join(f"{kind} ({count})" for kind, count in sorted(blocking.items()))
+                raise Conflict(f"organization {org.slug!r} still has dependent data: {listed}",
+                               code="org_has_dependencies", dependencies=blocking)
+            org.mark_deleted(self._clock.now())
+            uow.orgs.update(org)
+            uow.audit.append(org.id, AuditEvent(
+                actor=cmd.actor, action="org.deleted", resource_type="org",
+                resource_id=str(org.id), details={"slug": org.slug}))
+            uow.commit()
+            return OrganizationView.of(org)

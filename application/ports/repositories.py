@@ -1,0 +1,82 @@
+"""Repository ports. Every tenant-scoped method takes the org_id it works in."""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from collections.abc import Iterator
+
+from domain.audit import AuditEntry, AuditEvent
+from domain.member import Member
+from domain.organization import Organization
+from domain.user import User
+
+
+class OrganizationRepository(abc.ABC):
+    """Organizations are global: looked up by slug before a tenant is known."""
+
+    @abc.abstractmethod
+    def add(self, org: Organization) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, org_id: uuid.UUID) -> Organization | None: ...
+
+    @abc.abstractmethod
+    def get_by_slug(self, slug: str) -> Organization | None: ...
+
+    @abc.abstractmethod
+    def list(self, *, include_deleted: bool = False) -> list[Organization]: ...
+
+    @abc.abstractmethod
+    def update(self, org: Organization) -> None: ...
+
+
+class UserRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, user: User) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, user_id: uuid.UUID) -> User | None: ...
+
+    @abc.abstractmethod
+    def get_by_email(self, email: str) -> User | None: ...
+
+
+class MemberRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, member: Member) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, org_id: uuid.UUID, member_id: uuid.UUID) -> Member | None: ...
+
+    @abc.abstractmethod
+    def get_by_user(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member | None: ...
+
+    @abc.abstractmethod
+    def list(self, org_id: uuid.UUID) -> list[Member]: ...
+
+    @abc.abstractmethod
+    def update(self, member: Member) -> None: ...
+
+    @abc.abstractmethod
+    def remove(self, org_id: uuid.UUID, member_id: uuid.UUID) -> None: ...
+
+    @abc.abstractmethod
+    def lock_owners(self, org_id: uuid.UUID) -> int:
+        """Lock the org's owner memberships until commit and return how many there are."""
+
+
+class AuditLog(abc.ABC):
+    @abc.abstractmethod
+    def append(self, org_id: uuid.UUID, event: AuditEvent) -> AuditEntry:
+        """Chain the event after the org's latest entry and store it in this unit of work."""
+
+    @abc.abstractmethod
+    def entries(self, org_id: uuid.UUID) -> Iterator[AuditEntry]:
+        """Every entry of the org in chain order."""
+
+
+class TenantData(abc.ABC):
+    @abc.abstractmethod
+    def blocking_dependencies(self, org_id: uuid.UUID) -> dict[str, int]:
+        """Rows that keep the org from being deleted, counted per kind (empty when none)."""

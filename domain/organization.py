@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from attrs import define, field
+
+from domain.errors import InvalidInput
+from domain.settings import validate_settings
+from domain.slug import normalise_slug
+
+MAX_NAME_LENGTH = 200
+
+
+class Plan(enum.StrEnum):
+    FREE = "free"
+    PRO = "pro"
+    ENTERPRISE = "enterprise"
+
+
+class OrgStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DELETED = "deleted"
+
+
+def clean_name(raw: str, *, field_name: str = "name") -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        raise InvalidInput(f"{field_name} must not be empty", code="invalid_name",
+                           errors={field_name: ["must not be empty"]})
+    if len(name) > MAX_NAME_LENGTH:
+        problem = f"must be at most {MAX_NAME_LENGTH} characters"
+        raise InvalidInput(f"{field_name} {problem}", code="invalid_name",
+                           errors={field_name: [problem]})
+    return name
+
+
+@define(slots=False)
+class Organization:
+    """The tenant. Everything tenant-scoped hangs off its `id`."""
+
+    id: uuid.UUID
+    name: str
+    slug: str
+    created_at: datetime
+    updated_at: datetime
+    plan: Plan = Plan.FREE
+    settings: dict[str, Any] = field(factory=dict)
+    status: OrgStatus = OrgStatus.ACTIVE
+
+    @classmethod
+    def create(cls, *, id: uuid.UUID, name: str, slug: str, now: datetime,
+               plan: str = Plan.FREE, settings: dict | None = None) -> Organization:
+        return cls(
+            id=id,
+            name=clean_name(name),
+            slug=normalise_slug(slug),
+            plan=parse_plan(plan),
+            settings=validate_settings(settings or {}),
+            created_at=now,
+            updated_at=now,
+        )
+
+    def rename(self, name: str, now: datetime) -> None:
+        self.name = clean_name(name)
+        self.updated_at = now
+
+    def replace_settings(self, settings: dict, now: datetime) -> None:
+        self.settings = validate_settings(settings)
+        self.updated_at = now
+
+    def mark_deleted(self, now: datetime) -> None:
+        self.status = OrgStatus.DELETED
+        self.updated_at = now
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is OrgStatus.ACTIVE
+
+
+def parse_plan(raw: str) -> Plan:
+    try:
+        return Plan(str(raw).strip().lower())
+    except ValueError:
+        choices = ", ".join(p.value for p in Plan)
+        raise InvalidInput(f"unknown plan {raw!r}; choose one of {choices}", code="invalid_plan",
+                           errors={"plan": [f"must be one of {choices}"]}) from None

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from datetime import datetime
+
+from attrs import define
+
+from domain.errors import InvalidInput
+from domain.organization import clean_name
+
+MAX_EMAIL_LENGTH = 254
+# Deliberately simple: one @, a dotted domain, no spaces. Deliverability is proven by mail, not regex.
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+
+
+class UserStatus(enum.StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+def normalise_email(raw: str) -> str:
+    email = (raw or "").strip().lower()
+    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
+        raise InvalidInput(f"invalid email address {raw!r}", code="invalid_email",
+                           errors={"email": ["must be a valid email address"]})
+    return email
+
+
+@define(slots=False)
+class User:
+    """A global identity; it may be a member of several organizations."""
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    created_at: datetime
+    updated_at: datetime
+    password_hash: str | None = None
+    status: UserStatus = UserStatus.ACTIVE
+
+    @classmethod
+    def create(cls, *, id: uuid.UUID, email: str, full_name: str, now: datetime) -> User:
+        return cls(id=id, email=normalise_email(email),
+                   full_name=clean_name(full_name, field_name="full_name"),
+                   created_at=now, updated_at=now)

@@ -1,0 +1,84 @@
+"""`groundwork db`: migrations and the schema-conventions check."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import create_engine
+
+from adapters.postgres.conventions import Violation, check_conventions
+from adapters.postgres.migrator import Migrator
+from entrypoints.cli.context import CliContext, json_option, pass_context
+from entrypoints.cli.output import emit
+
+
+def _migrator(ctx: CliContext) -> Migrator:
+    if ctx.settings.backend != "postgres":
+        raise click.UsageError("db commands need GROUNDWORK_BACKEND=postgres")
+    return Migrator(ctx.container.adapters.database_urls().owner_url)
+
+
+@click.group("db")
+def group() -> None:
+    """Migrate and inspect the database."""
+
+
+@group.command()
+@click.argument("target", default="head")
+@pass_context
+def upgrade(ctx: CliContext, target: str) -> None:
+    """Apply migrations up to TARGET (default: head)."""
+    migrator = _migrator(ctx)
+    migrator.upgrade(target)
+    click.echo(f"database at revision {migrator.current()}")
+
+
+@group.command()
+@click.argument("target", default="-1")
+@pass_context
+def downgrade(ctx: CliContext, target: str) -> None:
+    """Revert migrations down to TARGET (default: one step back; `base` for all)."""
+    migrator = _migrator(ctx)
+    migrator.downgrade(target)
+    click.echo(f"database at revision {migrator.current() or 'base'}")
+
+
+@group.command()
+@json_option
+@pass_context
+def current(ctx: CliContext, as_json: bool) -> None:
+    """Show the applied revision and the latest one."""
+    migrator = _migrator(ctx)
+    state = {"current": migrator.current(), "head": migrator.head()}
+    state["up_to_date"] = state["current"] == state["head"]
+    emit(state, as_json=as_json)
+
+
+@group.command()
+@json_option
+@pass_context
+def check(ctx: CliContext, as_json: bool) -> None:
+    """Check the live schema: tenant-table conventions, RLS, policies, drift from migrations."""
+    migrator = _migrator(ctx)
+    urls = ctx.container.adapters.database_urls()
+    if migrator.current() != migrator.head():
+        problems = [Violation("-", "revision",
+                              f"database at {migrator.current()}, migrations at {migrator.head()}")]
+    else:
+        engine = create_engine(urls.owner_url)
+        try:
+            with engine.connect() as conn:
+                problems = check_conventions(conn, urls.app_url.username)
+        finally:
+            engine.dispose()
+        problems += [Violation("-", "drift", f"schema differs from the models: {diff}")
+                     for diff in migrator.drift()]
+    if as_json:
+        emit({"ok": not problems, "violations": problems}, as_json=True)
+    elif problems:
+        emit(problems, as_json=False, columns=["table", "rule", "message"])
+    else:
+        click.echo("schema follows every convention; no drift")
+    if problems:
+        sys.exit(1)

@@ -1,0 +1,53 @@
+"""`groundwork`: the operator's command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from domain.errors import DomainError
+from entrypoints.cli import audit, db, demo, members, orgs, serve
+from entrypoints.cli.context import CliContext
+from entrypoints.config import Settings
+from entrypoints.logs import configure_logging
+from migrations.helpers import MissingExtension
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        first = str(error.orig).strip().splitlines()[0]
+        if "does not exist" in first and "relation" in first:
+            return f"the database is not migrated ({first}); run `groundwork db upgrade`"
+        return f"database error: {first}"
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+class GroundworkGroup(click.Group):
+    """Turns expected failures into one line on stderr and a non-zero exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DomainError as error:
+            click.echo(f"error: {error.message}", err=True)
+            sys.exit(1)
+        except (MissingExtension, SQLAlchemyError, ValueError, OSError) as error:
+            click.echo(f"error: {_reason(error)}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=GroundworkGroup)
+@click.version_option(package_name="groundwork")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Operate Groundwork: migrate, create and inspect orgs, verify the audit trail."""
+    if ctx.obj is None:
+        settings = Settings.from_env()
+        configure_logging(settings.log_level, settings.log_format)
+        ctx.obj = CliContext(settings)
+
+
+for module in (db, orgs, members, audit, demo, serve):
+    cli.add_command(module.group)

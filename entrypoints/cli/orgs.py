@@ -1,0 +1,82 @@
+"""`groundwork org`: create and inspect organizations."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from application.organizations import (
+    CreateOrganization,
+    DeleteOrganization,
+    GetOrganization,
+    ListOrganizations,
+)
+from entrypoints.cli.context import CliContext, json_option, pass_context
+from entrypoints.cli.output import emit
+
+ORG_COLUMNS = ["slug", "name", "plan", "status", "id", "created_at"]
+
+
+@click.group("org")
+def group() -> None:
+    """Create, list and inspect organizations."""
+
+
+def _settings(raw: str | None) -> dict:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise click.BadParameter(f"not JSON: {error.msg}", param_hint="--settings") from None
+    return value
+
+
+@group.command()
+@click.option("--name", required=True, help="Display name.")
+@click.option("--slug", required=True, help="URL identifier: 3-63 of a-z, 0-9 and hyphens.")
+@click.option("--owner-email", required=True, help="The first owner; created if new.")
+@click.option("--owner-name", default=None, help="The owner's full name, if the user is new.")
+@click.option("--plan", default="free", show_default=True)
+@click.option("--settings", "settings_json", default=None, help="Settings as a JSON object.")
+@json_option
+@pass_context
+def create(ctx: CliContext, name, slug, owner_email, owner_name, plan, settings_json, as_json):
+    """Create an organization with its first owner."""
+    org = ctx.container.application.organizations().create(CreateOrganization(
+        name=name, slug=slug, owner_email=owner_email, owner_name=owner_name, plan=plan,
+        settings=_settings(settings_json), actor=ctx.actor))
+    emit(org, as_json=as_json, columns=ORG_COLUMNS)
+
+
+@group.command("list")
+@click.option("--all", "include_deleted", is_flag=True, help="Include deleted organizations.")
+@json_option
+@pass_context
+def list_(ctx: CliContext, include_deleted: bool, as_json: bool) -> None:
+    """List organizations."""
+    orgs = ctx.container.application.organizations().list(
+        ListOrganizations(actor=ctx.actor, include_deleted=include_deleted))
+    emit(orgs, as_json=as_json, columns=ORG_COLUMNS)
+
+
+@group.command()
+@click.argument("slug")
+@json_option
+@pass_context
+def show(ctx: CliContext, slug: str, as_json: bool) -> None:
+    """Show one organization, settings included."""
+    org = ctx.container.application.organizations().get(GetOrganization(slug=slug, actor=ctx.actor))
+    emit(org, as_json=as_json, columns=[*ORG_COLUMNS, "settings"])
+
+
+@group.command()
+@click.argument("slug")
+@json_option
+@pass_context
+def delete(ctx: CliContext, slug: str, as_json: bool) -> None:
+    """Delete an organization that holds only its owners (refused, listing what blocks it)."""
+    org = ctx.container.application.organizations().delete(
+        DeleteOrganization(slug=slug, actor=ctx.actor))
+    emit(org, as_json=as_json, columns=ORG_COLUMNS)

@@ -1,0 +1,52 @@
+"""Tables for people, JSON for scripts."""
+
+from __future__ import annotations
+
+import enum
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+import attrs
+import click
+
+
+def plain(value: Any) -> Any:
+    if attrs.has(type(value)):
+        return {k: plain(v) for k, v in attrs.asdict(value, recurse=False).items()}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | enum.Enum):
+        return str(value)
+    return value
+
+
+def emit(data: Any, *, as_json: bool, columns: list[str] | None = None) -> None:
+    """Print `data` (a record or a list of records) as JSON or as an aligned table."""
+    data = plain(data)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=False))
+        return
+    rows = data if isinstance(data, list) else [data]
+    if not rows:
+        click.echo("(none)")
+        return
+    columns = columns or list(rows[0].keys())
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return str(value)

@@ -1,0 +1,45 @@
+"""Configuration from the environment only (12-factor); see .env.example."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from attrs import define
+
+BACKENDS = ("postgres", "memory")
+
+
+@define(frozen=True)
+class Settings:
+    backend: str
+    database_url: str | None
+    app_database_url: str | None
+    app_db_password: str | None
+    home: Path
+    pool_size: int
+    log_level: str
+    log_format: str
+    operator: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        backend = env.get("GROUNDWORK_BACKEND", "postgres").strip().lower()
+        if backend not in BACKENDS:
+            raise ValueError(f"GROUNDWORK_BACKEND must be one of {', '.join(BACKENDS)}, "
+                             f"not {backend!r}")
+        pool_size = int(env.get("DB_POOL_SIZE", "10"))
+        if not 1 <= pool_size <= 100:
+            raise ValueError("DB_POOL_SIZE must be between 1 and 100")
+        return cls(
+            backend=backend,
+            database_url=env.get("DATABASE_URL") or None,
+            app_database_url=env.get("APP_DATABASE_URL") or None,
+            app_db_password=env.get("APP_DB_PASSWORD") or None,
+            home=Path(env.get("GROUNDWORK_HOME", ".groundwork")).resolve(),
+            pool_size=pool_size,
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            log_format=env.get("LOG_FORMAT", "console").lower(),
+            operator=env.get("GROUNDWORK_OPERATOR") or env.get("USER") or "operator",
+        )

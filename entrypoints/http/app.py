@@ -1,0 +1,61 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import flask_swagger_ui
+import structlog
+from flask import Flask, g, request, send_from_directory
+from flask_smorest import Api
+
+from entrypoints.container import Container, build_container
+from entrypoints.http import system
+from entrypoints.http.problems import register_problem_handlers
+
+SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
+MAX_BODY_BYTES = 1024 * 1024
+_log = structlog.get_logger("groundwork.http")
+
+
+def create_app(container: Container | None = None) -> Flask:
+    container = container or build_container()
+    app = Flask("groundwork")
+    app.config.update(
+        API_TITLE="Groundwork",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        JSON_SORT_KEYS=False,
+    )
+    app.container = container
+    container.wire(modules=[system])
+    api = Api(app)
+    api.register_blueprint(system.blp)
+    register_problem_handlers(app)
+    app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",
+                     lambda filename: send_from_directory(SWAGGER_ASSETS, filename))
+    _request_logging(app)
+    return app
+
+
+def _request_logging(app: Flask) -> None:
+    @app.before_request
+    def start() -> None:
+        g.request_id = request.headers.get("X-Request-ID", "")[:64] or str(uuid.uuid4())
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        _log.info("request", request_id=g.get("request_id"), method=request.method,
+                  route=request.url_rule.rule if request.url_rule else None,
+                  status=response.status_code,
+                  duration_ms=round((time.perf_counter() - g.get("started", 0)) * 1000, 2))
+        return response

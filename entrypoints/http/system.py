@@ -1,0 +1,51 @@
+"""Liveness, readiness and what this server is."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from dependency_injector.wiring import Provide, inject
+from flask import jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from application.ports.health import DependencyProbe
+from entrypoints.http.schemas import HealthSchema, ReadySchema, SystemInfoSchema
+
+blp = Blueprint("system", __name__, description="Service health and identity")
+
+
+@blp.route("/health")
+class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    def get(self):
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+
+@blp.route("/ready")
+class Ready(MethodView):
+    @blp.response(200, ReadySchema)
+    @blp.alt_response(503, schema=ReadySchema, description="A dependency is down")
+    @inject
+    def get(self, probe: DependencyProbe = Provide["adapters.database_probe"]):
+        """Readiness: each dependency with its status and latency."""
+        result = probe.check()
+        body = {"status": "ok" if result.ok else "unavailable",
+                "checks": {result.name: {"status": "ok" if result.ok else "down",
+                                         "latency_ms": result.latency_ms}}}
+        if not result.ok:
+            return jsonify(ReadySchema().dump(body)), 503
+        return body
+
+
+@blp.route("/api/v1/system/info")
+class SystemInfo(MethodView):
+    @blp.response(200, SystemInfoSchema)
+    def get(self):
+        """The service's name and version."""
+        try:
+            current = version("groundwork")
+        except PackageNotFoundError:
+            current = "unknown"
+        return {"name": "groundwork", "version": current, "api": "v1"}

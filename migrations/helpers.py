@@ -1,0 +1,87 @@
+"""Building blocks every migration uses, so each tenant table follows the same conventions."""
+
+from __future__ import annotations
+
+import os
+
+from alembic import op
+from sqlalchemy import Connection, text
+
+REQUIRED_EXTENSIONS = ("pg_trgm", "vector")
+_HOW_TO_GET = {
+    "vector": "install pgvector on the server (Debian/Ubuntu: apt-get install "
+              "postgresql-<version>-pgvector; Docker: the pgvector/pgvector:pg18 image), "
+              "or unset DATABASE_URL to use the embedded PostgreSQL, which ships it",
+    "pg_trgm": "install the PostgreSQL contrib modules on the server "
+               "(Debian/Ubuntu: postgresql-contrib)",
+}
+
+
+class MissingExtension(RuntimeError):
+    pass
+
+
+def require_extensions(conn: Connection, names=REQUIRED_EXTENSIONS) -> None:
+    """Refuse to migrate a server that lacks an extension, saying which and how to get it."""
+    available = {row[0] for row in conn.execute(
+        text("SELECT name FROM pg_available_extensions WHERE name = ANY(:names)"),
+        {"names": list(names)})}
+    missing = [name for name in names if name not in available]
+    if missing:
+        reasons = "; ".join(f"{name}: {_HOW_TO_GET.get(name, 'install it on the server')}"
+                            for name in missing)
+        raise MissingExtension(
+            f"PostgreSQL extension(s) {', '.join(missing)} not available on this server. {reasons}")
+
+
+def app_role() -> str:
+    """The role the application logs in as: `<database>_app`, one per database."""
+    return op.get_bind().execute(text("SELECT current_database() || '_app'")).scalar_one()
+
+
+def quoted(identifier: str) -> str:
+    return op.get_bind().execute(text("SELECT quote_ident(:i)"), {"i": identifier}).scalar_one()
+
+
+def create_app_role() -> None:
+    role = quoted(app_role())
+    op.execute(text(f"""
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {_literal(app_role())}) THEN
+            CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
+          END IF;
+        END $$"""))
+    password = os.environ.get("APP_DB_PASSWORD")
+    if password:
+        op.execute(text(f"ALTER ROLE {role} PASSWORD {_literal(password)}"))
+    op.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+
+
+def drop_app_role() -> None:
+    role = quoted(app_role())
+    op.execute(text(f"DROP OWNED BY {role}"))
+    op.execute(text(f"DROP ROLE IF EXISTS {role}"))
+
+
+def grant(table: str, privileges: str) -> None:
+    op.execute(text(f"GRANT {privileges} ON {quoted(table)} TO {quoted(app_role())}"))
+
+
+def updated_at_trigger(table: str) -> None:
+    op.execute(text(f"CREATE TRIGGER {quoted(table + '_updated_at')} BEFORE UPDATE ON "
+                    f"{quoted(table)} FOR EACH ROW EXECUTE FUNCTION set_updated_at()"))
+
+
+def tenant_isolation(table: str) -> None:
+    """RLS enabled and forced, one policy on org_id = the transaction's tenant."""
+    name = quoted(table)
+    op.execute(text(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"))
+    op.execute(text(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY"))
+    # (SELECT ...) makes the planner evaluate the function once per statement, not per row.
+    op.execute(text(f"CREATE POLICY tenant_isolation ON {name} "
+                    f"USING (org_id = (SELECT app_current_org())) "
+                    f"WITH CHECK (org_id = (SELECT app_current_org()))"))
+
+
+def _literal(value: str) -> str:
+    return op.get_bind().execute(text("SELECT quote_literal(:v)"), {"v": value}).scalar_one()
