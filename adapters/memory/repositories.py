@@ -101,8 +101,12 @@ class MemoryMembers(_TenantScoped, MemberRepository):
             self._t.members[(member.org_id, member.id)] = member
 
     def remove(self, org_id: uuid.UUID, member_id: uuid.UUID) -> None:
-        if self._visible(org_id):
-            self._t.members.pop((org_id, member_id), None)
+        if not self._visible(org_id):
+            return
+        for member in self.list(org_id):
+            if member.invited_by == member_id:
+                member.invited_by = None
+        self._t.members.pop((org_id, member_id), None)
 
     def lock_owners(self, org_id: uuid.UUID) -> int:
         return sum(1 for m in self.list(org_id) if m.role is Role.OWNER)

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from adapters.postgres.tables import audit_entries, members, org, users
 from application.ports.repositories import (
@@ -22,10 +22,26 @@ from application.ports.repositories import (
 )
 from application.ports.system import Clock, IdGenerator
 from domain.audit import ActorType, AuditEntry, AuditEvent
-from domain.errors import Conflict
+from domain.errors import Conflict, TenantContextMissing
 from domain.member import Member, Role
 from domain.organization import Organization, OrgStatus, Plan
 from domain.user import User, UserStatus
+
+
+class _TenantScoped:
+    """Runs tenant queries, turning the database's missing-tenant error into the domain's."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def _execute(self, statement, params=None):
+        try:
+            return self._conn.execute(statement, params)
+        except DBAPIError as error:
+            if "tenant context missing" in str(error.orig):
+                raise TenantContextMissing(
+                    "tenant context missing: bind an organization first") from None
+            raise
 
 
 def _unique_violation(error: IntegrityError, constraint: str) -> bool:
@@ -107,16 +123,13 @@ def _user(row) -> User:
                 created_at=row.created_at, updated_at=row.updated_at)
 
 
-class PgMembers(MemberRepository):
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class PgMembers(_TenantScoped, MemberRepository):
     def add(self, m: Member) -> None:
         values = dict(org_id=m.org_id, id=m.id, user_id=m.user_id, role=m.role.value,
                       invited_by=m.invited_by, created_at=m.created_at, updated_at=m.updated_at)
         try:
             with self._conn.begin_nested():
-                self._conn.execute(insert(members).values(**values))
+                self._execute(insert(members).values(**values))
         except IntegrityError as error:
             if _unique_violation(error, "uq_members_org_id_user_id"):
                 raise Conflict("the user is already a member", code="already_member") from None
@@ -124,37 +137,37 @@ class PgMembers(MemberRepository):
 
     def get(self, org_id: uuid.UUID, member_id: uuid.UUID) -> Member | None:
         query = select(members).where(members.c.org_id == org_id, members.c.id == member_id)
-        row = self._conn.execute(query).one_or_none()
+        row = self._execute(query).one_or_none()
         return _member(row) if row else None
 
     def get_by_user(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member | None:
         query = select(members).where(members.c.org_id == org_id, members.c.user_id == user_id)
-        row = self._conn.execute(query).one_or_none()
+        row = self._execute(query).one_or_none()
         return _member(row) if row else None
 
     def list(self, org_id: uuid.UUID) -> list[Member]:
         query = (select(members).where(members.c.org_id == org_id)
                  .order_by(members.c.created_at, members.c.id))
-        return [_member(row) for row in self._conn.execute(query)]
+        return [_member(row) for row in self._execute(query)]
 
     def update(self, m: Member) -> None:
-        self._conn.execute(
+        self._execute(
             update(members).where(members.c.org_id == m.org_id, members.c.id == m.id)
             .values(role=m.role.value, invited_by=m.invited_by, updated_at=m.updated_at))
 
     def remove(self, org_id: uuid.UUID, member_id: uuid.UUID) -> None:
         # Those this member invited keep their membership; the link to the inviter goes.
-        self._conn.execute(
+        self._execute(
             update(members).where(members.c.org_id == org_id, members.c.invited_by == member_id)
             .values(invited_by=None))
-        self._conn.execute(
+        self._execute(
             delete(members).where(members.c.org_id == org_id, members.c.id == member_id))
 
     def lock_owners(self, org_id: uuid.UUID) -> int:
         query = (select(members.c.id)
                  .where(members.c.org_id == org_id, members.c.role == Role.OWNER.value)
                  .with_for_update())
-        return len(self._conn.execute(query).all())
+        return len(self._execute(query).all())
 
 
 def _member(row) -> Member:
@@ -163,9 +176,9 @@ def _member(row) -> Member:
                   updated_at=row.updated_at)
 
 
-class PgAuditLog(AuditLog):
+class PgAuditLog(_TenantScoped, AuditLog):
     def __init__(self, conn: Connection, clock: Clock, ids: IdGenerator) -> None:
-        self._conn = conn
+        super().__init__(conn)
         self._clock = clock
         self._ids = ids
 
@@ -175,18 +188,18 @@ class PgAuditLog(AuditLog):
                            {"org": str(org_id)})
         query = (select(audit_entries).where(audit_entries.c.org_id == org_id)
                  .order_by(audit_entries.c.seq.desc()).limit(1))
-        last = self._conn.execute(query).one_or_none()
+        last = self._execute(query).one_or_none()
         entry = AuditEntry.chained(event, org_id=org_id, id=self._ids.new_id(),
                                    now=self._clock.now(), previous=_entry(last) if last else None)
         values = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
         values["actor_type"] = entry.actor_type.value
-        self._conn.execute(insert(audit_entries).values(**values, updated_at=entry.created_at))
+        self._execute(insert(audit_entries).values(**values, updated_at=entry.created_at))
         return entry
 
     def entries(self, org_id: uuid.UUID) -> Iterator[AuditEntry]:
         query = (select(audit_entries).where(audit_entries.c.org_id == org_id)
                  .order_by(audit_entries.c.seq))
-        for row in self._conn.execute(query):
+        for row in self._execute(query):
             yield _entry(row)
 
 
@@ -203,12 +216,9 @@ def _entry(row) -> AuditEntry:
     return AuditEntry(**values)
 
 
-class PgTenantData(TenantData):
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class PgTenantData(_TenantScoped, TenantData):
     def blocking_dependencies(self, org_id: uuid.UUID) -> dict[str, int]:
         query = select(func.count()).select_from(members).where(
             members.c.org_id == org_id, members.c.role != Role.OWNER.value)
-        count = self._conn.execute(query).scalar_one()
+        count = self._execute(query).scalar_one()
         return {"members": count} if count else {}

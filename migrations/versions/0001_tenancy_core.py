@@ -69,9 +69,9 @@ def upgrade() -> None:
         sa.Column("settings", JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
         sa.Column("status", sa.Text(), server_default=sa.text("'active'"), nullable=False),
         *_timestamps(),
-        sa.CheckConstraint("status IN ('active', 'suspended', 'deleted')", name="ck_org_status"),
-        sa.CheckConstraint("plan IN ('free', 'pro', 'enterprise')", name="ck_org_plan"),
-        sa.CheckConstraint("slug = lower(slug)", name="ck_org_slug_lowercase"),
+        sa.CheckConstraint("status IN ('active', 'suspended', 'deleted')", name=op.f("ck_org_status")),
+        sa.CheckConstraint("plan IN ('free', 'pro', 'enterprise')", name=op.f("ck_org_plan")),
+        sa.CheckConstraint("slug = lower(slug)", name=op.f("ck_org_slug_lowercase")),
         sa.PrimaryKeyConstraint("id", name="pk_org"),
     )
     op.create_index("ux_org_lower_slug", "org", [sa.text("lower(slug)")], unique=True)
@@ -85,7 +85,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.Text(), nullable=True),
         sa.Column("status", sa.Text(), server_default=sa.text("'active'"), nullable=False),
         *_timestamps(),
-        sa.CheckConstraint("status IN ('active', 'disabled')", name="ck_users_status"),
+        sa.CheckConstraint("status IN ('active', 'disabled')", name=op.f("ck_users_status")),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
     )
     op.create_index("ux_users_lower_email", "users", [sa.text("lower(email)")], unique=True)
@@ -99,7 +99,7 @@ def upgrade() -> None:
         sa.Column("invited_by", UUID(as_uuid=True), nullable=True),
         *_timestamps(),
         sa.CheckConstraint("role IN ('owner', 'admin', 'member', 'viewer')",
-                           name="ck_members_role"),
+                           name=op.f("ck_members_role")),
         sa.ForeignKeyConstraint(["org_id"], ["org.id"], name="fk_members_org_id_org",
                                 ondelete="RESTRICT"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_members_user_id_users",

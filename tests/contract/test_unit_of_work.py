@@ -1,0 +1,129 @@
+"""One contract, two adapters: in-memory and PostgreSQL must behave the same."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.audit import Actor, AuditEvent
+from domain.errors import Conflict, TenantContextMissing
+from domain.member import Member, Role
+from domain.organization import Organization, OrgStatus, Plan
+from domain.user import User, UserStatus
+
+NOW = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+def uow_factory(any_container):
+    return any_container.adapters.unit_of_work
+
+
+def _org(slug: str) -> Organization:
+    return Organization(id=uuid.uuid4(), name=f"Org {slug}", slug=slug, plan=Plan.PRO,
+                        settings={"default_currency": "USD", "nested": {"a": [1, "b"]}},
+                        status=OrgStatus.SUSPENDED, created_at=NOW,
+                        updated_at=NOW + timedelta(seconds=1))
+
+
+def _user(email: str) -> User:
+    return User(id=uuid.uuid4(), email=email, full_name="Full Name", password_hash="hash$x",
+                status=UserStatus.DISABLED, created_at=NOW, updated_at=NOW)
+
+
+def _seed_org_with_member(uow_factory, slug):
+    org, user = _org(slug), _user(f"{slug}@contract.test")
+    member = Member(org_id=org.id, id=uuid.uuid4(), user_id=user.id, role=Role.ADMIN,
+                    created_at=NOW, updated_at=NOW)
+    with uow_factory() as uow:
+        uow.orgs.add(org)
+        uow.users.add(user)
+        uow.bind(org.id)
+        uow.members.add(member)
+        uow.commit()
+    return org, user, member
+
+
+def test_every_field_round_trips(uow_factory, unique_slug):
+    org, user, member = _seed_org_with_member(uow_factory, unique_slug())
+    with uow_factory() as uow:
+        assert uow.orgs.get(org.id) == org
+        assert uow.orgs.get_by_slug(org.slug.upper()) == org
+        assert uow.users.get(user.id) == user
+        assert uow.users.get_by_email(user.email.upper()) == user
+        uow.bind(org.id)
+        assert uow.members.get(org.id, member.id) == member
+        assert uow.members.get_by_user(org.id, user.id) == member
+        assert uow.members.list(org.id) == [member]
+
+
+def test_nothing_is_kept_without_commit(uow_factory, unique_slug):
+    org = _org(unique_slug())
+    with uow_factory() as uow:
+        uow.orgs.add(org)
+    with uow_factory() as uow:
+        assert uow.orgs.get(org.id) is None
+
+
+def test_duplicate_slug_and_email_are_conflicts(uow_factory, unique_slug):
+    org, user, _ = _seed_org_with_member(uow_factory, unique_slug())
+    with uow_factory() as uow, pytest.raises(Conflict):
+        uow.orgs.add(_org(org.slug))
+    with uow_factory() as uow, pytest.raises(Conflict):
+        uow.users.add(_user(user.email.upper()))
+
+
+def test_tenant_tables_refuse_to_work_without_a_bound_org(uow_factory, unique_slug):
+    org, _, _ = _seed_org_with_member(uow_factory, unique_slug())
+    with uow_factory() as uow, pytest.raises(TenantContextMissing):
+        uow.members.list(org.id)
+    with uow_factory() as uow, pytest.raises(TenantContextMissing):
+        list(uow.audit.entries(org.id))
+
+
+def test_a_bound_unit_of_work_sees_no_other_org(uow_factory, unique_slug):
+    a, _, member_a = _seed_org_with_member(uow_factory, unique_slug())
+    b, _, _ = _seed_org_with_member(uow_factory, unique_slug())
+    with uow_factory() as uow:
+        uow.bind(b.id)
+        assert uow.members.get(a.id, member_a.id) is None
+        assert uow.members.list(a.id) == []
+
+
+def test_audit_entries_chain_and_round_trip(uow_factory, unique_slug):
+    org, _, _ = _seed_org_with_member(uow_factory, unique_slug())
+    event = AuditEvent(actor=Actor.operator("op"), action="thing.done", resource_type="thing",
+                       resource_id="42", details={"k": "v", "n": 1.5, "list": [1, None]},
+                       ip="203.0.113.9", user_agent="pytest")
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        first = uow.audit.append(org.id, event)
+        second = uow.audit.append(org.id, event)
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        stored = list(uow.audit.entries(org.id))
+    assert stored == [first, second]
+    assert second.prev_hash == first.hash
+    assert all(e.recomputed_hash() == e.hash for e in stored)
+
+
+def test_owners_are_counted_and_removal_keeps_the_rest(uow_factory, unique_slug):
+    org, _, admin = _seed_org_with_member(uow_factory, unique_slug())
+    owner_user = _user(f"owner-{org.slug}@contract.test")
+    owner = Member(org_id=org.id, id=uuid.uuid4(), user_id=owner_user.id, role=Role.OWNER,
+                   created_at=NOW, updated_at=NOW, invited_by=admin.id)
+    with uow_factory() as uow:
+        uow.users.add(owner_user)
+        uow.bind(org.id)
+        uow.members.add(owner)
+        assert uow.members.lock_owners(org.id) == 1
+        assert uow.tenant_data.blocking_dependencies(org.id) == {"members": 1}
+        uow.members.remove(org.id, admin.id)
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        remaining = uow.members.list(org.id)
+        assert [m.id for m in remaining] == [owner.id]
+        assert remaining[0].invited_by is None
+        assert uow.tenant_data.blocking_dependencies(org.id) == {}

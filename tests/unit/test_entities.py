@@ -1,0 +1,66 @@
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.errors import InvalidInput, InvariantViolated
+from domain.member import Member, Role, parse_role
+from domain.organization import Organization, Plan
+from domain.user import User, normalise_email
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_organization_is_created_normalised_with_defaults():
+    org = Organization.create(id=uuid.uuid4(), name="  Acme   Corp ", slug=" Acme ", now=NOW)
+    assert (org.name, org.slug, org.plan) == ("Acme Corp", "acme", Plan.FREE)
+    assert org.settings["default_currency"] == "EUR"
+    assert org.created_at == org.updated_at == NOW
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201])
+def test_organization_name_must_be_present_and_bounded(name):
+    with pytest.raises(InvalidInput):
+        Organization.create(id=uuid.uuid4(), name=name, slug="acme", now=NOW)
+
+
+def test_unknown_plan_is_refused():
+    with pytest.raises(InvalidInput) as caught:
+        Organization.create(id=uuid.uuid4(), name="A", slug="acme", now=NOW, plan="gold")
+    assert caught.value.code == "invalid_plan"
+
+
+@pytest.mark.parametrize("email", ["a", "a@b", "a b@c.de", "@acme.test", "a@@acme.test"])
+def test_bad_emails_are_refused(email):
+    with pytest.raises(InvalidInput):
+        normalise_email(email)
+
+
+def test_email_is_case_insensitive():
+    user = User.create(id=uuid.uuid4(), email=" Ada@Acme.TEST ", full_name="Ada", now=NOW)
+    assert user.email == "ada@acme.test"
+
+
+def _member(role: Role) -> Member:
+    return Member(org_id=uuid.uuid4(), id=uuid.uuid4(), user_id=uuid.uuid4(), role=role,
+                  created_at=NOW, updated_at=NOW)
+
+
+def test_the_last_owner_cannot_be_demoted():
+    owner = _member(Role.OWNER)
+    with pytest.raises(InvariantViolated) as caught:
+        owner.change_role(Role.ADMIN, NOW, owners_left=1)
+    assert caught.value.code == "last_owner"
+    assert owner.role is Role.OWNER
+
+
+def test_an_owner_can_be_demoted_when_another_remains():
+    owner = _member(Role.OWNER)
+    owner.change_role(Role.ADMIN, NOW, owners_left=2)
+    assert owner.role is Role.ADMIN
+
+
+def test_roles_parse_case_insensitively_and_refuse_unknowns():
+    assert parse_role(" Admin ") is Role.ADMIN
+    with pytest.raises(InvalidInput):
+        parse_role("superuser")
