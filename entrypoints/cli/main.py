@@ -18,7 +18,8 @@ from migrations.helpers import MissingExtension
 def _reason(error: Exception) -> str:
     if isinstance(error, DBAPIError) and error.orig is not None:
         first = str(error.orig).strip().splitlines()[0]
-        if "does not exist" in first and "relation" in first:
+        not_migrated = ("relation" in first or '_app" does not exist' in first)
+        if "does not exist" in first and not_migrated:
             return f"the database is not migrated ({first}); run `groundwork db upgrade`"
         return f"database error: {first}"
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

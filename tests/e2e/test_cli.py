@@ -1,0 +1,138 @@
+"""The operator's CLI end to end on PostgreSQL: tables, --json, exit codes, one-line reasons."""
+
+import json
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from entrypoints.cli.context import CliContext
+from entrypoints.cli.main import cli
+from entrypoints.config import Settings
+from tests.fixtures.app import postgres_container
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def run(cli_runner, pg_container):
+    def invoke(*args, container=None):
+        settings = Settings.from_env({"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_OPERATOR": "ops"})
+        return cli_runner.invoke(cli, list(args), obj=CliContext(settings, container or pg_container))
+    return invoke
+
+
+def test_org_create_show_list(run, unique_slug):
+    slug = unique_slug("acme")
+    created = run("org", "create", "--name", "Acme", "--slug", slug.upper(),
+                  "--owner-email", f"a@{slug}.test")
+    assert created.exit_code == 0, created.output
+    assert slug in created.output and "SLUG" in created.output
+    shown = json.loads(run("org", "show", slug, "--json").output)
+    assert shown["slug"] == slug and shown["settings"]["default_currency"] == "EUR"
+    listed = json.loads(run("org", "list", "--json").output)
+    assert slug in {o["slug"] for o in listed}
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    (["org", "create", "--name", "X", "--slug", "-bad-", "--owner-email", "x@x.test"], "invalid slug"),
+    (["org", "create", "--name", "X", "--slug", "fine-slug", "--owner-email", "nope"], "invalid email"),
+    (["org", "create", "--name", "X", "--slug", "admin", "--owner-email", "x@x.test"], "reserved"),
+    (["org", "create", "--name", "X", "--slug", "fine-slug2", "--owner-email", "x@x.test",
+      "--settings", '{"timezone": "Mars/Base"}'], "invalid settings"),
+    (["org", "show", "no-such-org"], "not found"),
+    (["member", "list", "--org", "no-such-org"], "not found"),
+])
+def test_bad_input_gives_one_line_and_exit_1(run, args, reason):
+    result = run(*args)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and reason in lines[0]
+
+
+def test_a_duplicate_slug_is_refused_whatever_its_case(run, unique_slug):
+    slug = unique_slug("dup")
+    assert run("org", "create", "--name", "One", "--slug", slug, "--owner-email", "o@d.test").exit_code == 0
+    again = run("org", "create", "--name", "Two", "--slug", f" {slug.upper()} ", "--owner-email", "o@d.test")
+    assert again.exit_code == 1 and "already taken" in again.output
+
+
+def test_members_add_list_role_remove(run, unique_slug):
+    slug = unique_slug("team")
+    run("org", "create", "--name", "Team", "--slug", slug, "--owner-email", f"owner@{slug}.test")
+    added = run("member", "add", "--org", slug, "--email", f"m@{slug}.test", "--role", "admin", "--json")
+    assert added.exit_code == 0 and json.loads(added.output)["role"] == "admin"
+    assert run("member", "role", "--org", slug, f"m@{slug}.test", "--role", "viewer").exit_code == 0
+    output = run("member", "list", "--org", slug, "--json").output
+    listed = {m["email"]: m["role"] for m in json.loads(output)}
+    assert listed == {f"owner@{slug}.test": "owner", f"m@{slug}.test": "viewer"}
+    last_owner = run("member", "remove", "--org", slug, f"owner@{slug}.test")
+    assert last_owner.exit_code == 1 and "at least one owner" in last_owner.output
+    assert run("member", "remove", "--org", slug, f"m@{slug}.test").exit_code == 0
+
+
+def test_org_delete_lists_what_blocks_it(run, unique_slug):
+    slug = unique_slug("busy")
+    run("org", "create", "--name", "Busy", "--slug", slug, "--owner-email", f"o@{slug}.test")
+    run("member", "add", "--org", slug, "--email", f"m@{slug}.test")
+    refused = run("org", "delete", slug)
+    assert refused.exit_code == 1 and "members (1)" in refused.output
+    run("member", "remove", "--org", slug, f"m@{slug}.test")
+    assert run("org", "delete", slug).exit_code == 0
+    assert run("org", "show", slug).exit_code == 1
+
+
+def test_demo_seed_creates_three_orgs_once(run, fresh_database):
+    from adapters.postgres.migrator import Migrator
+
+    urls = fresh_database()
+    Migrator(urls.owner_url).upgrade()
+    container = postgres_container(urls)
+    first = json.loads(run("demo", "seed", "--json", container=container).output)
+    assert [r["result"] for r in first] == ["created"] * 3
+    second = json.loads(run("demo", "seed", "--json", container=container).output)
+    assert [r["result"] for r in second] == ["exists"] * 3
+    container.adapters.engine().dispose()
+
+
+def test_audit_verify_names_a_tampered_entry(run, unique_slug, owner_engine):
+    slug = unique_slug("trail")
+    run("org", "create", "--name", "Trail", "--slug", slug, "--owner-email", f"o@{slug}.test")
+    assert run("audit", "verify", "--org", slug).exit_code == 0
+    with owner_engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("DELETE FROM audit_entries WHERE seq = 1 AND org_id = "
+                          "(SELECT id FROM org WHERE slug = :s)"), {"s": slug})
+    result = run("audit", "verify", "--org", slug)
+    assert result.exit_code == 1
+    assert f"audit chain of '{slug}' broken at entry #1" in result.output
+
+
+def test_db_commands(run, pg_urls):
+    current = json.loads(run("db", "current", "--json").output)
+    assert current["up_to_date"] is True
+    check = run("db", "check")
+    assert check.exit_code == 0 and "every convention" in check.output
+
+
+def test_db_check_fails_on_a_table_without_a_policy(run, fresh_database):
+    from adapters.postgres.migrator import Migrator
+
+    urls = fresh_database()
+    Migrator(urls.owner_url).upgrade()
+    engine = create_engine(urls.owner_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE widgets (org_id uuid NOT NULL REFERENCES org(id), id uuid, "
+                          "created_at timestamptz NOT NULL DEFAULT now(), "
+                          "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (org_id, id))"))
+    engine.dispose()
+    container = postgres_container(urls)
+    result = run("db", "check", "--json", container=container)
+    assert result.exit_code == 1
+    rules = {(v["table"], v["rule"]) for v in json.loads(result.output)["violations"]}
+    assert {("widgets", "rls"), ("widgets", "policy"), ("-", "drift")} <= rules
+
+
+def test_an_unmigrated_database_says_what_to_do(run, fresh_database):
+    container = postgres_container(fresh_database())
+    result = run("org", "list", container=container)
+    assert result.exit_code == 1 and "groundwork db upgrade" in result.output

@@ -1,0 +1,81 @@
+"""The HTTP edge: health, readiness, docs, and problem+json for every error."""
+
+import pytest
+
+from entrypoints.config import Settings
+from entrypoints.container import build_container
+from entrypoints.http.app import create_app
+from tests.fixtures.app import memory_container
+
+
+@pytest.fixture
+def client():
+    return create_app(memory_container()).test_client()
+
+
+def test_health_answers(client):
+    response = client.get("/health")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+
+
+def test_ready_reports_the_database_with_its_latency(pg_container):
+    response = create_app(pg_container).test_client().get("/ready")
+    assert response.status_code == 200
+    assert response.json["checks"]["database"]["status"] == "ok"
+    assert response.json["checks"]["database"]["latency_ms"] >= 0
+
+
+def test_ready_is_503_when_the_database_is_down():
+    from adapters.postgres.server import DatabaseUrls
+
+    container = build_container(Settings.from_env({"GROUNDWORK_BACKEND": "postgres"}))
+    container.adapters.database_urls.override(
+        DatabaseUrls.for_server("postgresql://nobody@127.0.0.1:1/nothing"))
+    response = create_app(container).test_client().get("/ready")
+    assert response.status_code == 503
+    assert response.json["status"] == "unavailable"
+    assert response.json["checks"]["database"]["status"] == "down"
+
+
+def test_openapi_and_swagger_ui_are_served(client):
+    spec = client.get("/openapi.json")
+    assert spec.status_code == 200 and spec.json["openapi"].startswith("3.1")
+    assert {"/health", "/ready", "/api/v1/system/info"} <= set(spec.json["paths"])
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and b"swagger-ui" in docs.data
+    assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_system_info_names_the_service(client):
+    info = client.get("/api/v1/system/info").json
+    assert info["name"] == "groundwork" and info["version"]
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("get", "/no/such/thing", 404), ("post", "/health", 405), ("delete", "/ready", 405)])
+def test_errors_are_problem_details(client, method, path, status):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    assert response.content_type == "application/problem+json"
+    assert response.json["status"] == status and response.json["title"]
+
+
+def test_an_unexpected_error_is_a_500_with_a_request_id_and_no_internals():
+    app = create_app(memory_container())
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom", headers={"X-Request-ID": "req-123"})
+    assert response.status_code == 500
+    assert response.json["request_id"] == "req-123"
+    assert b"secret internals" not in response.data
+    assert response.headers["X-Request-ID"] == "req-123"
+
+
+def test_an_oversized_body_is_refused(client):
+    response = client.post("/health", data=b"x" * (1024 * 1024 + 1),
+                           content_type="application/json")
+    assert response.status_code in (405, 413)
+    assert response.content_type == "application/problem+json"

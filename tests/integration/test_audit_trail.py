@@ -1,0 +1,106 @@
+"""The audit trail on PostgreSQL: written with its change, append-only, tamper-evident."""
+
+import threading
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from application.members import AddMember
+from application.organizations import CreateOrganization
+from domain.audit import AuditEvent
+from domain.errors import Conflict
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def org(pg_container, operator, unique_slug):
+    return pg_container.application.organizations().create(CreateOrganization(
+        name="Audited", slug=unique_slug("audit"), owner_email=f"{unique_slug()}@a.test",
+        actor=operator))
+
+
+def _actions(owner_engine, org_id):
+    with owner_engine.connect() as conn:
+        return list(conn.execute(text(
+            "SELECT action FROM audit_entries WHERE org_id = :o ORDER BY seq"), {"o": org_id}).scalars())
+
+
+def test_an_entry_is_committed_with_its_change(pg_container, owner_engine, operator, org):
+    pg_container.application.members().add(AddMember(slug=org.slug, email="n@a.test",
+                                                     role="viewer", actor=operator))
+    assert _actions(owner_engine, org.id) == ["org.created", "member.added", "member.added"]
+
+
+def test_an_entry_is_rolled_back_with_its_failed_change(pg_container, owner_engine, operator, org):
+    members = pg_container.application.members()
+    members.add(AddMember(slug=org.slug, email="dup@a.test", role="viewer", actor=operator))
+    before = _actions(owner_engine, org.id)
+    with pytest.raises(Conflict):
+        members.add(AddMember(slug=org.slug, email="dup@a.test", role="viewer", actor=operator))
+    assert _actions(owner_engine, org.id) == before
+    uow_factory = pg_container.adapters.unit_of_work
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        uow.audit.append(org.id, AuditEvent(actor=operator, action="never.committed",
+                                            resource_type="x", resource_id="1"))
+    assert "never.committed" not in _actions(owner_engine, org.id)
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_entries SET action = 'forged'",
+    "DELETE FROM audit_entries",
+    "TRUNCATE audit_entries",
+])
+def test_the_app_role_cannot_rewrite_history(app_engine, org, statement):
+    with app_engine.begin() as conn:
+        conn.execute(text(f"SET LOCAL app.org_id = '{org.id}'"))
+        with pytest.raises(DBAPIError, match="permission denied"):
+            conn.execute(text(statement))
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_entries SET action = 'forged' WHERE org_id = :o",
+    "DELETE FROM audit_entries WHERE org_id = :o",
+])
+def test_even_the_owner_is_stopped_by_the_trigger(owner_engine, org, statement):
+    with owner_engine.begin() as conn, pytest.raises(DBAPIError, match="append-only"):
+        conn.execute(text(statement), {"o": org.id})
+
+
+def test_a_tampered_row_is_named_by_verify(pg_container, owner_engine, org):
+    with owner_engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))  # a superuser's bypass
+        conn.execute(text("UPDATE audit_entries SET details = '{\"name\": \"Evil\"}' "
+                          "WHERE org_id = :o AND seq = 1"), {"o": org.id})
+        tampered_id = conn.execute(text("SELECT id FROM audit_entries WHERE org_id = :o AND seq = 1"),
+                                   {"o": org.id}).scalar()
+    [report] = pg_container.application.audit_verifier().verify(org.slug)
+    assert not report.intact
+    assert (report.broken.seq, report.broken.entry_id) == (1, tampered_id)
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(pg_container, operator, org):
+    uow_factory = pg_container.adapters.unit_of_work
+    errors = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(5):
+                with uow_factory() as uow:
+                    uow.bind(org.id)
+                    uow.audit.append(org.id, AuditEvent(actor=operator, action="load.test",
+                                                        resource_type="t", resource_id=f"{n}-{i}"))
+                    uow.commit()
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    [report] = pg_container.application.audit_verifier().verify(org.slug)
+    assert report.intact and report.entries == 2 + 20

@@ -1,0 +1,70 @@
+"""The conventions checker on the live catalog: clean on our schema, loud on a careless table."""
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from adapters.postgres.conventions import check_conventions
+from adapters.postgres.migrator import Migrator
+
+pytestmark = pytest.mark.postgres
+
+
+def test_the_migrated_schema_follows_every_convention(owner_engine, pg_urls):
+    with owner_engine.connect() as conn:
+        assert check_conventions(conn, pg_urls.app_url.username) == []
+
+
+@pytest.fixture
+def careless_database(fresh_database):
+    """A migrated database to which someone added tenant tables the wrong way."""
+    urls = fresh_database()
+    Migrator(urls.owner_url).upgrade()
+    engine = create_engine(urls.owner_url)
+    with engine.begin() as conn:
+        conn.execute(text("""
+            CREATE TABLE invoices (
+                id serial PRIMARY KEY,
+                org_id uuid REFERENCES org(id) ON DELETE CASCADE,
+                member_id uuid,
+                created_at timestamp NOT NULL DEFAULT now()
+            )"""))
+        conn.execute(text("""
+            CREATE TABLE notes (
+                org_id uuid NOT NULL REFERENCES org(id) ON DELETE RESTRICT,
+                id uuid NOT NULL,
+                member_id uuid,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (org_id, id)
+            )"""))
+        conn.execute(text("ALTER TABLE notes ENABLE ROW LEVEL SECURITY"))
+        conn.execute(text("CREATE UNIQUE INDEX ON members (id)"))
+        conn.execute(text("ALTER TABLE notes ADD FOREIGN KEY (org_id, member_id) "
+                          "REFERENCES members (org_id, id)"))
+        conn.execute(text("ALTER TABLE invoices ADD FOREIGN KEY (member_id) REFERENCES members (id)"))
+    yield urls, engine
+    engine.dispose()
+
+
+def test_each_broken_convention_is_named(careless_database):
+    urls, engine = careless_database
+    with engine.connect() as conn:
+        found = {(v.table, v.rule) for v in check_conventions(conn, urls.app_url.username)}
+    expected_invoices = {"uuid_id", "timestamps", "timestamptz", "org_id", "rls", "policy",
+                         "composite_key", "org_fk", "composite_fk", "org_id_index"}
+    assert {("invoices", rule) for rule in expected_invoices} <= found
+    assert ("notes", "rls") in found  # enabled but not forced
+    assert ("notes", "policy") in found
+    assert ("notes", "composite_fk") not in found
+    assert not {rule for table, rule in found if table in ("org", "users", "members")}
+
+
+def test_a_privileged_app_role_is_reported(fresh_database):
+    urls = fresh_database()
+    Migrator(urls.owner_url).upgrade()
+    engine = create_engine(urls.owner_url)
+    with engine.begin() as conn:
+        conn.execute(text(f'ALTER ROLE "{urls.app_url.username}" BYPASSRLS'))
+        violations = check_conventions(conn, urls.app_url.username)
+    engine.dispose()
+    assert [v.rule for v in violations] == ["app_role"]
