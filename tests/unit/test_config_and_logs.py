@@ -1,0 +1,38 @@
+import json
+
+import pytest
+import structlog
+
+from entrypoints.config import Settings
+from entrypoints.logs import configure_logging
+
+
+def test_defaults_use_the_embedded_postgres():
+    settings = Settings.from_env({})
+    assert (settings.backend, settings.database_url, settings.pool_size) == ("postgres", None, 10)
+    assert settings.home.name == ".groundwork"
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"GROUNDWORK_BACKEND": "mongo"}, "GROUNDWORK_BACKEND"),
+    ({"DB_POOL_SIZE": "500"}, "DB_POOL_SIZE"),
+    ({"DB_POOL_SIZE": "0"}, "DB_POOL_SIZE"),
+])
+def test_bad_configuration_is_refused_by_name(env, message):
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env(env)
+
+
+def test_logs_are_json_and_never_carry_secrets(capsys):
+    configure_logging("INFO", "json")
+    structlog.get_logger("t").info("login", email="a@b.test", password="hunter2hunter2",
+                                   access_token="eyJ.x.y", Authorization="Bearer gw_x_y")
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["event"] == "login" and line["email"] == "a@b.test"
+    assert {line["password"], line["access_token"], line["Authorization"]} == {"[redacted]"}
+    configure_logging("INFO", "console")
+
+
+def test_an_unknown_log_level_is_refused():
+    with pytest.raises(ValueError, match="LOG_LEVEL"):
+        configure_logging("LOUD")
