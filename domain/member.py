@@ -6,7 +6,8 @@ from datetime import datetime
 
 from attrs import define
 
-from domain.errors import InvalidInput, InvariantViolated
+from domain.choices import parse_choice
+from domain.errors import InvariantViolated
 
 
 class Role(enum.StrEnum):
@@ -17,12 +18,7 @@ class Role(enum.StrEnum):
 
 
 def parse_role(raw: str) -> Role:
-    try:
-        return Role(str(raw).strip().lower())
-    except ValueError:
-        choices = ", ".join(r.value for r in Role)
-        raise InvalidInput(f"unknown role {raw!r}; choose one of {choices}", code="invalid_role",
-                           errors={"role": [f"must be one of {choices}"]}) from None
+    return parse_choice(Role, raw, field="role")
 
 
 @define(slots=False)

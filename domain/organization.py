@@ -7,6 +7,7 @@ from typing import Any
 
 from attrs import define, field
 
+from domain.choices import parse_choice
 from domain.errors import InvalidInput
 from domain.settings import validate_settings
 from domain.slug import normalise_slug
@@ -82,9 +83,4 @@ class Organization:
 
 
 def parse_plan(raw: str) -> Plan:
-    try:
-        return Plan(str(raw).strip().lower())
-    except ValueError:
-        choices = ", ".join(p.value for p in Plan)
-        raise InvalidInput(f"unknown plan {raw!r}; choose one of {choices}", code="invalid_plan",
-                           errors={"plan": [f"must be one of {choices}"]}) from None
+    return parse_choice(Plan, raw, field="plan")
