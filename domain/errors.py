@@ -46,3 +46,9 @@ class TenantContextMissing(DomainError):
     """A tenant-scoped read or write was attempted with no organization bound."""
 
     code = "tenant_context_missing"
+
+
+class Unauthenticated(DomainError):
+    """A missing, malformed, expired or revoked credential. Never says which."""
+
+    code = "unauthenticated"

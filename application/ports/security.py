@@ -1,0 +1,49 @@
+"""Ports for secrets: password hashing and signed tokens."""
+
+from __future__ import annotations
+
+import abc
+import enum
+import uuid
+from datetime import datetime
+
+from attrs import define
+
+
+class PasswordHasher(abc.ABC):
+    @abc.abstractmethod
+    def hash(self, password: str) -> str: ...
+
+    @abc.abstractmethod
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True when the password matches; False for a mismatch or an unreadable hash."""
+
+    @abc.abstractmethod
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with other parameters than today's."""
+
+
+class TokenType(enum.StrEnum):
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+@define(frozen=True)
+class TokenClaims:
+    subject: uuid.UUID
+    org_id: uuid.UUID
+    session_id: uuid.UUID
+    token_id: str
+    type: TokenType
+    issued_at: datetime
+    expires_at: datetime
+
+
+class TokenService(abc.ABC):
+    @abc.abstractmethod
+    def issue(self, *, subject: uuid.UUID, org_id: uuid.UUID, session_id: uuid.UUID,
+              type: TokenType) -> tuple[str, TokenClaims]: ...
+
+    @abc.abstractmethod
+    def read(self, token: str, *, expected: TokenType) -> TokenClaims:
+        """The token's claims, or Unauthenticated whatever is wrong with it."""
