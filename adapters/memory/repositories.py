@@ -10,6 +10,7 @@ from application.ports.repositories import (
     AuditLog,
     MemberRepository,
     OrganizationRepository,
+    SessionRepository,
     TenantData,
     UserRepository,
 )
@@ -18,9 +19,11 @@ from domain.audit import AuditEntry, AuditEvent
 from domain.errors import Conflict, TenantContextMissing
 from domain.member import Member, Role
 from domain.organization import Organization, OrgStatus
+from domain.session import Session
 from domain.user import User
 
 BoundOrg = Callable[[], uuid.UUID | None]
+BoundUser = Callable[[], uuid.UUID | None]
 
 
 class MemoryOrganizations(OrganizationRepository):
@@ -61,17 +64,27 @@ class MemoryUsers(UserRepository):
     def get_by_email(self, email: str) -> User | None:
         return next((u for u in self._t.users.values() if u.email == email.lower()), None)
 
+    def update(self, user: User) -> None:
+        if user.id in self._t.users:
+            self._t.users[user.id] = user
+
 
 class _TenantScoped:
-    """Refuses to work with no org bound and sees only the bound org, as RLS does."""
+    """Refuses to work with no org bound and sees only the bound org, as RLS does.
 
-    def __init__(self, tables: Tables, bound_org: BoundOrg) -> None:
+    In a user scope (bound to a user, not an org) tenant rows are invisible, not an error.
+    """
+
+    def __init__(self, tables: Tables, bound_org: BoundOrg, bound_user: BoundUser) -> None:
         self._t = tables
         self._bound_org = bound_org
+        self._bound_user = bound_user
 
     def _visible(self, org_id: uuid.UUID) -> bool:
         bound = self._bound_org()
         if bound is None:
+            if self._bound_user() is not None:
+                return False
             raise TenantContextMissing("tenant context missing: bind an organization first")
         return bound == org_id
 
@@ -108,14 +121,22 @@ class MemoryMembers(_TenantScoped, MemberRepository):
                 member.invited_by = None
         self._t.members.pop((org_id, member_id), None)
 
+    def memberships_of_user(self, user_id: uuid.UUID) -> list[Member]:
+        bound_org, bound_user = self._bound_org(), self._bound_user()
+        if bound_org is None and bound_user is None:
+            raise TenantContextMissing("tenant context missing: bind the user first")
+        found = [m for m in self._t.members.values() if m.user_id == user_id
+                 and (m.user_id == bound_user or m.org_id == bound_org)]
+        return sorted(found, key=lambda m: (m.created_at, m.id))
+
     def lock_owners(self, org_id: uuid.UUID) -> int:
         return sum(1 for m in self.list(org_id) if m.role is Role.OWNER)
 
 
 class MemoryAuditLog(_TenantScoped, AuditLog):
-    def __init__(self, tables: Tables, bound_org: BoundOrg, clock: Clock,
+    def __init__(self, tables: Tables, bound_org: BoundOrg, bound_user: BoundUser, clock: Clock,
                  ids: IdGenerator) -> None:
-        super().__init__(tables, bound_org)
+        super().__init__(tables, bound_org, bound_user)
         self._clock = clock
         self._ids = ids
 
@@ -139,3 +160,17 @@ class MemoryTenantData(_TenantScoped, TenantData):
         members = sum(1 for (oid, _), m in self._t.members.items()
                       if oid == org_id and m.role is not Role.OWNER)
         return {"members": members} if members else {}
+
+
+class MemorySessions(_TenantScoped, SessionRepository):
+    def add(self, session: Session) -> None:
+        if not self._visible(session.org_id):
+            raise TenantContextMissing("a session may only be added to the bound organization")
+        self._t.sessions[(session.org_id, session.id)] = session
+
+    def get(self, org_id: uuid.UUID, session_id: uuid.UUID) -> Session | None:
+        return self._t.sessions.get((org_id, session_id)) if self._visible(org_id) else None
+
+    def update(self, session: Session) -> None:
+        if self.get(session.org_id, session.id) is not None:
+            self._t.sessions[(session.org_id, session.id)] = session

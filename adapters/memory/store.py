@@ -11,6 +11,7 @@ from attrs import define, field
 from domain.audit import AuditEntry
 from domain.member import Member
 from domain.organization import Organization
+from domain.session import Session
 from domain.user import User
 
 
@@ -20,6 +21,7 @@ class Tables:
     users: dict[uuid.UUID, User] = field(factory=dict)
     members: dict[tuple[uuid.UUID, uuid.UUID], Member] = field(factory=dict)
     audit: dict[uuid.UUID, list[AuditEntry]] = field(factory=dict)
+    sessions: dict[tuple[uuid.UUID, uuid.UUID], Session] = field(factory=dict)
 
 
 class MemoryStore:

@@ -6,6 +6,7 @@ from adapters.memory.repositories import (
     MemoryAuditLog,
     MemoryMembers,
     MemoryOrganizations,
+    MemorySessions,
     MemoryTenantData,
     MemoryUsers,
 )
@@ -22,19 +23,22 @@ class MemoryUnitOfWork(UnitOfWork):
         self._clock = clock
         self._ids = ids
         self._org_id: uuid.UUID | None = None
+        self._user_id: uuid.UUID | None = None
         self._open = False
 
     def __enter__(self) -> MemoryUnitOfWork:
         self._store.lock.acquire()
         self._open = True
         self._org_id = None
+        self._user_id = None
         tables = self._store.snapshot()
         self._tables = tables
         self.orgs = MemoryOrganizations(tables)
         self.users = MemoryUsers(tables)
-        self.members = MemoryMembers(tables, self._bound)
-        self.audit = MemoryAuditLog(tables, self._bound, self._clock, self._ids)
-        self.tenant_data = MemoryTenantData(tables, self._bound)
+        self.members = MemoryMembers(tables, self._bound, self._bound_user)
+        self.sessions = MemorySessions(tables, self._bound, self._bound_user)
+        self.audit = MemoryAuditLog(tables, self._bound, self._bound_user, self._clock, self._ids)
+        self.tenant_data = MemoryTenantData(tables, self._bound, self._bound_user)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -43,8 +47,14 @@ class MemoryUnitOfWork(UnitOfWork):
     def _bound(self) -> uuid.UUID | None:
         return self._org_id
 
+    def _bound_user(self) -> uuid.UUID | None:
+        return self._user_id
+
     def bind(self, org_id: uuid.UUID) -> None:
         self._org_id = uuid.UUID(str(org_id))
+
+    def bind_user(self, user_id: uuid.UUID) -> None:
+        self._user_id = uuid.UUID(str(user_id))
 
     def commit(self) -> None:
         if self._open:

@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from adapters.postgres.tables import audit_entries, members, org, users
+from adapters.postgres.tables import audit_entries, members, org, sessions, users
 from application.ports.repositories import (
     AuditLog,
     MemberRepository,
     OrganizationRepository,
+    SessionRepository,
     TenantData,
     UserRepository,
 )
@@ -25,6 +26,7 @@ from domain.audit import ActorType, AuditEntry, AuditEvent
 from domain.errors import Conflict, TenantContextMissing
 from domain.member import Member, Role
 from domain.organization import Organization, OrgStatus, Plan
+from domain.session import Session
 from domain.user import User, UserStatus
 
 
@@ -116,6 +118,11 @@ class PgUsers(UserRepository):
         row = self._conn.execute(query).one_or_none()
         return _user(row) if row else None
 
+    def update(self, u: User) -> None:
+        self._conn.execute(update(users).where(users.c.id == u.id).values(
+            full_name=u.full_name, password_hash=u.password_hash, status=u.status.value,
+            updated_at=u.updated_at))
+
 
 def _user(row) -> User:
     return User(id=row.id, email=row.email, full_name=row.full_name,
@@ -162,6 +169,11 @@ class PgMembers(_TenantScoped, MemberRepository):
             .values(invited_by=None))
         self._execute(
             delete(members).where(members.c.org_id == org_id, members.c.id == member_id))
+
+    def memberships_of_user(self, user_id: uuid.UUID) -> list[Member]:
+        query = (select(members).where(members.c.user_id == user_id)
+                 .order_by(members.c.created_at, members.c.id))
+        return [_member(row) for row in self._execute(query)]
 
     def lock_owners(self, org_id: uuid.UUID) -> int:
         query = (select(members.c.id)
@@ -222,3 +234,26 @@ class PgTenantData(_TenantScoped, TenantData):
             members.c.org_id == org_id, members.c.role != Role.OWNER.value)
         count = self._execute(query).scalar_one()
         return {"members": count} if count else {}
+
+
+class PgSessions(_TenantScoped, SessionRepository):
+    def add(self, s: Session) -> None:
+        self._execute(insert(sessions).values(**_session_values(s), created_at=s.created_at))
+
+    def get(self, org_id: uuid.UUID, session_id: uuid.UUID) -> Session | None:
+        query = select(sessions).where(sessions.c.org_id == org_id, sessions.c.id == session_id)
+        row = self._execute(query).one_or_none()
+        return Session(**{c: getattr(row, c) for c in _SESSION_COLUMNS}) if row else None
+
+    def update(self, s: Session) -> None:
+        self._execute(update(sessions)
+                      .where(sessions.c.org_id == s.org_id, sessions.c.id == s.id)
+                      .values(**_session_values(s)))
+
+
+_SESSION_COLUMNS = ("org_id", "id", "user_id", "refresh_token_id", "expires_at", "created_at",
+                    "updated_at", "revoked_at", "revoked_reason", "ip", "user_agent")
+
+
+def _session_values(s: Session) -> dict:
+    return {c: getattr(s, c) for c in _SESSION_COLUMNS if c != "created_at"}

@@ -116,4 +116,23 @@ audit_entries = Table(
 Index("ix_audit_entries_org_id_created_at", audit_entries.c.org_id, audit_entries.c.created_at)
 Index("ix_audit_entries_org_id_action", audit_entries.c.org_id, audit_entries.c.action)
 
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    Column("id", UUID(as_uuid=True), nullable=False),
+    Column("user_id", UUID(as_uuid=True), nullable=False),
+    Column("refresh_token_id", Text, nullable=False),
+    Column("expires_at", TIMESTAMP(timezone=True), nullable=False),
+    Column("revoked_at", TIMESTAMP(timezone=True), nullable=True),
+    Column("revoked_reason", Text, nullable=True),
+    Column("ip", Text, nullable=True),
+    Column("user_agent", Text, nullable=True),
+    *_timestamps(),
+    PrimaryKeyConstraint("org_id", "id"),
+    ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="RESTRICT"),
+)
+Index("ix_sessions_org_id_user_id", sessions.c.org_id, sessions.c.user_id)
+
 TENANT_TABLES = tuple(t.name for t in metadata.sorted_tables if t.name not in GLOBAL_TABLES)

@@ -8,6 +8,7 @@ from adapters.postgres.repositories import (
     PgAuditLog,
     PgMembers,
     PgOrganizations,
+    PgSessions,
     PgTenantData,
     PgUsers,
 )
@@ -30,6 +31,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self.orgs = PgOrganizations(self._conn)
         self.users = PgUsers(self._conn)
         self.members = PgMembers(self._conn)
+        self.sessions = PgSessions(self._conn)
         self.audit = PgAuditLog(self._conn, self._clock, self._ids)
         self.tenant_data = PgTenantData(self._conn)
         return self
@@ -44,6 +46,9 @@ class PostgresUnitOfWork(UnitOfWork):
 
     def bind(self, org_id: uuid.UUID) -> None:
         set_tenant(self._conn, org_id)
+
+    def bind_user(self, user_id: uuid.UUID) -> None:
+        self._conn.exec_driver_sql(f"SET LOCAL app.user_id = '{uuid.UUID(str(user_id))}'")
 
     def commit(self) -> None:
         if self._tx.is_active:

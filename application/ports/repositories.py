@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from domain.audit import AuditEntry, AuditEvent
 from domain.member import Member
 from domain.organization import Organization
+from domain.session import Session
 from domain.user import User
 
 
@@ -41,6 +42,9 @@ class UserRepository(abc.ABC):
     @abc.abstractmethod
     def get_by_email(self, email: str) -> User | None: ...
 
+    @abc.abstractmethod
+    def update(self, user: User) -> None: ...
+
 
 class MemberRepository(abc.ABC):
     @abc.abstractmethod
@@ -62,6 +66,10 @@ class MemberRepository(abc.ABC):
     def remove(self, org_id: uuid.UUID, member_id: uuid.UUID) -> None: ...
 
     @abc.abstractmethod
+    def memberships_of_user(self, user_id: uuid.UUID) -> list[Member]:
+        """Every org membership of the user; needs the unit of work bound to that user."""
+
+    @abc.abstractmethod
     def lock_owners(self, org_id: uuid.UUID) -> int:
         """Lock the org's owner memberships until commit and return how many there are."""
 
@@ -80,3 +88,14 @@ class TenantData(abc.ABC):
     @abc.abstractmethod
     def blocking_dependencies(self, org_id: uuid.UUID) -> dict[str, int]:
         """Rows that keep the org from being deleted, counted per kind (empty when none)."""
+
+
+class SessionRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, session: Session) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, org_id: uuid.UUID, session_id: uuid.UUID) -> Session | None: ...
+
+    @abc.abstractmethod
+    def update(self, session: Session) -> None: ...

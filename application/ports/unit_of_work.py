@@ -8,6 +8,7 @@ from application.ports.repositories import (
     AuditLog,
     MemberRepository,
     OrganizationRepository,
+    SessionRepository,
     TenantData,
     UserRepository,
 )
@@ -16,12 +17,14 @@ from application.ports.repositories import (
 class UnitOfWork(abc.ABC):
     """One transaction. Nothing is kept unless `commit()` runs; leaving the block rolls back.
 
-    Tenant repositories refuse to work until `bind(org_id)` names the organization.
+    Tenant repositories refuse to work until `bind(org_id)` names the organization
+    (or, for reading one's own memberships at sign-in, `bind_user(user_id)`).
     """
 
     orgs: OrganizationRepository
     users: UserRepository
     members: MemberRepository
+    sessions: SessionRepository
     audit: AuditLog
     tenant_data: TenantData
 
@@ -33,6 +36,10 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def bind(self, org_id: uuid.UUID) -> None: ...
+
+    @abc.abstractmethod
+    def bind_user(self, user_id: uuid.UUID) -> None:
+        """A user scope: the user's own memberships become readable, and no tenant's rows."""
 
     @abc.abstractmethod
     def commit(self) -> None: ...

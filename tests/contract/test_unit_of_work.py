@@ -127,3 +127,51 @@ def test_owners_are_counted_and_removal_keeps_the_rest(uow_factory, unique_slug)
         assert [m.id for m in remaining] == [owner.id]
         assert remaining[0].invited_by is None
         assert uow.tenant_data.blocking_dependencies(org.id) == {}
+
+
+def test_a_user_scope_reads_only_that_users_memberships(uow_factory, unique_slug):
+    a, user, member_a = _seed_org_with_member(uow_factory, unique_slug())
+    b, _, _ = _seed_org_with_member(uow_factory, unique_slug())
+    member_b = Member(org_id=b.id, id=uuid.uuid4(), user_id=user.id, role=Role.VIEWER,
+                      created_at=NOW, updated_at=NOW)
+    with uow_factory() as uow:
+        uow.bind(b.id)
+        uow.members.add(member_b)
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind_user(user.id)
+        assert {m.id for m in uow.members.memberships_of_user(user.id)} == {member_a.id, member_b.id}
+        assert list(uow.audit.entries(a.id)) == []
+        assert uow.members.list(b.id) in ([], [member_b])
+    with uow_factory() as uow, pytest.raises(TenantContextMissing):
+        uow.members.memberships_of_user(user.id)
+
+
+def test_sessions_round_trip_and_stay_in_their_org(uow_factory, unique_slug):
+    from domain.session import Session
+
+    org, user, _ = _seed_org_with_member(uow_factory, unique_slug())
+    other, _, _ = _seed_org_with_member(uow_factory, unique_slug())
+    session = Session(org_id=org.id, id=uuid.uuid4(), user_id=user.id, refresh_token_id="r1",
+                      expires_at=NOW + timedelta(days=7), created_at=NOW, updated_at=NOW,
+                      ip="198.51.100.7", user_agent="curl/8")
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        uow.sessions.add(session)
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        stored = uow.sessions.get(org.id, session.id)
+        assert stored == session
+        stored.rotate("r2", NOW + timedelta(minutes=1))
+        stored.revoke("logout", NOW + timedelta(minutes=2))
+        uow.sessions.update(stored)
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        again = uow.sessions.get(org.id, session.id)
+        assert (again.refresh_token_id, again.revoked_reason) == ("r2", "logout")
+        assert not again.is_active(NOW + timedelta(minutes=3))
+    with uow_factory() as uow:
+        uow.bind(other.id)
+        assert uow.sessions.get(org.id, session.id) is None

@@ -105,3 +105,18 @@ def test_a_malformed_tenant_id_is_refused(app_engine):
         conn.execute(text("SET LOCAL app.org_id = 'not-a-uuid'"))
         with pytest.raises(DBAPIError):
             conn.execute(text("SELECT * FROM members")).all()
+
+
+def test_a_user_scope_reads_own_memberships_and_writes_nothing(app_engine, owner_engine, two_orgs):
+    with owner_engine.connect() as conn:
+        user_id = conn.execute(text("SELECT user_id FROM members WHERE org_id = :a AND role = 'owner'"),
+                               {"a": two_orgs["a"]}).scalar()
+    with app_engine.begin() as conn:
+        conn.execute(text(f"SET LOCAL app.user_id = '{user_id}'"))
+        visible = conn.execute(text("SELECT org_id, user_id FROM members")).all()
+        assert visible == [(two_orgs["a"], user_id)]
+        assert conn.execute(text("SELECT count(*) FROM audit_entries")).scalar() == 0
+        with pytest.raises(DBAPIError, match="row-level security"):
+            conn.execute(text("INSERT INTO members (org_id, id, user_id, role) "
+                              "VALUES (:a, :id, :u, 'owner')"),
+                         {"a": two_orgs["a"], "id": uuid.uuid4(), "u": user_id})
