@@ -21,6 +21,9 @@ class Settings:
     log_level: str
     log_format: str
     operator: str
+    secret_key: str | None
+    access_ttl_seconds: int
+    refresh_ttl_seconds: int
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -42,4 +45,21 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             log_format=env.get("LOG_FORMAT", "console").lower(),
             operator=env.get("GROUNDWORK_OPERATOR") or env.get("USER") or "operator",
+            secret_key=env.get("SECRET_KEY") or None,
+            access_ttl_seconds=_positive(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
+            refresh_ttl_seconds=_positive(env, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
         )
+
+    @property
+    def embedded(self) -> bool:
+        return self.backend == "postgres" and not self.database_url
+
+
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    try:
+        value = int(env.get(name, default))
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number of seconds") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be positive")
+    return value

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
 from dependency_injector import containers, providers
 from sqlalchemy import create_engine
 
@@ -10,12 +13,27 @@ from adapters.memory.store import MemoryStore
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.postgres.probe import PostgresProbe
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
+from adapters.security.argon2_hasher import Argon2Hasher
+from adapters.security.jwt_tokens import JwtTokenService
 from adapters.system import SystemClock, Uuid7Generator
 from application.audit import AuditVerifier
+from application.auth import AuthService
 from application.members import MemberService
 from application.organizations import OrganizationService
 from entrypoints.config import Settings
 from entrypoints.database import resolve_database
+from entrypoints.secrets import resolve_secret_key
+
+
+def _token_service(settings: Settings, clock):
+    return JwtTokenService(secret_key=resolve_secret_key(settings), clock=clock,
+                           access_ttl=timedelta(seconds=settings.access_ttl_seconds),
+                           refresh_ttl=timedelta(seconds=settings.refresh_ttl_seconds))
+
+
+def _dummy_hash(hasher) -> str:
+    """Compared against when an email is unknown, so both cases cost the same."""
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 def _app_engine(urls, pool_size: int):
@@ -32,6 +50,9 @@ class Adapters(containers.DeclarativeContainer):
     engine = providers.Singleton(_app_engine, database_urls,
                                  pool_size=settings.provided.pool_size)
     memory_store = providers.Singleton(MemoryStore)
+    password_hasher = providers.Singleton(Argon2Hasher.production)
+    dummy_password_hash = providers.Singleton(_dummy_hash, password_hasher)
+    token_service = providers.Singleton(_token_service, settings, clock)
 
     unit_of_work = providers.Selector(
         settings.provided.backend,
@@ -49,10 +70,15 @@ class Application(containers.DeclarativeContainer):
     uow_factory = providers.Dependency()
     clock = providers.Dependency()
     ids = providers.Dependency()
+    password_hasher = providers.Dependency()
+    dummy_password_hash = providers.Dependency()
+    token_service = providers.Dependency()
 
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
     audit_verifier = providers.Factory(AuditVerifier, uow_factory)
+    auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
+                             token_service, dummy_password_hash)
 
 
 class Container(containers.DeclarativeContainer):
@@ -63,6 +89,9 @@ class Container(containers.DeclarativeContainer):
         uow_factory=adapters.unit_of_work.provider,
         clock=adapters.clock,
         ids=adapters.ids,
+        password_hasher=adapters.password_hasher,
+        dummy_password_hash=adapters.dummy_password_hash,
+        token_service=adapters.token_service,
     )
 
 

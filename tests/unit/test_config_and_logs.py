@@ -36,3 +36,25 @@ def test_logs_are_json_and_never_carry_secrets(capsys):
 def test_an_unknown_log_level_is_refused():
     with pytest.raises(ValueError, match="LOG_LEVEL"):
         configure_logging("LOUD")
+
+
+def test_the_dev_signing_key_is_made_once_and_kept(tmp_path):
+    from entrypoints.secrets import resolve_secret_key
+
+    settings = Settings.from_env({"GROUNDWORK_HOME": str(tmp_path)})
+    first = resolve_secret_key(settings)
+    assert len(first) >= 32 and resolve_secret_key(settings) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_a_real_database_needs_a_real_secret_key():
+    from entrypoints.secrets import resolve_secret_key
+
+    with pytest.raises(ValueError, match="SECRET_KEY"):
+        resolve_secret_key(Settings.from_env({"DATABASE_URL": "postgresql://x@db/x"}))
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "soon"])
+def test_token_lifetimes_must_be_positive_seconds(value):
+    with pytest.raises(ValueError, match="ACCESS_TOKEN_TTL_SECONDS"):
+        Settings.from_env({"ACCESS_TOKEN_TTL_SECONDS": value})

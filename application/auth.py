@@ -1,0 +1,211 @@
+"""Signing in and out: login, refresh with rotation and reuse detection, logout, authenticate.
+
+Every outcome that matters is an audit entry committed with its effect. Failures say only
+"invalid credentials", whatever went wrong, and cost the same password-hash time.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from attrs import define
+
+from application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
+from application.ports.system import Clock, IdGenerator
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.views import OrganizationView
+from domain.audit import Actor, ActorType, AuditEvent
+from domain.errors import InvalidInput, Unauthenticated
+from domain.member import Member, Role
+from domain.organization import Organization
+from domain.session import Session
+from domain.user import User, UserStatus, normalise_email
+
+INVALID = "invalid credentials"
+
+
+@define(frozen=True)
+class Login:
+    email: str
+    password: str
+    org: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@define(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    org: OrganizationView
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
+
+
+@define(frozen=True)
+class Principal:
+    """Who is calling, resolved from a valid access token."""
+
+    user_id: uuid.UUID
+    org_id: uuid.UUID
+    session_id: uuid.UUID
+    role: Role
+    email: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(type=ActorType.USER, label=self.email, id=self.user_id)
+
+
+class AuthService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
+                 hasher: PasswordHasher, tokens: TokenService, dummy_hash: str) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._ids = ids
+        self._hasher = hasher
+        self._tokens = tokens
+        self._dummy_hash = dummy_hash
+
+    def login(self, cmd: Login) -> TokenPair:
+        try:
+            email = normalise_email(cmd.email)
+        except InvalidInput:
+            self._hasher.verify(self._dummy_hash, cmd.password)
+            raise Unauthenticated(INVALID) from None
+        with self._uow_factory() as uow:
+            user = uow.users.get_by_email(email)
+            password_ok = self._hasher.verify(user.password_hash if user and user.password_hash
+                                              else self._dummy_hash, cmd.password)
+            memberships = []
+            if user is not None:
+                uow.bind_user(user.id)
+                memberships = uow.members.memberships_of_user(user.id)
+            org, member = self._pick_org(uow, memberships, cmd.org)
+        if user is None or not password_ok or user.status is not UserStatus.ACTIVE or member is None:
+            self._audit_failure(org, email, cmd)
+            raise Unauthenticated(INVALID)
+        return self._open_session(user, org, cmd)
+
+    def _pick_org(self, uow: UnitOfWork, memberships: list[Member],
+                  slug: str | None) -> tuple[Organization | None, Member | None]:
+        if slug is not None:
+            org = uow.orgs.get_by_slug(slug.strip().lower())
+            member = next((m for m in memberships if org and m.org_id == org.id), None)
+            return org, member
+        live = [(uow.orgs.get(m.org_id), m) for m in memberships]
+        live = [(o, m) for o, m in live if o is not None and o.is_active]
+        if len(live) > 1:
+            slugs = ", ".join(sorted(o.slug for o, _ in live))
+            raise InvalidInput("you belong to several organizations: say which with `org`",
+                               code="org_required", errors={"org": [f"choose one of: {slugs}"]})
+        return live[0] if live else (None, None)
+
+    def _audit_failure(self, org: Organization | None, email: str, cmd: Login) -> None:
+        if org is None:
+            return
+        with self._uow_factory() as uow:
+            uow.bind(org.id)
+            uow.audit.append(org.id, AuditEvent(
+                actor=Actor(type=ActorType.USER, label=email), action="auth.login_failed",
+                resource_type="user", resource_id=email, ip=cmd.ip, user_agent=cmd.user_agent))
+            uow.commit()
+
+    def _open_session(self, user: User, org: Organization, cmd: Login) -> TokenPair:
+        now = self._clock.now()
+        session_id = self._ids.new_id()
+        access, access_claims = self._tokens.issue(subject=user.id, org_id=org.id,
+                                                   session_id=session_id, type=TokenType.ACCESS)
+        refresh, refresh_claims = self._tokens.issue(subject=user.id, org_id=org.id,
+                                                     session_id=session_id, type=TokenType.REFRESH)
+        with self._uow_factory() as uow:
+            uow.bind(org.id)
+            uow.sessions.add(Session(org_id=org.id, id=session_id, user_id=user.id,
+                                     refresh_token_id=refresh_claims.token_id,
+                                     expires_at=refresh_claims.expires_at, created_at=now,
+                                     updated_at=now, ip=cmd.ip, user_agent=cmd.user_agent))
+            if user.password_hash and self._hasher.needs_rehash(user.password_hash):
+                user.password_hash = self._hasher.hash(cmd.password)
+                user.updated_at = now
+                uow.users.update(user)
+            uow.audit.append(org.id, AuditEvent(
+                actor=Actor(type=ActorType.USER, label=user.email, id=user.id),
+                action="auth.login", resource_type="session", resource_id=str(session_id),
+                ip=cmd.ip, user_agent=cmd.user_agent))
+            uow.commit()
+        return _pair(access, refresh, access_claims, org)
+
+    def refresh(self, refresh_token: str, *, ip: str | None = None,
+                user_agent: str | None = None) -> TokenPair:
+        claims = self._tokens.read(refresh_token, expected=TokenType.REFRESH)
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            uow.bind(claims.org_id)
+            session = uow.sessions.get(claims.org_id, claims.session_id)
+            if session is None or not session.is_active(now):
+                raise Unauthenticated(INVALID)
+            actor = Actor(type=ActorType.USER, label=str(claims.subject), id=claims.subject)
+            if session.refresh_token_id != claims.token_id:
+                session.revoke("refresh_token_reused", now)
+                uow.sessions.update(session)
+                uow.audit.append(claims.org_id, AuditEvent(
+                    actor=actor, action="auth.refresh_reuse_detected", resource_type="session",
+                    resource_id=str(session.id), ip=ip, user_agent=user_agent))
+                uow.commit()
+                raise Unauthenticated(INVALID)
+            org = uow.orgs.get(claims.org_id)
+            self._require_member(uow, claims)
+            access, access_claims = self._tokens.issue(
+                subject=claims.subject, org_id=claims.org_id, session_id=session.id,
+                type=TokenType.ACCESS)
+            refresh, refresh_claims = self._tokens.issue(
+                subject=claims.subject, org_id=claims.org_id, session_id=session.id,
+                type=TokenType.REFRESH)
+            session.rotate(refresh_claims.token_id, now)
+            uow.sessions.update(session)
+            uow.audit.append(claims.org_id, AuditEvent(
+                actor=actor, action="auth.refresh", resource_type="session",
+                resource_id=str(session.id), ip=ip, user_agent=user_agent))
+            uow.commit()
+        return _pair(access, refresh, access_claims, org)
+
+    def authenticate(self, access_token: str) -> Principal:
+        claims = self._tokens.read(access_token, expected=TokenType.ACCESS)
+        with self._uow_factory() as uow:
+            uow.bind(claims.org_id)
+            session = uow.sessions.get(claims.org_id, claims.session_id)
+            if session is None or not session.is_active(self._clock.now()):
+                raise Unauthenticated(INVALID)
+            member, user = self._require_member(uow, claims)
+            return Principal(user_id=user.id, org_id=claims.org_id, session_id=session.id,
+                             role=member.role, email=user.email)
+
+    def logout(self, principal: Principal) -> None:
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            uow.bind(principal.org_id)
+            session = uow.sessions.get(principal.org_id, principal.session_id)
+            if session is None:
+                raise Unauthenticated(INVALID)
+            session.revoke("logout", now)
+            uow.sessions.update(session)
+            uow.audit.append(principal.org_id, AuditEvent(
+                actor=principal.actor, action="auth.logout", resource_type="session",
+                resource_id=str(session.id)))
+            uow.commit()
+
+    @staticmethod
+    def _require_member(uow: UnitOfWork, claims: TokenClaims) -> tuple[Member, User]:
+        org = uow.orgs.get(claims.org_id)
+        member = uow.members.get_by_user(claims.org_id, claims.subject)
+        user = uow.users.get(claims.subject)
+        if (org is None or not org.is_active or member is None or user is None
+                or user.status is not UserStatus.ACTIVE):
+            raise Unauthenticated(INVALID)
+        return member, user
+
+
+def _pair(access: str, refresh: str, access_claims: TokenClaims, org: Organization) -> TokenPair:
+    expires_in = int((access_claims.expires_at - access_claims.issued_at).total_seconds())
+    return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in,
+                     org=OrganizationView.of(org))
