@@ -54,7 +54,7 @@ class Principal:
 
     @property
     def actor(self) -> Actor:
-        return Actor(type=ActorType.USER, label=self.email, id=self.user_id)
+        return Actor(type=ActorType.USER, label=self.email, id=self.user_id, org_id=self.org_id)
 
 
 class AuthService:

@@ -35,11 +35,14 @@ def authorize(uow: UnitOfWork, org: Organization, actor: Actor,
               permission: Permission) -> Member | None:
     """Return the actor's membership if it may act; operators act on every org.
 
-    A user who is not a member learns nothing about the org: NotFound, not Forbidden.
+    A user who is not a member learns nothing about the org: NotFound, not Forbidden. The
+    tenant comes from the credential: a token for org A never reaches org B, even for a
+    user who belongs to both.
     """
     if actor.type is ActorType.OPERATOR:
         return None
-    membership = uow.members.get_by_user(org.id, actor.id) if actor.id else None
+    bound_elsewhere = actor.org_id is not None and actor.org_id != org.id
+    membership = None if bound_elsewhere or not actor.id else uow.members.get_by_user(org.id, actor.id)
     if membership is None:
         raise NotFound(f"organization {org.slug!r} not found", code="org_not_found")
     if permission not in ROLE_PERMISSIONS[membership.role]:

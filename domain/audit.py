@@ -28,11 +28,15 @@ class ActorType(enum.StrEnum):
 
 @define(frozen=True)
 class Actor:
-    """Who acted: a signed-in user, an API key, or an operator at the CLI."""
+    """Who acted: a signed-in user, an API key, or an operator at the CLI.
+
+    `org_id` is the organization the credential was issued for; operators have none.
+    """
 
     type: ActorType
     label: str
     id: uuid.UUID | None = None
+    org_id: uuid.UUID | None = None
 
     @classmethod
     def operator(cls, name: str) -> Actor:

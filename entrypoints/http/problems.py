@@ -16,6 +16,7 @@ from domain.errors import (
     InvariantViolated,
     NotFound,
     TenantContextMissing,
+    Unauthenticated,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -24,6 +25,7 @@ _log = structlog.get_logger("groundwork.http")
 # One table maps each domain error to its status.
 STATUS_OF: dict[type[DomainError], int] = {
     NotFound: 404,
+    Unauthenticated: 401,
     Conflict: 409,
     Forbidden: 403,
     InvalidInput: 422,
@@ -82,8 +84,11 @@ def _from_domain(error: DomainError) -> Response:
         return _unexpected(error)
     extra = {"errors": error.errors} if isinstance(error, InvalidInput) and error.errors else {}
     extra.update({k: v for k, v in error.details.items()})
-    return problem(status, type(error).__name__.replace("_", " "), error.message,
-                   code=error.code, **extra)
+    response = problem(status, type(error).__name__.replace("_", " "), error.message,
+                       code=error.code, **extra)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="groundwork"'
+    return response
 
 
 def _unexpected(error: Exception) -> Response:

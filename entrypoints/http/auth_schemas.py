@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from domain.password import MAX_LENGTH as MAX_PASSWORD
+from domain.slug import MAX_LENGTH as MAX_SLUG
+from domain.user import MAX_EMAIL_LENGTH
+
+
+class LoginSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=MAX_EMAIL_LENGTH))
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=1, max=MAX_PASSWORD))
+    org = fields.String(load_default=None, validate=validate.Length(max=MAX_SLUG),
+                        metadata={"description": "Slug of the org to sign in to, when several."})
+
+
+class RefreshSchema(Schema):
+    refresh_token = fields.String(required=True, load_only=True,
+                                  validate=validate.Length(min=1, max=4096))
+
+
+class OrgSummarySchema(Schema):
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class TokenPairSchema(Schema):
+    access_token = fields.String(required=True)
+    refresh_token = fields.String(required=True)
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True)
+    org = fields.Nested(OrgSummarySchema, required=True)
+
+
+class OrganizationSchema(Schema):
+    id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    slug = fields.String(required=True)
+    plan = fields.String(required=True)
+    settings = fields.Dict(required=True)
+    status = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class MemberSchema(Schema):
+    id = fields.UUID(required=True)
+    user_id = fields.UUID(required=True)
+    email = fields.String(required=True)
+    full_name = fields.String(required=True)
+    role = fields.String(required=True)
+    created_at = fields.DateTime(required=True)

@@ -1,0 +1,117 @@
+"""Sign-in and tenant reads over HTTP, attacked: bad tokens, other tenants, bad bodies."""
+
+import pytest
+
+from application.members import AddMember
+from application.organizations import CreateOrganization
+from entrypoints.http.app import create_app
+from tests.contract.test_auth_flow import PASSWORD, _set_password
+
+
+@pytest.fixture
+def world(any_container, operator, unique_slug):
+    slugs = {}
+    for name in ("a", "b"):
+        slug = unique_slug(name)
+        any_container.application.organizations().create(CreateOrganization(
+            name=name.upper(), slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
+        _set_password(any_container, f"owner@{slug}.test")
+        slugs[name] = slug
+    return create_app(any_container).test_client(), slugs, any_container
+
+
+def _login(client, email, org=None):
+    body = {"email": email, "password": PASSWORD} | ({"org": org} if org else {})
+    response = client.post("/api/v1/auth/login", json=body)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def _bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_sign_in_then_read_the_org_and_its_members(world):
+    client, slugs, _ = world
+    tokens = _login(client, f"owner@{slugs['a']}.test")
+    assert tokens["token_type"] == "Bearer" and tokens["org"]["slug"] == slugs["a"]
+    org = client.get(f"/api/v1/orgs/{slugs['a']}", headers=_bearer(tokens["access_token"]))
+    assert org.status_code == 200 and org.json["slug"] == slugs["a"]
+    members = client.get(f"/api/v1/orgs/{slugs['a']}/members", headers=_bearer(tokens["access_token"]))
+    assert [m["email"] for m in members.json] == [f"owner@{slugs['a']}.test"]
+    assert "password" not in str(members.json) and "password_hash" not in str(org.json)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/orgs/{b}", "/api/v1/orgs/{b}/members"])
+def test_a_token_for_org_a_never_reaches_org_b(world, operator, path):
+    client, slugs, container = world
+    container.application.members().add(AddMember(slug=slugs["b"], email=f"owner@{slugs['a']}.test",
+                                                  role="admin", actor=operator))
+    tokens = _login(client, f"owner@{slugs['a']}.test", org=slugs["a"])
+    response = client.get(path.format(b=slugs["b"]), headers=_bearer(tokens["access_token"]))
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+    assert slugs["b"] not in str(response.json.get("members", ""))
+
+
+@pytest.mark.parametrize("header", [
+    None, "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer not.a.jwt",
+    "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."])
+def test_bad_credentials_get_one_and_the_same_401(world, header):
+    client, slugs, _ = world
+    headers = {"Authorization": header} if header else {}
+    response = client.get(f"/api/v1/orgs/{slugs['a']}", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.json["detail"] == "invalid or expired credentials"
+
+
+def test_a_refresh_token_is_not_an_access_token(world):
+    client, slugs, _ = world
+    tokens = _login(client, f"owner@{slugs['a']}.test")
+    response = client.get(f"/api/v1/orgs/{slugs['a']}", headers=_bearer(tokens["refresh_token"]))
+    assert response.status_code == 401
+
+
+def test_refresh_then_logout(world):
+    client, slugs, _ = world
+    first = _login(client, f"owner@{slugs['a']}.test")
+    second = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert second.status_code == 200
+    reused = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert reused.status_code == 401
+    fresh = _login(client, f"owner@{slugs['a']}.test")
+    assert client.post("/api/v1/auth/logout", headers=_bearer(fresh["access_token"])).status_code == 204
+    after = client.get(f"/api/v1/orgs/{slugs['a']}", headers=_bearer(fresh["access_token"]))
+    assert after.status_code == 401
+
+
+def test_wrong_password_and_unknown_email_answer_alike(world):
+    client, slugs, _ = world
+    wrong = client.post("/api/v1/auth/login", json={"email": f"owner@{slugs['a']}.test",
+                                                    "password": "not the passphrase"})
+    unknown = client.post("/api/v1/auth/login", json={"email": "ghost@nowhere.test",
+                                                      "password": "not the passphrase"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json == unknown.json
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"password": "x" * 20}, "email"),
+    ({"email": "a@b.test"}, "password"),
+    ({"email": "a@b.test", "password": "x" * 20, "role": "owner"}, "role"),
+    ({"email": "a@b.test", "password": "x" * 300}, "password"),
+])
+def test_bad_login_bodies_are_422_naming_the_field(world, body, field):
+    client, _, _ = world
+    response = client.post("/api/v1/auth/login", json=body)
+    assert response.status_code == 422
+    assert field in response.json["errors"]
+    assert "x" * 20 not in response.get_data(as_text=True)
+
+
+def test_swagger_ui_offers_bearer_authorization(world):
+    client, _, _ = world
+    spec = client.get("/openapi.json").json
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["paths"]["/api/v1/orgs/{slug}"]["get"]["security"] == [{"bearerAuth": []}]
