@@ -126,7 +126,7 @@ class MemoryMembers(_TenantScoped, MemberRepository):
         if bound_org is None and bound_user is None:
             raise TenantContextMissing("tenant context missing: bind the user first")
         found = [m for m in self._t.members.values() if m.user_id == user_id
-                 and (m.user_id == bound_user or m.org_id == bound_org)]
+                 and (m.org_id == bound_org if bound_org else m.user_id == bound_user)]
         return sorted(found, key=lambda m: (m.created_at, m.id))
 
     def lock_owners(self, org_id: uuid.UUID) -> int:

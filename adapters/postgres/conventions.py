@@ -53,6 +53,12 @@ _INDEX_LEADS = text("""
     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0]
     WHERE n.nspname = 'public'
 """)
+_POLICIES = text("""
+    SELECT tablename, policyname, permissive, coalesce(qual, '') AS qual,
+           coalesce(with_check, '') AS with_check
+    FROM pg_policies WHERE schemaname = 'public'
+""")
+TENANT_GUARDS = ("app_current_org()", "app_current_user()")
 _ROLE = text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = :app_role")
 
 
@@ -68,6 +74,9 @@ def check_conventions(conn: Connection, app_role: str) -> list[Violation]:
     for row in conn.execute(_COLUMNS):
         columns.setdefault(row.table_name, {})[row.column_name] = (row.data_type, row.is_nullable)
     constraints = list(conn.execute(_CONSTRAINTS))
+    policies: dict[str, list] = {}
+    for row in conn.execute(_POLICIES):
+        policies.setdefault(row.tablename, []).append(row)
     leads: dict[str, set[str]] = {}
     for row in conn.execute(_INDEX_LEADS):
         leads.setdefault(row.table_name, set()).add(row.first_column)
@@ -80,6 +89,7 @@ def check_conventions(conn: Connection, app_role: str) -> list[Violation]:
         if name not in GLOBAL_TABLES:
             mine = [c for c in constraints if c.table_name == name]
             violations += _tenant_rules(name, cols, table, mine, leads.get(name, set()))
+            violations += _policy_rules(name, policies.get(name, []))
     return violations
 
 
@@ -122,4 +132,20 @@ def _tenant_rules(name: str, cols: dict, table, constraints: list, leads: set[st
                                    f"foreign key {list(fk.columns)} to {fk.ref} omits org_id"))
     if "org_id" not in leads:
         found.append(Violation(name, "org_id_index", "has no index that leads with org_id"))
+    return found
+
+
+def _policy_rules(name: str, policies: list) -> list[Violation]:
+    """Permissive policies are OR-ed: one that does not filter on the tenant opens the table."""
+    found = []
+    if policies and not any("app_current_org()" in p.qual for p in policies):
+        found.append(Violation(name, "policy_filter",
+                               "no policy filters on org_id = (SELECT app_current_org())"))
+    for policy in policies:
+        expressions = [e for e in (policy.qual, policy.with_check) if e]
+        if policy.permissive == "PERMISSIVE" and not all(
+                any(guard in e for guard in TENANT_GUARDS) for e in expressions):
+            found.append(Violation(name, "permissive_policy",
+                                   f"policy {policy.policyname} lets rows through without "
+                                   "app_current_org() or app_current_user()"))
     return found

@@ -21,7 +21,9 @@ depends_on = None
 
 USER_SCOPE_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION app_current_user() RETURNS uuid LANGUAGE sql STABLE AS $$
-  SELECT NULLIF(current_setting('app.user_id', true), '')::uuid
+  -- A user scope exists only where no tenant is set, so the two never widen each other.
+  SELECT CASE WHEN NULLIF(current_setting('app.org_id', true), '') IS NULL
+              THEN NULLIF(current_setting('app.user_id', true), '')::uuid END
 $$;
 
 CREATE OR REPLACE FUNCTION app_current_org() RETURNS uuid LANGUAGE plpgsql STABLE AS $$

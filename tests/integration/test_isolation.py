@@ -120,3 +120,19 @@ def test_a_user_scope_reads_own_memberships_and_writes_nothing(app_engine, owner
             conn.execute(text("INSERT INTO members (org_id, id, user_id, role) "
                               "VALUES (:a, :id, :u, 'owner')"),
                          {"a": two_orgs["a"], "id": uuid.uuid4(), "u": user_id})
+
+
+def test_a_user_scope_does_not_widen_a_tenant_transaction(app_engine, owner_engine, pg_container,
+                                                           operator, two_orgs):
+    with owner_engine.connect() as conn:
+        user_id = conn.execute(text("SELECT user_id FROM members WHERE org_id = :a AND role = 'owner'"),
+                               {"a": two_orgs["a"]}).scalar()
+        email = conn.execute(text("SELECT email FROM users WHERE id = :u"), {"u": user_id}).scalar()
+        slug_b = conn.execute(text("SELECT slug FROM org WHERE id = :b"), {"b": two_orgs["b"]}).scalar()
+    pg_container.application.members().add(AddMember(slug=slug_b, email=email, role="viewer",
+                                                     actor=operator))
+    with app_engine.begin() as conn:
+        _in_tenant(conn, two_orgs["a"])
+        conn.execute(text(f"SET LOCAL app.user_id = '{user_id}'"))
+        orgs_seen = set(conn.execute(text("SELECT org_id FROM members")).scalars())
+    assert orgs_seen == {two_orgs["a"]}

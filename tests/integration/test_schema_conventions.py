@@ -68,3 +68,15 @@ def test_a_privileged_app_role_is_reported(fresh_database):
         violations = check_conventions(conn, urls.app_url.username)
     engine.dispose()
     assert [v.rule for v in violations] == ["app_role"]
+
+
+def test_a_policy_that_lets_everything_through_is_named(fresh_database):
+    urls = fresh_database()
+    Migrator(urls.owner_url).upgrade()
+    engine = create_engine(urls.owner_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE POLICY see_all ON members USING (true)"))
+        violations = check_conventions(conn, urls.app_url.username)
+    engine.dispose()
+    assert [(v.table, v.rule) for v in violations] == [("members", "permissive_policy")]
+    assert "see_all" in violations[0].message
