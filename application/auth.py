@@ -10,12 +10,18 @@ import uuid
 
 from attrs import define
 
-from application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
+from application.ports.security import (
+    LoginThrottle,
+    PasswordHasher,
+    TokenClaims,
+    TokenService,
+    TokenType,
+)
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.views import OrganizationView
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import InvalidInput, Unauthenticated
+from domain.errors import InvalidInput, TooManyAttempts, Unauthenticated
 from domain.member import Member, Role
 from domain.organization import Organization
 from domain.session import Session
@@ -59,15 +65,21 @@ class Principal:
 
 class AuthService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-                 hasher: PasswordHasher, tokens: TokenService, dummy_hash: str) -> None:
+                 hasher: PasswordHasher, tokens: TokenService, dummy_hash: str,
+                 throttle: LoginThrottle) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
         self._hasher = hasher
         self._tokens = tokens
         self._dummy_hash = dummy_hash
+        self._throttle = throttle
 
     def login(self, cmd: Login) -> TokenPair:
+        retry_after = self._throttle.reserve(cmd.email, cmd.ip)
+        if retry_after is not None:
+            raise TooManyAttempts("too many sign-in attempts; try again later",
+                                  retry_after=retry_after)
         try:
             email = normalise_email(cmd.email)
         except InvalidInput:
@@ -85,6 +97,7 @@ class AuthService:
         if user is None or not password_ok or user.status is not UserStatus.ACTIVE or member is None:
             self._audit_failure(org, email, cmd)
             raise Unauthenticated(INVALID)
+        self._throttle.reset(cmd.email)
         return self._open_session(user, org, cmd)
 
     def _pick_org(self, uow: UnitOfWork, memberships: list[Member],

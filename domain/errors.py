@@ -52,3 +52,11 @@ class Unauthenticated(DomainError):
     """A missing, malformed, expired or revoked credential. Never says which."""
 
     code = "unauthenticated"
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after

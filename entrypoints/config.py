@@ -22,6 +22,7 @@ class Settings:
     log_format: str
     operator: str
     secret_key: str | None
+    redis_url: str | None
     access_ttl_seconds: int
     refresh_ttl_seconds: int
 
@@ -46,9 +47,15 @@ class Settings:
             log_format=env.get("LOG_FORMAT", "console").lower(),
             operator=env.get("GROUNDWORK_OPERATOR") or env.get("USER") or "operator",
             secret_key=env.get("SECRET_KEY") or None,
+            redis_url=env.get("REDIS_URL") or None,
             access_ttl_seconds=_positive(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
             refresh_ttl_seconds=_positive(env, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
         )
+
+    @property
+    def rate_limit_storage(self) -> str:
+        """Redis when configured, so every server process shares one count."""
+        return self.redis_url or "memory://"
 
     @property
     def embedded(self) -> bool:

@@ -15,6 +15,7 @@ from adapters.postgres.probe import PostgresProbe
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from adapters.security.argon2_hasher import Argon2Hasher
 from adapters.security.jwt_tokens import JwtTokenService
+from adapters.security.login_throttle import LimitsLoginThrottle
 from adapters.system import SystemClock, Uuid7Generator
 from application.audit import AuditVerifier
 from application.auth import AuthService
@@ -53,6 +54,7 @@ class Adapters(containers.DeclarativeContainer):
     password_hasher = providers.Singleton(Argon2Hasher.production)
     dummy_password_hash = providers.Singleton(_dummy_hash, password_hasher)
     token_service = providers.Singleton(_token_service, settings, clock)
+    login_throttle = providers.Singleton(LimitsLoginThrottle, settings.provided.rate_limit_storage)
 
     unit_of_work = providers.Selector(
         settings.provided.backend,
@@ -73,12 +75,13 @@ class Application(containers.DeclarativeContainer):
     password_hasher = providers.Dependency()
     dummy_password_hash = providers.Dependency()
     token_service = providers.Dependency()
+    login_throttle = providers.Dependency()
 
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
     audit_verifier = providers.Factory(AuditVerifier, uow_factory)
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
-                             token_service, dummy_password_hash)
+                             token_service, dummy_password_hash, login_throttle)
 
 
 class Container(containers.DeclarativeContainer):
@@ -92,6 +95,7 @@ class Container(containers.DeclarativeContainer):
         password_hasher=adapters.password_hasher,
         dummy_password_hash=adapters.dummy_password_hash,
         token_service=adapters.token_service,
+        login_throttle=adapters.login_throttle,
     )
 
 

@@ -47,3 +47,19 @@ class TokenService(abc.ABC):
     @abc.abstractmethod
     def read(self, token: str, *, expected: TokenType) -> TokenClaims:
         """The token's claims, or Unauthenticated whatever is wrong with it."""
+
+
+class LoginThrottle(abc.ABC):
+    """Caps sign-in attempts per account and per client address.
+
+    An attempt is reserved before the password is checked, atomically, so parallel
+    guesses cannot slip past the cap.
+    """
+
+    @abc.abstractmethod
+    def reserve(self, account: str, ip: str | None) -> int | None:
+        """Take one attempt; None when allowed, else the seconds until the next is."""
+
+    @abc.abstractmethod
+    def reset(self, account: str) -> None:
+        """Forget the account's attempts after a successful sign-in."""

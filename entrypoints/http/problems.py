@@ -16,6 +16,7 @@ from domain.errors import (
     InvariantViolated,
     NotFound,
     TenantContextMissing,
+    TooManyAttempts,
     Unauthenticated,
 )
 
@@ -26,6 +27,7 @@ _log = structlog.get_logger("groundwork.http")
 STATUS_OF: dict[type[DomainError], int] = {
     NotFound: 404,
     Unauthenticated: 401,
+    TooManyAttempts: 429,
     Conflict: 409,
     Forbidden: 403,
     InvalidInput: 422,
@@ -88,6 +90,8 @@ def _from_domain(error: DomainError) -> Response:
                        code=error.code, **extra)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="groundwork"'
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

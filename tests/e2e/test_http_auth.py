@@ -115,3 +115,14 @@ def test_swagger_ui_offers_bearer_authorization(world):
     spec = client.get("/openapi.json").json
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert spec["paths"]["/api/v1/orgs/{slug}"]["get"]["security"] == [{"bearerAuth": []}]
+
+
+def test_repeated_wrong_passwords_are_throttled_with_retry_after(world):
+    client, slugs, _ = world
+    body = {"email": f"owner@{slugs['a']}.test", "password": "not the passphrase"}
+    statuses = [client.post("/api/v1/auth/login", json=body).status_code for _ in range(10)]
+    assert statuses == [401] * 10
+    throttled = client.post("/api/v1/auth/login", json={**body, "password": PASSWORD})
+    assert throttled.status_code == 429
+    assert int(throttled.headers["Retry-After"]) >= 1
+    assert throttled.content_type == "application/problem+json"

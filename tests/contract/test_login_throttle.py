@@ -1,0 +1,45 @@
+"""The login throttle, in memory and in a real Redis: the cap holds, even under parallel guesses."""
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from adapters.security.login_throttle import LimitsLoginThrottle
+
+
+@pytest.fixture(params=["memory", "redis"])
+def throttle_factory(request):
+    uri = "memory://" if request.param == "memory" else request.getfixturevalue("redis_url")
+    namespace = f"gw-test-{uuid.uuid4().hex[:8]}"
+    return lambda **limits: LimitsLoginThrottle(uri, namespace=namespace, **limits)
+
+
+def test_the_account_cap_holds_and_says_when_to_retry(throttle_factory):
+    throttle = throttle_factory(per_account="3/minute", per_ip="100/minute")
+    assert [throttle.reserve("a@x.test", "10.0.0.1") for _ in range(3)] == [None] * 3
+    retry_after = throttle.reserve("A@X.test", "10.0.0.2")
+    assert retry_after is not None and 1 <= retry_after <= 60
+    assert throttle.reserve("b@x.test", "10.0.0.1") is None
+
+
+def test_the_address_cap_holds_across_accounts(throttle_factory):
+    throttle = throttle_factory(per_account="100/minute", per_ip="2/minute")
+    assert throttle.reserve("a@x.test", "10.0.0.9") is None
+    assert throttle.reserve("b@x.test", "10.0.0.9") is None
+    assert throttle.reserve("c@x.test", "10.0.0.9") is not None
+
+
+def test_a_success_resets_the_account(throttle_factory):
+    throttle = throttle_factory(per_account="2/minute", per_ip="100/minute")
+    throttle.reserve("a@x.test", None)
+    throttle.reserve("a@x.test", None)
+    throttle.reset("a@x.test")
+    assert throttle.reserve("a@x.test", None) is None
+
+
+def test_fifty_parallel_guesses_get_no_more_than_the_cap(throttle_factory):
+    throttle = throttle_factory(per_account="10/minute", per_ip="1000/minute")
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        results = list(pool.map(lambda _: throttle.reserve("victim@x.test", "10.1.1.1"), range(50)))
+    assert results.count(None) == 10
