@@ -21,7 +21,7 @@ from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.views import OrganizationView
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import InvalidInput, TooManyAttempts, Unauthenticated
+from domain.errors import InvalidInput, NotFound, TooManyAttempts, Unauthenticated
 from domain.member import Member, Role
 from domain.organization import Organization
 from domain.session import Session
@@ -46,6 +46,23 @@ class TokenPair:
     expires_in: int
     org: OrganizationView
     token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
+
+
+@define(frozen=True)
+class MembershipView:
+    org_id: uuid.UUID
+    slug: str
+    name: str
+    role: str
+
+
+@define(frozen=True)
+class MeView:
+    id: uuid.UUID
+    email: str
+    full_name: str
+    org: MembershipView
+    memberships: list[MembershipView]
 
 
 @define(frozen=True)
@@ -98,7 +115,8 @@ class AuthService:
             self._audit_failure(org, email, cmd)
             raise Unauthenticated(INVALID)
         self._throttle.reset(cmd.email)
-        return self._open_session(user, org, cmd)
+        return self._open_session(user, org, ip=cmd.ip, user_agent=cmd.user_agent,
+                                  password=cmd.password)
 
     def _pick_org(self, uow: UnitOfWork, memberships: list[Member],
                   slug: str | None) -> tuple[Organization | None, Member | None]:
@@ -124,7 +142,8 @@ class AuthService:
                 resource_type="user", resource_id=email, ip=cmd.ip, user_agent=cmd.user_agent))
             uow.commit()
 
-    def _open_session(self, user: User, org: Organization, cmd: Login) -> TokenPair:
+    def _open_session(self, user: User, org: Organization, *, ip: str | None,
+                      user_agent: str | None, password: str | None = None) -> TokenPair:
         now = self._clock.now()
         session_id = self._ids.new_id()
         access, access_claims = self._tokens.issue(subject=user.id, org_id=org.id,
@@ -136,15 +155,16 @@ class AuthService:
             uow.sessions.add(Session(org_id=org.id, id=session_id, user_id=user.id,
                                      refresh_token_id=refresh_claims.token_id,
                                      expires_at=refresh_claims.expires_at, created_at=now,
-                                     updated_at=now, ip=cmd.ip, user_agent=cmd.user_agent))
-            if user.password_hash and self._hasher.needs_rehash(user.password_hash):
-                user.password_hash = self._hasher.hash(cmd.password)
+                                     updated_at=now, ip=ip, user_agent=user_agent))
+            if password and user.password_hash and self._hasher.needs_rehash(user.password_hash):
+                user.password_hash = self._hasher.hash(password)
                 user.updated_at = now
                 uow.users.update(user)
             uow.audit.append(org.id, AuditEvent(
                 actor=Actor(type=ActorType.USER, label=user.email, id=user.id),
                 action="auth.login", resource_type="session", resource_id=str(session_id),
-                ip=cmd.ip, user_agent=cmd.user_agent))
+                details={"method": "password" if password else "switch_org"},
+                ip=ip, user_agent=user_agent))
             uow.commit()
         return _pair(access, refresh, access_claims, org)
 
@@ -193,18 +213,46 @@ class AuthService:
             return Principal(user_id=user.id, org_id=claims.org_id, session_id=session.id,
                              role=member.role, email=user.email)
 
-    def logout(self, principal: Principal) -> None:
+    def me(self, principal: Principal) -> MeView:
+        with self._uow_factory() as uow:
+            user = uow.users.get(principal.user_id)
+            uow.bind_user(principal.user_id)
+            memberships = []
+            for member in uow.members.memberships_of_user(principal.user_id):
+                org = uow.orgs.get(member.org_id)
+                if org is not None and org.is_active:
+                    memberships.append(MembershipView(org_id=org.id, slug=org.slug, name=org.name,
+                                                      role=str(member.role)))
+        current = next(m for m in memberships if m.org_id == principal.org_id)
+        return MeView(id=user.id, email=user.email, full_name=user.full_name, org=current,
+                      memberships=memberships)
+
+    def switch_org(self, principal: Principal, slug: str, *, ip: str | None = None,
+                   user_agent: str | None = None) -> TokenPair:
+        """Move to another org the user belongs to: a new session there, this one ends."""
+        with self._uow_factory() as uow:
+            user = uow.users.get(principal.user_id)
+            uow.bind_user(principal.user_id)
+            target = uow.orgs.get_by_slug((slug or "").strip().lower())
+            member = next((m for m in uow.members.memberships_of_user(principal.user_id)
+                           if target is not None and m.org_id == target.id), None)
+        if member is None or not target.is_active:
+            raise NotFound(f"organization {slug!r} not found", code="org_not_found")
+        self.logout(principal, reason="switch_org")
+        return self._open_session(user, target, ip=ip, user_agent=user_agent)
+
+    def logout(self, principal: Principal, *, reason: str = "logout") -> None:
         now = self._clock.now()
         with self._uow_factory() as uow:
             uow.bind(principal.org_id)
             session = uow.sessions.get(principal.org_id, principal.session_id)
             if session is None:
                 raise Unauthenticated(INVALID)
-            session.revoke("logout", now)
+            session.revoke(reason, now)
             uow.sessions.update(session)
             uow.audit.append(principal.org_id, AuditEvent(
                 actor=principal.actor, action="auth.logout", resource_type="session",
-                resource_id=str(session.id)))
+                resource_id=str(session.id), details={"reason": reason}))
             uow.commit()
 
     @staticmethod

@@ -8,17 +8,23 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.auth import AuthService, Login
-from entrypoints.http.auth_schemas import LoginSchema, RefreshSchema, TokenPairSchema
+from entrypoints.http.auth_schemas import (
+    LoginSchema,
+    MeSchema,
+    RefreshSchema,
+    SwitchOrgSchema,
+    TokenPairSchema,
+)
 from entrypoints.http.bearer import BEARER_SECURITY, authenticated
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign in and out")
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in and out")
 
 
 def _client() -> dict:
     return {"ip": request.remote_addr, "user_agent": (request.user_agent.string or "")[:512] or None}
 
 
-@blp.route("/login")
+@blp.route("/auth/login")
 class LoginView(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
@@ -29,7 +35,7 @@ class LoginView(MethodView):
         return auth.login(Login(**body, **_client()))
 
 
-@blp.route("/refresh")
+@blp.route("/auth/refresh")
 class RefreshView(MethodView):
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenPairSchema)
@@ -40,7 +46,7 @@ class RefreshView(MethodView):
         return auth.refresh(body["refresh_token"], **_client())
 
 
-@blp.route("/logout")
+@blp.route("/auth/logout")
 class LogoutView(MethodView):
     @blp.response(204)
     @blp.alt_response(401, description="Not signed in")
@@ -50,3 +56,27 @@ class LogoutView(MethodView):
     def post(self, principal, auth: AuthService = Provide["application.auth"]):
         """End this session: its access and refresh tokens stop working at once."""
         auth.logout(principal)
+
+
+@blp.route("/auth/switch-org")
+class SwitchOrgView(MethodView):
+    @blp.arguments(SwitchOrgSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(404, description="Not a member of that organization")
+    @blp.doc(security=BEARER_SECURITY)
+    @authenticated
+    @inject
+    def post(self, body, principal, auth: AuthService = Provide["application.auth"]):
+        """Move this sign-in to another organization you belong to; this session ends."""
+        return auth.switch_org(principal, body["org"], **_client())
+
+
+@blp.route("/me")
+class MeView(MethodView):
+    @blp.response(200, MeSchema)
+    @blp.doc(security=BEARER_SECURITY)
+    @authenticated
+    @inject
+    def get(self, principal, auth: AuthService = Provide["application.auth"]):
+        """Who you are, the org this credential is for, and all your memberships."""
+        return auth.me(principal)

@@ -52,3 +52,22 @@ class MemberSchema(Schema):
     full_name = fields.String(required=True)
     role = fields.String(required=True)
     created_at = fields.DateTime(required=True)
+
+
+class SwitchOrgSchema(Schema):
+    org = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SLUG))
+
+
+class MembershipSchema(Schema):
+    org_id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+
+
+class MeSchema(Schema):
+    id = fields.UUID(required=True)
+    email = fields.String(required=True)
+    full_name = fields.String(required=True)
+    org = fields.Nested(MembershipSchema, required=True)
+    memberships = fields.List(fields.Nested(MembershipSchema), required=True)

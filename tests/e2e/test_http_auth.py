@@ -126,3 +126,33 @@ def test_repeated_wrong_passwords_are_throttled_with_retry_after(world):
     assert throttled.status_code == 429
     assert int(throttled.headers["Retry-After"]) >= 1
     assert throttled.content_type == "application/problem+json"
+
+
+def test_me_lists_memberships_and_switch_org_moves_the_sign_in(world, operator):
+    client, slugs, container = world
+    email = f"owner@{slugs['a']}.test"
+    container.application.members().add(AddMember(slug=slugs["b"], email=email, role="viewer",
+                                                  actor=operator))
+    tokens = _login(client, email, org=slugs["a"])
+    me = client.get("/api/v1/me", headers=_bearer(tokens["access_token"])).json
+    assert me["email"] == email and me["org"]["slug"] == slugs["a"]
+    assert {(m["slug"], m["role"]) for m in me["memberships"]} == {
+        (slugs["a"], "owner"), (slugs["b"], "viewer")}
+    switched = client.post("/api/v1/auth/switch-org", json={"org": slugs["b"]},
+                           headers=_bearer(tokens["access_token"]))
+    assert switched.status_code == 200 and switched.json["org"]["slug"] == slugs["b"]
+    new = _bearer(switched.json["access_token"])
+    assert client.get(f"/api/v1/orgs/{slugs['b']}", headers=new).status_code == 200
+    assert client.get(f"/api/v1/orgs/{slugs['a']}", headers=new).status_code == 404
+    old = client.get(f"/api/v1/orgs/{slugs['a']}", headers=_bearer(tokens["access_token"]))
+    assert old.status_code == 401
+
+
+def test_switching_to_an_org_you_are_not_in_is_404(world):
+    client, slugs, _ = world
+    tokens = _login(client, f"owner@{slugs['a']}.test")
+    response = client.post("/api/v1/auth/switch-org", json={"org": slugs["b"]},
+                           headers=_bearer(tokens["access_token"]))
+    assert response.status_code == 404
+    still = client.get(f"/api/v1/orgs/{slugs['a']}", headers=_bearer(tokens["access_token"]))
+    assert still.status_code == 200
