@@ -31,6 +31,13 @@ class ListMembers:
 
 
 @define(frozen=True)
+class GetMember:
+    slug: str
+    member: str
+    actor: Actor
+
+
+@define(frozen=True)
 class ChangeRole:
     slug: str
     member: str
@@ -99,6 +106,12 @@ class MemberService:
                 if user is not None:
                     views.append(MemberView.of(member, user))
             return views
+
+    def get(self, cmd: GetMember) -> MemberView:
+        with self._uow_factory() as uow:
+            org = live_org(uow, cmd.slug)
+            authorize(uow, org, cmd.actor, Permission.READ_ORG)
+            return MemberView.of(*member_with_user(uow, org, cmd.member))
 
     def change_role(self, cmd: ChangeRole) -> MemberView:
         role = parse_role(cmd.role)

@@ -71,3 +71,18 @@ class MeSchema(Schema):
     full_name = fields.String(required=True)
     org = fields.Nested(MembershipSchema, required=True)
     memberships = fields.List(fields.Nested(MembershipSchema), required=True)
+
+
+class OrganizationPatchSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    settings = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)))
+
+
+class NewMemberSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=MAX_EMAIL_LENGTH))
+    role = fields.String(required=True, validate=validate.OneOf(["owner", "admin", "member", "viewer"]))
+    full_name = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+
+
+class RoleChangeSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(["owner", "admin", "member", "viewer"]))

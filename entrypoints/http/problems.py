@@ -69,10 +69,11 @@ def _flatten(messages: dict, prefix: str = "") -> dict[str, list[str]]:
     """webargs nests messages by location and field; clients want one path per field."""
     flat: dict[str, list[str]] = {}
     for key, value in messages.items():
-        if key in ("json", "query", "path", "headers", "form") and not prefix:
+        location = key in ("json", "query", "path", "headers", "form") and not prefix
+        if location and isinstance(value, dict):
             flat.update(_flatten(value, ""))
             continue
-        path = f"{prefix}.{key}" if prefix else str(key)
+        path = "body" if location else f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict):
             flat.update(_flatten(value, path))
         else:

@@ -1,0 +1,148 @@
+"""The tenant REST API: roles per endpoint, and org A's credential attacking every org B route."""
+
+import pytest
+
+from application.members import AddMember, ListMembers
+from application.organizations import CreateOrganization, GetOrganization
+from entrypoints.http.app import create_app
+from tests.contract.test_auth_flow import PASSWORD, _set_password
+
+
+@pytest.fixture
+def api(any_container, operator, unique_slug):
+    """Two orgs; org A has one person per role, each signed in."""
+    container = any_container
+    slugs = {name: unique_slug(name) for name in ("a", "b")}
+    for slug in slugs.values():
+        container.application.organizations().create(CreateOrganization(
+            name=slug, slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
+        container.application.members().add(AddMember(
+            slug=slug, email=f"member@{slug}.test", role="member", actor=operator))
+    for role in ("admin", "viewer"):
+        container.application.members().add(AddMember(
+            slug=slugs["a"], email=f"{role}@{slugs['a']}.test", role=role, actor=operator))
+    client = create_app(container).test_client()
+    headers = {}
+    for role in ("owner", "admin", "member", "viewer"):
+        email = f"{role}@{slugs['a']}.test"
+        _set_password(container, email)
+        token = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json
+        headers[role] = {"Authorization": f"Bearer {token['access_token']}"}
+    return client, slugs, headers, container
+
+
+def _member_id(container, slug, email, operator):
+    members = container.application.members().list(ListMembers(slug=slug, actor=operator))
+    return next(m.id for m in members if m.email == email)
+
+
+def _snapshot(container, slug, operator):
+    org = container.application.organizations().get(GetOrganization(slug=slug, actor=operator))
+    members = container.application.members().list(ListMembers(slug=slug, actor=operator))
+    return org, sorted((m.email, m.role) for m in members)
+
+
+def test_org_a_credentials_reach_nothing_of_org_b(api, operator):
+    client, slugs, headers, container = api
+    b = slugs["b"]
+    b_member = _member_id(container, b, f"member@{b}.test", operator)
+    before = _snapshot(container, b, operator)
+    attacks = [
+        ("get", f"/api/v1/orgs/{b}", None),
+        ("patch", f"/api/v1/orgs/{b}", {"name": "pwned"}),
+        ("delete", f"/api/v1/orgs/{b}", None),
+        ("get", f"/api/v1/orgs/{b}/members", None),
+        ("post", f"/api/v1/orgs/{b}/members", {"email": "spy@evil.test", "role": "owner"}),
+        ("get", f"/api/v1/orgs/{b}/members/{b_member}", None),
+        ("patch", f"/api/v1/orgs/{b}/members/{b_member}", {"role": "owner"}),
+        ("delete", f"/api/v1/orgs/{b}/members/{b_member}", None),
+        ("get", f"/api/v1/orgs/{slugs['a']}/members/{b_member}", None),
+        ("patch", f"/api/v1/orgs/{slugs['a']}/members/{b_member}", {"role": "viewer"}),
+        ("delete", f"/api/v1/orgs/{slugs['a']}/members/{b_member}", None),
+    ]
+    for method, path, body in attacks:
+        response = getattr(client, method)(path, json=body, headers=headers["owner"])
+        assert response.status_code == 404, (method, path, response.json)
+        body = response.get_data(as_text=True)
+        assert f"member@{b}.test" not in body and '"email"' not in body and '"settings"' not in body
+    assert _snapshot(container, b, operator) == before
+
+
+@pytest.mark.parametrize(("role", "status"), [("owner", 200), ("admin", 200), ("member", 403),
+                                              ("viewer", 403)])
+def test_who_may_update_the_org(api, role, status):
+    client, slugs, headers, _ = api
+    response = client.patch(f"/api/v1/orgs/{slugs['a']}", json={"settings": {"timezone": "Asia/Tokyo"}},
+                            headers=headers[role])
+    assert response.status_code == status
+    if status == 200:
+        assert response.json["settings"]["timezone"] == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize(("role", "status"), [("owner", 201), ("admin", 201), ("member", 403),
+                                              ("viewer", 403)])
+def test_who_may_add_members(api, role, status):
+    client, slugs, headers, _ = api
+    response = client.post(f"/api/v1/orgs/{slugs['a']}/members",
+                           json={"email": f"new-{role}@x.test", "role": "member"}, headers=headers[role])
+    assert response.status_code == status
+
+
+def test_an_admin_cannot_touch_an_owner(api, operator):
+    client, slugs, headers, container = api
+    owner_id = _member_id(container, slugs["a"], f"owner@{slugs['a']}.test", operator)
+    path = f"/api/v1/orgs/{slugs['a']}/members/{owner_id}"
+    assert client.patch(path, json={"role": "viewer"}, headers=headers["admin"]).status_code == 403
+    assert client.delete(path, headers=headers["admin"]).status_code == 403
+    added = client.post(f"/api/v1/orgs/{slugs['a']}/members",
+                        json={"email": "boss@x.test", "role": "owner"}, headers=headers["admin"])
+    assert added.status_code == 403
+
+
+def test_the_last_owner_stays(api, operator):
+    client, slugs, headers, container = api
+    owner_id = _member_id(container, slugs["a"], f"owner@{slugs['a']}.test", operator)
+    path = f"/api/v1/orgs/{slugs['a']}/members/{owner_id}"
+    demoted = client.patch(path, json={"role": "admin"}, headers=headers["owner"])
+    assert demoted.status_code == 409 and demoted.json["code"] == "last_owner"
+    assert client.delete(path, headers=headers["owner"]).status_code == 409
+
+
+def test_deleting_an_org_with_members_is_409_listing_them(api):
+    client, slugs, headers, _ = api
+    response = client.delete(f"/api/v1/orgs/{slugs['a']}", headers=headers["owner"])
+    assert response.status_code == 409
+    assert response.json["dependencies"] == {"members": 3}
+    assert client.delete(f"/api/v1/orgs/{slugs['a']}", headers=headers["admin"]).status_code == 403
+
+
+def test_bad_bodies_are_422_naming_each_field(api):
+    client, slugs, headers, _ = api
+    bad_settings = client.patch(f"/api/v1/orgs/{slugs['a']}",
+                                json={"settings": {"default_currency": "XXX1", "timezone": "Nowhere"}},
+                                headers=headers["owner"])
+    assert bad_settings.status_code == 422
+    assert set(bad_settings.json["errors"]) == {"settings.default_currency", "settings.timezone"}
+    unknown = client.patch(f"/api/v1/orgs/{slugs['a']}", json={"slug": "renamed"}, headers=headers["owner"])
+    assert unknown.status_code == 422 and "slug" in unknown.json["errors"]
+    bad_role = client.post(f"/api/v1/orgs/{slugs['a']}/members", json={"email": "x@y.test", "role": "god"},
+                           headers=headers["owner"])
+    assert bad_role.status_code == 422 and "role" in bad_role.json["errors"]
+    too_long = client.patch(f"/api/v1/orgs/{slugs['a']}", json={"name": "n" * 201}, headers=headers["owner"])
+    assert too_long.status_code == 422 and "name" in too_long.json["errors"]
+    not_json = client.patch(f"/api/v1/orgs/{slugs['a']}", data="{", content_type="application/json",
+                            headers=headers["owner"])
+    assert not_json.status_code in (400, 422)
+    assert not_json.content_type == "application/problem+json"
+
+
+def test_members_round_trip(api):
+    client, slugs, headers, _ = api
+    created = client.post(f"/api/v1/orgs/{slugs['a']}/members",
+                          json={"email": "Round@Trip.test", "role": "viewer", "full_name": "Round Trip"},
+                          headers=headers["admin"]).json
+    path = f"/api/v1/orgs/{slugs['a']}/members/{created['id']}"
+    assert client.get(path, headers=headers["viewer"]).json["email"] == "round@trip.test"
+    assert client.patch(path, json={"role": "member"}, headers=headers["admin"]).json["role"] == "member"
+    assert client.delete(path, headers=headers["admin"]).status_code == 204
+    assert client.get(path, headers=headers["owner"]).status_code == 404
