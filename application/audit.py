@@ -1,12 +1,19 @@
-"""Checking the audit trail: recompute every org's hash chain and name the first broken link."""
+"""The audit trail for operators (verify every chain) and for org admins (read, export)."""
 
 from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
 
 from attrs import define
 
 from application.lookups import live_org
+from application.permissions import Permission, authorize
+from application.ports.repositories import AuditFilter
 from application.ports.unit_of_work import UnitOfWorkFactory
-from domain.audit import BrokenLink, find_broken_link
+from domain.audit import Actor, AuditEntry, BrokenLink, find_broken_link
+from domain.errors import InvalidInput
 
 
 @define(frozen=True)
@@ -37,3 +44,75 @@ class AuditVerifier:
             uow.bind(org_id)
             entries = list(uow.audit.entries(org_id))
         return ChainReport(slug=slug, entries=len(entries), broken=find_broken_link(entries))
+
+
+MAX_PAGE = 200
+
+
+@define(frozen=True)
+class ReadAudit:
+    slug: str
+    actor: Actor
+    where: AuditFilter = AuditFilter()
+    cursor: str | None = None
+    limit: int = 50
+
+
+@define(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    next_cursor: str | None
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, _, seq = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+        if kind != "seq" or int(seq) < 0:
+            raise ValueError(cursor)
+        return int(seq)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidInput("invalid cursor", code="invalid_cursor",
+                           errors={"cursor": ["use the next_cursor of a previous page"]}) from None
+
+
+class AuditReader:
+    """An org's audit log for its owners and admins: filtered, paged by cursor, exportable."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    def page(self, cmd: ReadAudit) -> AuditPage:
+        if not 1 <= cmd.limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", code="invalid_limit",
+                               errors={"limit": [f"must be between 1 and {MAX_PAGE}"]})
+        after = decode_cursor(cmd.cursor)
+        with self._uow_factory() as uow:
+            org = live_org(uow, cmd.slug)
+            authorize(uow, org, cmd.actor, Permission.READ_AUDIT)
+            entries = uow.audit.page(org.id, cmd.where, after_seq=after, limit=cmd.limit + 1)
+        more = len(entries) > cmd.limit
+        entries = entries[:cmd.limit]
+        return AuditPage(entries=entries,
+                         next_cursor=encode_cursor(entries[-1].seq) if more else None)
+
+    def export(self, cmd: ReadAudit) -> Iterator[AuditEntry]:
+        """Every matching entry, read in batches; the permission is checked before the first."""
+        first = self.page(ReadAudit(slug=cmd.slug, actor=cmd.actor, where=cmd.where,
+                                    limit=MAX_PAGE))
+
+        def stream() -> Iterator[AuditEntry]:
+            page = first
+            while True:
+                yield from page.entries
+                if page.next_cursor is None:
+                    return
+                page = self.page(ReadAudit(slug=cmd.slug, actor=cmd.actor, where=cmd.where,
+                                           cursor=page.next_cursor, limit=MAX_PAGE))
+
+        return stream()

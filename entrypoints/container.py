@@ -17,7 +17,7 @@ from adapters.security.argon2_hasher import Argon2Hasher
 from adapters.security.jwt_tokens import JwtTokenService
 from adapters.security.login_throttle import LimitsLoginThrottle
 from adapters.system import SystemClock, Uuid7Generator
-from application.audit import AuditVerifier
+from application.audit import AuditReader, AuditVerifier
 from application.auth import AuthService
 from application.members import MemberService
 from application.organizations import OrganizationService
@@ -80,6 +80,7 @@ class Application(containers.DeclarativeContainer):
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
     audit_verifier = providers.Factory(AuditVerifier, uow_factory)
+    audit_reader = providers.Factory(AuditReader, uow_factory)
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
                              token_service, dummy_password_hash, login_throttle)
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 from adapters.memory.store import Tables
 from application.ports.repositories import (
+    AuditFilter,
     AuditLog,
     MemberRepository,
     OrganizationRepository,
@@ -151,6 +152,11 @@ class MemoryAuditLog(_TenantScoped, AuditLog):
 
     def entries(self, org_id: uuid.UUID) -> Iterator[AuditEntry]:
         return iter(list(self._t.audit.get(org_id, [])) if self._visible(org_id) else [])
+
+    def page(self, org_id: uuid.UUID, where: AuditFilter, *, after_seq: int,
+             limit: int) -> list[AuditEntry]:
+        found = [e for e in self.entries(org_id) if e.seq > after_seq and where.matches(e)]
+        return found[:limit]
 
 
 class MemoryTenantData(_TenantScoped, TenantData):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from adapters.postgres.tables import audit_entries, members, org, sessions, users
 from application.ports.repositories import (
+    AuditFilter,
     AuditLog,
     MemberRepository,
     OrganizationRepository,
@@ -207,6 +208,22 @@ class PgAuditLog(_TenantScoped, AuditLog):
         values["actor_type"] = entry.actor_type.value
         self._execute(insert(audit_entries).values(**values, updated_at=entry.created_at))
         return entry
+
+    def page(self, org_id: uuid.UUID, where: AuditFilter, *, after_seq: int,
+             limit: int) -> list[AuditEntry]:
+        c = audit_entries.c
+        conditions = [c.org_id == org_id, c.seq > after_seq]
+        for column, value in ((c.action, where.action), (c.actor_id, where.actor_id),
+                              (c.resource_type, where.resource_type),
+                              (c.resource_id, where.resource_id)):
+            if value is not None:
+                conditions.append(column == value)
+        if where.since is not None:
+            conditions.append(c.created_at >= where.since)
+        if where.until is not None:
+            conditions.append(c.created_at < where.until)
+        query = select(audit_entries).where(*conditions).order_by(c.seq).limit(limit)
+        return [_entry(row) for row in self._execute(query)]
 
     def entries(self, org_id: uuid.UUID) -> Iterator[AuditEntry]:
         query = (select(audit_entries).where(audit_entries.c.org_id == org_id)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import abc
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
+
+from attrs import define
 
 from domain.audit import AuditEntry, AuditEvent
 from domain.member import Member
@@ -74,6 +77,26 @@ class MemberRepository(abc.ABC):
         """Lock the org's owner memberships until commit and return how many there are."""
 
 
+@define(frozen=True)
+class AuditFilter:
+    """Which entries to read; every field narrows, None means any."""
+
+    action: str | None = None
+    actor_id: uuid.UUID | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def matches(self, entry: AuditEntry) -> bool:
+        return ((self.action is None or entry.action == self.action)
+                and (self.actor_id is None or entry.actor_id == self.actor_id)
+                and (self.resource_type is None or entry.resource_type == self.resource_type)
+                and (self.resource_id is None or entry.resource_id == self.resource_id)
+                and (self.since is None or entry.created_at >= self.since)
+                and (self.until is None or entry.created_at < self.until))
+
+
 class AuditLog(abc.ABC):
     @abc.abstractmethod
     def append(self, org_id: uuid.UUID, event: AuditEvent) -> AuditEntry:
@@ -82,6 +105,11 @@ class AuditLog(abc.ABC):
     @abc.abstractmethod
     def entries(self, org_id: uuid.UUID) -> Iterator[AuditEntry]:
         """Every entry of the org in chain order."""
+
+    @abc.abstractmethod
+    def page(self, org_id: uuid.UUID, where: AuditFilter, *, after_seq: int,
+             limit: int) -> list[AuditEntry]:
+        """Up to `limit` matching entries with seq > after_seq, in chain order."""
 
 
 class TenantData(abc.ABC):

@@ -1,5 +1,7 @@
 """The tenant REST API: roles per endpoint, and org A's credential attacking every org B route."""
 
+import json
+
 import pytest
 
 from application.members import AddMember, ListMembers
@@ -59,6 +61,8 @@ def test_org_a_credentials_reach_nothing_of_org_b(api, operator):
         ("get", f"/api/v1/orgs/{slugs['a']}/members/{b_member}", None),
         ("patch", f"/api/v1/orgs/{slugs['a']}/members/{b_member}", {"role": "viewer"}),
         ("delete", f"/api/v1/orgs/{slugs['a']}/members/{b_member}", None),
+        ("get", f"/api/v1/orgs/{b}/audit", None),
+        ("get", f"/api/v1/orgs/{b}/audit/export", None),
     ]
     for method, path, body in attacks:
         response = getattr(client, method)(path, json=body, headers=headers["owner"])
@@ -146,3 +150,44 @@ def test_members_round_trip(api):
     assert client.patch(path, json={"role": "member"}, headers=headers["admin"]).json["role"] == "member"
     assert client.delete(path, headers=headers["admin"]).status_code == 204
     assert client.get(path, headers=headers["owner"]).status_code == 404
+
+
+@pytest.mark.parametrize(("role", "status"), [("owner", 200), ("admin", 200), ("member", 403),
+                                              ("viewer", 403)])
+def test_who_may_read_the_audit_log(api, role, status):
+    client, slugs, headers, _ = api
+    assert client.get(f"/api/v1/orgs/{slugs['a']}/audit", headers=headers[role]).status_code == status
+    export = client.get(f"/api/v1/orgs/{slugs['a']}/audit/export", headers=headers[role])
+    assert export.status_code == status
+
+
+def test_the_audit_log_pages_by_cursor_and_filters(api):
+    client, slugs, headers, _ = api
+    path = f"/api/v1/orgs/{slugs['a']}/audit"
+    seen, cursor = [], None
+    while True:
+        query = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+        page = client.get(path, query_string=query, headers=headers["owner"]).json
+        seen += [e["seq"] for e in page["entries"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(range(1, len(seen) + 1)) and len(seen) >= 8
+    logins = client.get(path, query_string={"action": "auth.login"}, headers=headers["owner"]).json
+    assert len(logins["entries"]) == 4 and {e["action"] for e in logins["entries"]} == {"auth.login"}
+    assert client.get(path, query_string={"cursor": "bogus!"}, headers=headers["owner"]).status_code == 422
+    assert client.get(path, query_string={"limit": 1000}, headers=headers["owner"]).status_code == 422
+    naive = client.get(path, query_string={"since": "2026-01-01T00:00:00"}, headers=headers["owner"])
+    assert naive.status_code == 422 and "since" in naive.json["errors"]
+
+
+def test_the_audit_export_is_json_lines_of_every_entry(api):
+    client, slugs, headers, _ = api
+    total = len(client.get(f"/api/v1/orgs/{slugs['a']}/audit", query_string={"limit": 200},
+                           headers=headers["owner"]).json["entries"])
+    export = client.get(f"/api/v1/orgs/{slugs['a']}/audit/export", headers=headers["owner"])
+    assert export.mimetype == "application/x-ndjson"
+    lines = [json.loads(line) for line in export.get_data(as_text=True).splitlines()]
+    assert len(lines) == total and [e["seq"] for e in lines] == list(range(1, total + 1))
+    assert all(len(e["hash"]) == 64 for e in lines)
+    assert "passphrase" not in export.get_data(as_text=True)

@@ -1,0 +1,88 @@
+"""An org's audit log: filtered and paged, or exported whole as JSON Lines."""
+
+from __future__ import annotations
+
+import json
+
+from dependency_injector.wiring import Provide, inject
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from application.audit import MAX_PAGE, AuditReader, ReadAudit
+from application.ports.repositories import AuditFilter
+from entrypoints.http.bearer import BEARER_SECURITY, authenticated
+
+blp = Blueprint("audit", __name__, url_prefix="/api/v1/orgs", description="Audit log")
+READER = Provide["application.audit_reader"]
+
+
+class AuditQuerySchema(Schema):
+    action = fields.String(validate=validate.Length(max=100))
+    actor = fields.UUID(metadata={"description": "The acting user's or key's id"})
+    resource_type = fields.String(validate=validate.Length(max=100))
+    resource_id = fields.String(validate=validate.Length(max=200))
+    since = fields.AwareDateTime(metadata={"description": "Inclusive, ISO 8601 with offset"})
+    until = fields.AwareDateTime(metadata={"description": "Exclusive, ISO 8601 with offset"})
+    cursor = fields.String(validate=validate.Length(max=100))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class AuditEntrySchema(Schema):
+    id = fields.UUID()
+    seq = fields.Integer()
+    actor_type = fields.String()
+    actor_id = fields.UUID(allow_none=True)
+    actor_label = fields.String()
+    action = fields.String()
+    resource_type = fields.String()
+    resource_id = fields.String()
+    details = fields.Dict()
+    ip = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class AuditPageSchema(Schema):
+    entries = fields.List(fields.Nested(AuditEntrySchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+def _command(slug, principal, args) -> ReadAudit:
+    where = AuditFilter(action=args.get("action"), actor_id=args.get("actor"),
+                        resource_type=args.get("resource_type"), resource_id=args.get("resource_id"),
+                        since=args.get("since"), until=args.get("until"))
+    return ReadAudit(slug=slug, actor=principal.actor, where=where, cursor=args.get("cursor"),
+                     limit=args["limit"])
+
+
+@blp.route("/<slug>/audit")
+class AuditLogView(MethodView):
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.response(200, AuditPageSchema)
+    @blp.alt_response(403, description="Only owners and admins read the audit log")
+    @blp.doc(security=BEARER_SECURITY)
+    @authenticated
+    @inject
+    def get(self, args, slug, principal, reader: AuditReader = READER):
+        """Read the audit log, oldest first; follow `next_cursor` for more."""
+        return reader.page(_command(slug, principal, args))
+
+
+@blp.route("/<slug>/audit/export")
+class AuditExportView(MethodView):
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.response(200, description="One JSON object per line (application/x-ndjson)")
+    @blp.doc(security=BEARER_SECURITY)
+    @authenticated
+    @inject
+    def get(self, args, slug, principal, reader: AuditReader = READER):
+        """Export every matching entry as JSON Lines."""
+        entries = reader.export(_command(slug, principal, args))
+        schema = AuditEntrySchema()
+        lines = (json.dumps(schema.dump(entry), sort_keys=True) + "\n" for entry in entries)
+        return Response(lines, mimetype="application/x-ndjson",
+                        headers={"Content-Disposition": f'attachment; filename="{slug}-audit.jsonl"'})
