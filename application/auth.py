@@ -115,7 +115,7 @@ class AuthService:
             self._audit_failure(org, email, cmd)
             raise Unauthenticated(INVALID)
         self._throttle.reset(cmd.email)
-        return self._open_session(user, org, ip=cmd.ip, user_agent=cmd.user_agent,
+        return self.open_session(user, org, ip=cmd.ip, user_agent=cmd.user_agent,
                                   password=cmd.password)
 
     def _pick_org(self, uow: UnitOfWork, memberships: list[Member],
@@ -142,7 +142,7 @@ class AuthService:
                 resource_type="user", resource_id=email, ip=cmd.ip, user_agent=cmd.user_agent))
             uow.commit()
 
-    def _open_session(self, user: User, org: Organization, *, ip: str | None,
+    def open_session(self, user: User, org: Organization, *, ip: str | None,
                       user_agent: str | None, password: str | None = None) -> TokenPair:
         now = self._clock.now()
         session_id = self._ids.new_id()
@@ -239,7 +239,7 @@ class AuthService:
         if member is None or not target.is_active:
             raise NotFound(f"organization {slug!r} not found", code="org_not_found")
         self.logout(principal, reason="switch_org")
-        return self._open_session(user, target, ip=ip, user_agent=user_agent)
+        return self.open_session(user, target, ip=ip, user_agent=user_agent)
 
     def logout(self, principal: Principal, *, reason: str = "logout") -> None:
         now = self._clock.now()

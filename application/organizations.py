@@ -63,29 +63,34 @@ class OrganizationService:
         self._ids = ids
 
     def create(self, cmd: CreateOrganization) -> OrganizationView:
-        now = self._clock.now()
         with self._uow_factory() as uow:
-            org = Organization.create(id=self._ids.new_id(), name=cmd.name,
-                                      slug=normalise_slug(cmd.slug), now=now,
-                                      plan=cmd.plan, settings=cmd.settings)
-            if uow.orgs.get_by_slug(org.slug) is not None:
-                raise Conflict(f"slug {org.slug!r} is already taken", code="slug_taken")
-            owner = self._find_or_create_user(uow, cmd.owner_email, cmd.owner_name)
-            uow.orgs.add(org)
-            uow.bind(org.id)
-            member = Member(org_id=org.id, id=self._ids.new_id(), user_id=owner.id,
-                            role=Role.OWNER, created_at=now, updated_at=now)
-            uow.members.add(member)
-            uow.audit.append(org.id, AuditEvent(
-                actor=cmd.actor, action="org.created", resource_type="org",
-                resource_id=str(org.id),
-                details={"name": org.name, "slug": org.slug, "plan": str(org.plan)}))
-            uow.audit.append(org.id, AuditEvent(
-                actor=cmd.actor, action="member.added", resource_type="member",
-                resource_id=str(member.id),
-                details={"user_id": str(owner.id), "email": owner.email, "role": "owner"}))
+            org, _ = self.create_in(uow, cmd)
             uow.commit()
         return OrganizationView.of(org)
+
+    def create_in(self, uow: UnitOfWork, cmd: CreateOrganization) -> tuple[Organization, User]:
+        """Create the org, its owner (found or made) and their audit entries in `uow`."""
+        now = self._clock.now()
+        org = Organization.create(id=self._ids.new_id(), name=cmd.name,
+                                  slug=normalise_slug(cmd.slug), now=now,
+                                  plan=cmd.plan, settings=cmd.settings)
+        if uow.orgs.get_by_slug(org.slug) is not None:
+            raise Conflict(f"slug {org.slug!r} is already taken", code="slug_taken")
+        owner = self._find_or_create_user(uow, cmd.owner_email, cmd.owner_name)
+        uow.orgs.add(org)
+        uow.bind(org.id)
+        member = Member(org_id=org.id, id=self._ids.new_id(), user_id=owner.id,
+                        role=Role.OWNER, created_at=now, updated_at=now)
+        uow.members.add(member)
+        uow.audit.append(org.id, AuditEvent(
+            actor=cmd.actor, action="org.created", resource_type="org",
+            resource_id=str(org.id),
+            details={"name": org.name, "slug": org.slug, "plan": str(org.plan)}))
+        uow.audit.append(org.id, AuditEvent(
+            actor=cmd.actor, action="member.added", resource_type="member",
+            resource_id=str(member.id),
+            details={"user_id": str(owner.id), "email": owner.email, "role": "owner"}))
+        return org, owner
 
     def _find_or_create_user(self, uow: UnitOfWork, email: str, name: str | None) -> User:
         existing = uow.users.get_by_email(normalise_email(email))

@@ -23,6 +23,7 @@ class Settings:
     operator: str
     secret_key: str | None
     redis_url: str | None
+    signup_enabled: bool
     access_ttl_seconds: int
     refresh_ttl_seconds: int
 
@@ -48,6 +49,7 @@ class Settings:
             operator=env.get("GROUNDWORK_OPERATOR") or env.get("USER") or "operator",
             secret_key=env.get("SECRET_KEY") or None,
             redis_url=env.get("REDIS_URL") or None,
+            signup_enabled=_flag(env, "SIGNUP_ENABLED", default=True),
             access_ttl_seconds=_positive(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
             refresh_ttl_seconds=_positive(env, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
         )
@@ -60,6 +62,17 @@ class Settings:
     @property
     def embedded(self) -> bool:
         return self.backend == "postgres" and not self.database_url
+
+
+def _flag(env: dict[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, not {raw!r}")
 
 
 def _positive(env: dict[str, str], name: str, default: int) -> int:

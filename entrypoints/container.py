@@ -21,6 +21,7 @@ from application.audit import AuditReader, AuditVerifier
 from application.auth import AuthService
 from application.members import MemberService
 from application.organizations import OrganizationService
+from application.signup import SignupService
 from entrypoints.config import Settings
 from entrypoints.database import resolve_database
 from entrypoints.secrets import resolve_secret_key
@@ -76,6 +77,7 @@ class Application(containers.DeclarativeContainer):
     dummy_password_hash = providers.Dependency()
     token_service = providers.Dependency()
     login_throttle = providers.Dependency()
+    signup_enabled = providers.Dependency(instance_of=bool)
 
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
@@ -83,6 +85,8 @@ class Application(containers.DeclarativeContainer):
     audit_reader = providers.Factory(AuditReader, uow_factory)
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
                              token_service, dummy_password_hash, login_throttle)
+    signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
+                               signup_enabled)
 
 
 class Container(containers.DeclarativeContainer):
@@ -97,6 +101,7 @@ class Container(containers.DeclarativeContainer):
         dummy_password_hash=adapters.dummy_password_hash,
         token_service=adapters.token_service,
         login_throttle=adapters.login_throttle,
+        signup_enabled=settings.provided.signup_enabled,
     )
 
 

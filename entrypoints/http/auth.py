@@ -8,10 +8,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.auth import AuthService, Login
+from application.signup import Signup, SignupService
 from entrypoints.http.auth_schemas import (
     LoginSchema,
     MeSchema,
     RefreshSchema,
+    SignupSchema,
     SwitchOrgSchema,
     TokenPairSchema,
 )
@@ -80,3 +82,15 @@ class MeView(MethodView):
     def get(self, principal, auth: AuthService = Provide["application.auth"]):
         """Who you are, the org this credential is for, and all your memberships."""
         return auth.me(principal)
+
+
+@blp.route("/signup")
+class SignupView(MethodView):
+    @blp.arguments(SignupSchema)
+    @blp.response(201, TokenPairSchema)
+    @blp.alt_response(409, description="The slug or the email is taken")
+    @blp.alt_response(422, description="Invalid fields, or a password that breaks the policy")
+    @inject
+    def post(self, body, signup: SignupService = Provide["application.signup"]):
+        """Create an organization and become its owner, signed in."""
+        return signup.signup(Signup(**body, **_client()))

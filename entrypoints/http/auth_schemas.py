@@ -86,3 +86,11 @@ class NewMemberSchema(Schema):
 
 class RoleChangeSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(["owner", "admin", "member", "viewer"]))
+
+
+class SignupSchema(Schema):
+    org_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    slug = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SLUG + 10))
+    email = fields.String(required=True, validate=validate.Length(min=3, max=MAX_EMAIL_LENGTH))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD))
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))

@@ -1,0 +1,56 @@
+"""Self-service sign-up: a new org, its owner with a password, and a signed-in session."""
+
+from __future__ import annotations
+
+from attrs import define
+
+from application.auth import AuthService, TokenPair
+from application.organizations import CreateOrganization, OrganizationService
+from application.ports.security import PasswordHasher
+from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.audit import Actor, ActorType, AuditEvent
+from domain.errors import Conflict, Forbidden
+from domain.password import check_password
+from domain.user import normalise_email
+
+
+@define(frozen=True)
+class Signup:
+    org_name: str
+    slug: str
+    email: str
+    password: str
+    full_name: str
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+class SignupService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, organizations: OrganizationService,
+                 auth: AuthService, hasher: PasswordHasher, enabled: bool) -> None:
+        self._uow_factory = uow_factory
+        self._organizations = organizations
+        self._auth = auth
+        self._hasher = hasher
+        self._enabled = enabled
+
+    def signup(self, cmd: Signup) -> TokenPair:
+        if not self._enabled:
+            raise Forbidden("self-service sign-up is turned off here", code="signup_disabled")
+        email = normalise_email(cmd.email)
+        check_password(cmd.password, email=email)
+        actor = Actor(type=ActorType.USER, label=email)
+        with self._uow_factory() as uow:
+            if uow.users.get_by_email(email) is not None:
+                raise Conflict("an account with this email exists: sign in instead",
+                               code="email_taken")
+            org, owner = self._organizations.create_in(uow, CreateOrganization(
+                name=cmd.org_name, slug=cmd.slug, owner_email=email, owner_name=cmd.full_name,
+                actor=actor))
+            owner.password_hash = self._hasher.hash(cmd.password)
+            uow.users.update(owner)
+            uow.audit.append(org.id, AuditEvent(
+                actor=actor, action="auth.signup", resource_type="user", resource_id=str(owner.id),
+                ip=cmd.ip, user_agent=cmd.user_agent))
+            uow.commit()
+        return self._auth.open_session(owner, org, ip=cmd.ip, user_agent=cmd.user_agent)
