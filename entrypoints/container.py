@@ -21,6 +21,7 @@ from application.audit import AuditReader, AuditVerifier
 from application.auth import AuthService
 from application.members import MemberService
 from application.organizations import OrganizationService
+from application.passwords import PasswordService
 from application.signup import SignupService
 from entrypoints.config import Settings
 from entrypoints.database import resolve_database
@@ -85,6 +86,7 @@ class Application(containers.DeclarativeContainer):
     audit_reader = providers.Factory(AuditReader, uow_factory)
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
                              token_service, dummy_password_hash, login_throttle)
+    passwords = providers.Factory(PasswordService, uow_factory, clock, ids, password_hasher)
     signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
                                signup_enabled)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 from adapters.memory.store import Tables
 from application.ports.repositories import (
@@ -11,6 +12,7 @@ from application.ports.repositories import (
     AuditLog,
     MemberRepository,
     OrganizationRepository,
+    PasswordTokenRepository,
     SessionRepository,
     TenantData,
     UserRepository,
@@ -20,6 +22,7 @@ from domain.audit import AuditEntry, AuditEvent
 from domain.errors import Conflict, TenantContextMissing
 from domain.member import Member, Role
 from domain.organization import Organization, OrgStatus
+from domain.password_token import PasswordToken
 from domain.session import Session
 from domain.user import User
 
@@ -180,3 +183,25 @@ class MemorySessions(_TenantScoped, SessionRepository):
     def update(self, session: Session) -> None:
         if self.get(session.org_id, session.id) is not None:
             self._t.sessions[(session.org_id, session.id)] = session
+
+    def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
+        if self._bound_user() != user_id or self._bound_org() is not None:
+            raise TenantContextMissing("ending a user's sessions needs that user's scope")
+        live = [s for s in self._t.sessions.values() if s.user_id == user_id and s.is_active(now)]
+        for session in live:
+            session.revoke(reason, now)
+        return len(live)
+
+
+class MemoryPasswordTokens(PasswordTokenRepository):
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def add(self, token: PasswordToken) -> None:
+        self._t.password_tokens[token.id] = token
+
+    def get_by_hash(self, token_hash: str) -> PasswordToken | None:
+        return next((t for t in self._t.password_tokens.values() if t.token_hash == token_hash), None)
+
+    def update(self, token: PasswordToken) -> None:
+        self._t.password_tokens[token.id] = token

@@ -11,6 +11,7 @@ from attrs import define, field
 from domain.audit import AuditEntry
 from domain.member import Member
 from domain.organization import Organization
+from domain.password_token import PasswordToken
 from domain.session import Session
 from domain.user import User
 
@@ -22,6 +23,7 @@ class Tables:
     members: dict[tuple[uuid.UUID, uuid.UUID], Member] = field(factory=dict)
     audit: dict[uuid.UUID, list[AuditEntry]] = field(factory=dict)
     sessions: dict[tuple[uuid.UUID, uuid.UUID], Session] = field(factory=dict)
+    password_tokens: dict[uuid.UUID, PasswordToken] = field(factory=dict)
 
 
 class MemoryStore:

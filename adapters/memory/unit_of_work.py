@@ -6,6 +6,7 @@ from adapters.memory.repositories import (
     MemoryAuditLog,
     MemoryMembers,
     MemoryOrganizations,
+    MemoryPasswordTokens,
     MemorySessions,
     MemoryTenantData,
     MemoryUsers,
@@ -37,6 +38,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.users = MemoryUsers(tables)
         self.members = MemoryMembers(tables, self._bound, self._bound_user)
         self.sessions = MemorySessions(tables, self._bound, self._bound_user)
+        self.password_tokens = MemoryPasswordTokens(tables)
         self.audit = MemoryAuditLog(tables, self._bound, self._bound_user, self._clock, self._ids)
         self.tenant_data = MemoryTenantData(tables, self._bound, self._bound_user)
         return self

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from adapters.postgres.tables import audit_entries, members, org, sessions, users
+from adapters.postgres.tables import audit_entries, members, org, password_tokens, sessions, users
 from application.ports.repositories import (
     AuditFilter,
     AuditLog,
     MemberRepository,
     OrganizationRepository,
+    PasswordTokenRepository,
     SessionRepository,
     TenantData,
     UserRepository,
@@ -27,6 +29,7 @@ from domain.audit import ActorType, AuditEntry, AuditEvent
 from domain.errors import Conflict, TenantContextMissing
 from domain.member import Member, Role
 from domain.organization import Organization, OrgStatus, Plan
+from domain.password_token import PasswordToken
 from domain.session import Session
 from domain.user import User, UserStatus
 
@@ -266,6 +269,37 @@ class PgSessions(_TenantScoped, SessionRepository):
         self._execute(update(sessions)
                       .where(sessions.c.org_id == s.org_id, sessions.c.id == s.id)
                       .values(**_session_values(s)))
+
+    def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
+        c = sessions.c
+        statement = (update(sessions)
+                     .where(c.user_id == user_id, c.revoked_at.is_(None), c.expires_at > now)
+                     .values(revoked_at=now, revoked_reason=reason, updated_at=now))
+        return self._execute(statement).rowcount
+
+
+class PgPasswordTokens(PasswordTokenRepository):
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, t: PasswordToken) -> None:
+        self._conn.execute(insert(password_tokens).values(**_token_values(t)))
+
+    def get_by_hash(self, token_hash: str) -> PasswordToken | None:
+        query = select(password_tokens).where(password_tokens.c.token_hash == token_hash)
+        row = self._conn.execute(query).one_or_none()
+        return PasswordToken(**{c: getattr(row, c) for c in _TOKEN_COLUMNS}) if row else None
+
+    def update(self, t: PasswordToken) -> None:
+        self._conn.execute(update(password_tokens).where(password_tokens.c.id == t.id)
+                           .values(used_at=t.used_at, updated_at=t.updated_at))
+
+
+_TOKEN_COLUMNS = ("id", "user_id", "token_hash", "expires_at", "created_at", "updated_at", "used_at")
+
+
+def _token_values(t: PasswordToken) -> dict:
+    return {c: getattr(t, c) for c in _TOKEN_COLUMNS}
 
 
 _SESSION_COLUMNS = ("org_id", "id", "user_id", "refresh_token_id", "expires_at", "created_at",

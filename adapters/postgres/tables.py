@@ -1,6 +1,6 @@
 """The schema as SQLAlchemy Core tables. Alembic compares `metadata` with the live database.
 
-Global tables: org, users. Every other table is a tenant table keyed on (org_id, id).
+Global tables: org, users, password_tokens. Every other table is a tenant table keyed on (org_id, id).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ metadata = MetaData(
     }
 )
 
-GLOBAL_TABLES = frozenset({"org", "users"})
+GLOBAL_TABLES = frozenset({"org", "users", "password_tokens"})
 
 
 def _timestamps() -> list[Column]:
@@ -134,5 +134,19 @@ sessions = Table(
     ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="RESTRICT"),
 )
 Index("ix_sessions_org_id_user_id", sessions.c.org_id, sessions.c.user_id)
+
+password_tokens = Table(
+    "password_tokens",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("user_id", UUID(as_uuid=True), nullable=False),
+    Column("token_hash", Text, nullable=False),
+    Column("expires_at", TIMESTAMP(timezone=True), nullable=False),
+    Column("used_at", TIMESTAMP(timezone=True), nullable=True),
+    *_timestamps(),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="RESTRICT"),
+    UniqueConstraint("token_hash"),
+)
+Index("ix_password_tokens_user_id", password_tokens.c.user_id)
 
 TENANT_TABLES = tuple(t.name for t in metadata.sorted_tables if t.name not in GLOBAL_TABLES)

@@ -8,6 +8,7 @@ from adapters.postgres.repositories import (
     PgAuditLog,
     PgMembers,
     PgOrganizations,
+    PgPasswordTokens,
     PgSessions,
     PgTenantData,
     PgUsers,
@@ -32,6 +33,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self.users = PgUsers(self._conn)
         self.members = PgMembers(self._conn)
         self.sessions = PgSessions(self._conn)
+        self.password_tokens = PgPasswordTokens(self._conn)
         self.audit = PgAuditLog(self._conn, self._clock, self._ids)
         self.tenant_data = PgTenantData(self._conn)
         return self

@@ -12,6 +12,7 @@ from attrs import define
 from domain.audit import AuditEntry, AuditEvent
 from domain.member import Member
 from domain.organization import Organization
+from domain.password_token import PasswordToken
 from domain.session import Session
 from domain.user import User
 
@@ -127,3 +128,18 @@ class SessionRepository(abc.ABC):
 
     @abc.abstractmethod
     def update(self, session: Session) -> None: ...
+
+    @abc.abstractmethod
+    def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
+        """End every live session of the user in every org (needs the user scope)."""
+
+
+class PasswordTokenRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, token: PasswordToken) -> None: ...
+
+    @abc.abstractmethod
+    def get_by_hash(self, token_hash: str) -> PasswordToken | None: ...
+
+    @abc.abstractmethod
+    def update(self, token: PasswordToken) -> None: ...

@@ -8,6 +8,7 @@ from application.ports.repositories import (
     AuditLog,
     MemberRepository,
     OrganizationRepository,
+    PasswordTokenRepository,
     SessionRepository,
     TenantData,
     UserRepository,
@@ -25,6 +26,7 @@ class UnitOfWork(abc.ABC):
     users: UserRepository
     members: MemberRepository
     sessions: SessionRepository
+    password_tokens: PasswordTokenRepository
     audit: AuditLog
     tenant_data: TenantData
 

@@ -8,11 +8,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.auth import AuthService, Login
+from application.passwords import PasswordService, SetPassword
 from application.signup import Signup, SignupService
 from entrypoints.http.auth_schemas import (
     LoginSchema,
     MeSchema,
     RefreshSchema,
+    SetPasswordSchema,
     SignupSchema,
     SwitchOrgSchema,
     TokenPairSchema,
@@ -94,3 +96,15 @@ class SignupView(MethodView):
     def post(self, body, signup: SignupService = Provide["application.signup"]):
         """Create an organization and become its owner, signed in."""
         return signup.signup(Signup(**body, **_client()))
+
+
+@blp.route("/auth/password")
+class SetPasswordView(MethodView):
+    @blp.arguments(SetPasswordSchema)
+    @blp.response(204)
+    @blp.alt_response(401, description="The link is unknown, used or expired")
+    @blp.alt_response(422, description="The password breaks the policy")
+    @inject
+    def post(self, body, passwords: PasswordService = Provide["application.passwords"]):
+        """Set a password with a single-use link; every existing session of the user ends."""
+        passwords.set_password(SetPassword(**body, **_client()))

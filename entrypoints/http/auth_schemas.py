@@ -94,3 +94,8 @@ class SignupSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=MAX_EMAIL_LENGTH))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD))
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class SetPasswordSchema(Schema):
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD))

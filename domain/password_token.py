@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from attrs import define
+
+
+@define(slots=False)
+class PasswordToken:
+    """A single-use, expiring right to set a user's password. Only its hash is stored."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    token_hash: str
+    expires_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    used_at: datetime | None = None
+
+    def usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at
+
+    def use(self, now: datetime) -> None:
+        self.used_at = now
+        self.updated_at = now

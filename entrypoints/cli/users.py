@@ -1,0 +1,36 @@
+"""`groundwork user`: people, across organizations."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import click
+
+from application.passwords import IssuePasswordLink
+from entrypoints.cli.context import CliContext, json_option, pass_context
+from entrypoints.cli.output import emit
+
+
+@click.group("user")
+def group() -> None:
+    """Manage users."""
+
+
+@group.command("reset-password")
+@click.argument("email")
+@click.option("--ttl-hours", type=click.IntRange(1, 24 * 7), default=24, show_default=True)
+@json_option
+@pass_context
+def reset_password(ctx: CliContext, email: str, ttl_hours: int, as_json: bool) -> None:
+    """Issue a single-use link with which EMAIL sets a new password."""
+    link = ctx.container.application.passwords().issue(
+        IssuePasswordLink(email=email, actor=ctx.actor, ttl=timedelta(hours=ttl_hours)))
+    base = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    if as_json:
+        emit({"email": link.email, "token": link.token, "expires_at": link.expires_at}, as_json=True)
+        return
+    click.echo(f"Password link for {link.email}, valid until {link.expires_at.isoformat()}:")
+    click.echo(f"  token: {link.token}")
+    click.echo(f"  curl -X POST {base}/api/v1/auth/password -H 'Content-Type: application/json' "
+               f"-d '{{\"token\": \"{link.token}\", \"password\": \"<a long passphrase>\"}}'")
