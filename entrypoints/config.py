@@ -24,6 +24,8 @@ class Settings:
     secret_key: str | None
     redis_url: str | None
     signup_enabled: bool
+    login_limit_per_account: str
+    login_limit_per_ip: str
     access_ttl_seconds: int
     refresh_ttl_seconds: int
 
@@ -50,6 +52,8 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or None,
             redis_url=env.get("REDIS_URL") or None,
             signup_enabled=_flag(env, "SIGNUP_ENABLED", default=True),
+            login_limit_per_account=env.get("LOGIN_LIMIT_PER_ACCOUNT", "10/15 minutes"),
+            login_limit_per_ip=env.get("LOGIN_LIMIT_PER_IP", "100/15 minutes"),
             access_ttl_seconds=_positive(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
             refresh_ttl_seconds=_positive(env, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
         )

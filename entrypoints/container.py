@@ -56,7 +56,10 @@ class Adapters(containers.DeclarativeContainer):
     password_hasher = providers.Singleton(Argon2Hasher.production)
     dummy_password_hash = providers.Singleton(_dummy_hash, password_hasher)
     token_service = providers.Singleton(_token_service, settings, clock)
-    login_throttle = providers.Singleton(LimitsLoginThrottle, settings.provided.rate_limit_storage)
+    login_throttle = providers.Singleton(
+        LimitsLoginThrottle, settings.provided.rate_limit_storage,
+        per_account=settings.provided.login_limit_per_account,
+        per_ip=settings.provided.login_limit_per_ip)
 
     unit_of_work = providers.Selector(
         settings.provided.backend,

@@ -19,8 +19,11 @@ class LimitsLoginThrottle(LoginThrottle):
                  per_ip: str = PER_IP, namespace: str = "groundwork") -> None:
         self._storage = storage.storage_from_string(storage_uri)
         self._limiter = strategies.FixedWindowRateLimiter(self._storage)
-        self._per_account = parse(per_account)
-        self._per_ip = parse(per_ip)
+        try:
+            self._per_account = parse(per_account)
+            self._per_ip = parse(per_ip)
+        except ValueError:
+            raise ValueError("login limits look like '10/15 minutes' or '100/hour'") from None
         self._namespace = namespace
 
     def reserve(self, account: str, ip: str | None) -> int | None:

@@ -1,0 +1,57 @@
+"""Start `groundwork serve` as an operator would, on a free loopback port, for e2e tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+GROUNDWORK = Path(sys.executable).parent / "groundwork"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http(method: str, url: str, body: bytes | None = None,
+         headers: dict | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@contextlib.contextmanager
+def live_server(env: dict[str, str], *, workers: int = 2):
+    """Yields (base_url, process); stops the whole process group afterwards."""
+    port = free_port()
+    server = subprocess.Popen([str(GROUNDWORK), "serve", "--port", str(port), "--workers", str(workers)],
+                              env={**os.environ, **env}, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if http("GET", f"{base}/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the server did not come up")
+            time.sleep(0.2)
+        yield base, server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.output = server.communicate(timeout=20)[0].decode()
