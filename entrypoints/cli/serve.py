@@ -9,6 +9,7 @@ from gunicorn.app.base import BaseApplication
 
 from adapters.postgres.migrator import Migrator
 from entrypoints.cli.context import CliContext, pass_context
+from entrypoints.secrets import resolve_secret_key
 
 
 class _Gunicorn(BaseApplication):
@@ -38,6 +39,8 @@ class _Gunicorn(BaseApplication):
 def group(ctx: CliContext, host: str, port: int, workers: int, reload: bool,
           no_migrate: bool) -> None:
     """Serve the API (Swagger UI at /docs) on the configured database."""
+    # Resolved once here: workers inherit it, and a missing SECRET_KEY stops the start.
+    os.environ["SECRET_KEY"] = resolve_secret_key(ctx.settings)
     if ctx.settings.backend == "postgres":
         urls = ctx.container.adapters.database_urls()
         if not no_migrate:
