@@ -31,3 +31,25 @@ def test_serve_refuses_to_start_without_a_secret_key_on_a_real_database(pg_urls,
                             text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: SECRET_KEY must be set")
+
+
+def test_make_run_path_signs_up_and_signs_in_on_the_embedded_database(tmp_path):
+    """What a newcomer gets from `make run`: embedded PostgreSQL, a dev signing key, sign-in."""
+    import json
+
+    env = {"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_HOME": str(tmp_path / "gw"),
+           "DATABASE_URL": "", "APP_DATABASE_URL": "", "SECRET_KEY": "", "LOG_LEVEL": "WARNING"}
+    body = {"org_name": "Newcomer", "slug": "newcomer", "email": "new@comer.test",
+            "full_name": "New Comer", "password": "a long and private passphrase"}
+    with live_server(env, workers=2) as (base, _):
+        headers = {"Content-Type": "application/json"}
+        status, _ = http("POST", f"{base}/api/v1/signup", json.dumps(body).encode(), headers)
+        assert status == 201
+        status, payload = http("POST", f"{base}/api/v1/auth/login", json.dumps(
+            {"email": body["email"], "password": body["password"]}).encode(), headers)
+        assert status == 200
+        token = json.loads(payload)["access_token"]
+        for _ in range(4):  # several requests, so both workers are asked
+            status, payload = http("GET", f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+            assert status == 200 and json.loads(payload)["org"]["slug"] == "newcomer"
+    assert (tmp_path / "gw" / "secret_key").exists()
