@@ -31,6 +31,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# What each API key scope allows. Keys never manage owners, keys, or delete the org.
+SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "org:read": frozenset({Permission.READ_ORG}),
+    "org:write": frozenset({Permission.READ_ORG, Permission.UPDATE_ORG}),
+    "members:write": frozenset({Permission.READ_ORG, Permission.MANAGE_MEMBERS}),
+    "audit:read": frozenset({Permission.READ_AUDIT}),
+}
+
+
 def authorize(uow: UnitOfWork, org: Organization, actor: Actor,
               permission: Permission) -> Member | None:
     """Return the actor's membership if it may act; operators act on every org.
@@ -40,6 +49,13 @@ def authorize(uow: UnitOfWork, org: Organization, actor: Actor,
     user who belongs to both.
     """
     if actor.type is ActorType.OPERATOR:
+        return None
+    if actor.type is ActorType.API_KEY:
+        if actor.org_id != org.id:
+            raise NotFound(f"organization {org.slug!r} not found", code="org_not_found")
+        if not any(permission in SCOPE_PERMISSIONS.get(scope, ()) for scope in actor.scopes):
+            raise Forbidden(f"this API key's scopes do not allow {permission.value.replace('_', ' ')}",
+                            code="insufficient_scope")
         return None
     bound_elsewhere = actor.org_id is not None and actor.org_id != org.id
     membership = None if bound_elsewhere or not actor.id else uow.members.get_by_user(org.id, actor.id)

@@ -31,12 +31,14 @@ class Actor:
     """Who acted: a signed-in user, an API key, or an operator at the CLI.
 
     `org_id` is the organization the credential was issued for; operators have none.
+    `scopes` limit what an API key may do.
     """
 
     type: ActorType
     label: str
     id: uuid.UUID | None = None
     org_id: uuid.UUID | None = None
+    scopes: frozenset[str] = frozenset()
 
     @classmethod
     def operator(cls, name: str) -> Actor:

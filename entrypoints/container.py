@@ -17,6 +17,7 @@ from adapters.security.argon2_hasher import Argon2Hasher
 from adapters.security.jwt_tokens import JwtTokenService
 from adapters.security.login_throttle import LimitsLoginThrottle
 from adapters.system import SystemClock, Uuid7Generator
+from application.api_keys import ApiKeyService
 from application.audit import AuditReader, AuditVerifier
 from application.auth import AuthService
 from application.members import MemberService
@@ -89,6 +90,7 @@ class Application(containers.DeclarativeContainer):
     audit_reader = providers.Factory(AuditReader, uow_factory)
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
                              token_service, dummy_password_hash, login_throttle)
+    api_keys = providers.Factory(ApiKeyService, uow_factory, clock, ids)
     passwords = providers.Factory(PasswordService, uow_factory, clock, ids, password_hasher)
     signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
                                signup_enabled)

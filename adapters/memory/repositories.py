@@ -8,6 +8,7 @@ from datetime import datetime
 
 from adapters.memory.store import Tables
 from application.ports.repositories import (
+    ApiKeyRepository,
     AuditFilter,
     AuditLog,
     MemberRepository,
@@ -18,6 +19,7 @@ from application.ports.repositories import (
     UserRepository,
 )
 from application.ports.system import Clock, IdGenerator
+from domain.api_key import ApiKey
 from domain.audit import AuditEntry, AuditEvent
 from domain.errors import Conflict, TenantContextMissing
 from domain.member import Member, Role
@@ -205,3 +207,32 @@ class MemoryPasswordTokens(PasswordTokenRepository):
 
     def update(self, token: PasswordToken) -> None:
         self._t.password_tokens[token.id] = token
+
+
+class MemoryApiKeys(_TenantScoped, ApiKeyRepository):
+    def add(self, key: ApiKey) -> None:
+        if not self._visible(key.org_id):
+            raise TenantContextMissing("an API key may only be added to the bound organization")
+        if key.prefix in self._t.api_key_prefixes:
+            raise Conflict("API key prefix collision", code="api_key_prefix_taken")
+        self._t.api_keys[(key.org_id, key.id)] = key
+        self._t.api_key_prefixes[key.prefix] = key.org_id
+
+    def locate(self, prefix: str) -> uuid.UUID | None:
+        return self._t.api_key_prefixes.get(prefix)
+
+    def get(self, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
+        return self._t.api_keys.get((org_id, key_id)) if self._visible(org_id) else None
+
+    def get_by_prefix(self, org_id: uuid.UUID, prefix: str) -> ApiKey | None:
+        return next((k for k in self.list(org_id) if k.prefix == prefix), None)
+
+    def list(self, org_id: uuid.UUID) -> list[ApiKey]:
+        if not self._visible(org_id):
+            return []
+        found = [k for (oid, _), k in self._t.api_keys.items() if oid == org_id]
+        return sorted(found, key=lambda k: (k.created_at, k.id))
+
+    def update(self, key: ApiKey) -> None:
+        if self.get(key.org_id, key.id) is not None:
+            self._t.api_keys[(key.org_id, key.id)] = key

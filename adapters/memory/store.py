@@ -8,6 +8,7 @@ import uuid
 
 from attrs import define, field
 
+from domain.api_key import ApiKey
 from domain.audit import AuditEntry
 from domain.member import Member
 from domain.organization import Organization
@@ -24,6 +25,8 @@ class Tables:
     audit: dict[uuid.UUID, list[AuditEntry]] = field(factory=dict)
     sessions: dict[tuple[uuid.UUID, uuid.UUID], Session] = field(factory=dict)
     password_tokens: dict[uuid.UUID, PasswordToken] = field(factory=dict)
+    api_keys: dict[tuple[uuid.UUID, uuid.UUID], ApiKey] = field(factory=dict)
+    api_key_prefixes: dict[str, uuid.UUID] = field(factory=dict)
 
 
 class MemoryStore:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from adapters.memory.repositories import (
+    MemoryApiKeys,
     MemoryAuditLog,
     MemoryMembers,
     MemoryOrganizations,
@@ -39,6 +40,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.members = MemoryMembers(tables, self._bound, self._bound_user)
         self.sessions = MemorySessions(tables, self._bound, self._bound_user)
         self.password_tokens = MemoryPasswordTokens(tables)
+        self.api_keys = MemoryApiKeys(tables, self._bound, self._bound_user)
         self.audit = MemoryAuditLog(tables, self._bound, self._bound_user, self._clock, self._ids)
         self.tenant_data = MemoryTenantData(tables, self._bound, self._bound_user)
         return self

@@ -13,8 +13,18 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from adapters.postgres.tables import audit_entries, members, org, password_tokens, sessions, users
+from adapters.postgres.tables import (
+    api_key_prefixes,
+    api_keys,
+    audit_entries,
+    members,
+    org,
+    password_tokens,
+    sessions,
+    users,
+)
 from application.ports.repositories import (
+    ApiKeyRepository,
     AuditFilter,
     AuditLog,
     MemberRepository,
@@ -25,6 +35,7 @@ from application.ports.repositories import (
     UserRepository,
 )
 from application.ports.system import Clock, IdGenerator
+from domain.api_key import ApiKey, Scope
 from domain.audit import ActorType, AuditEntry, AuditEvent
 from domain.errors import Conflict, TenantContextMissing
 from domain.member import Member, Role
@@ -308,3 +319,45 @@ _SESSION_COLUMNS = ("org_id", "id", "user_id", "refresh_token_id", "expires_at",
 
 def _session_values(s: Session) -> dict:
     return {c: getattr(s, c) for c in _SESSION_COLUMNS if c != "created_at"}
+
+
+class PgApiKeys(_TenantScoped, ApiKeyRepository):
+    def add(self, k: ApiKey) -> None:
+        self._execute(insert(api_keys).values(**_key_values(k), created_at=k.created_at))
+        self._conn.execute(insert(api_key_prefixes).values(id=k.id, prefix=k.prefix, org_id=k.org_id))
+
+    def locate(self, prefix: str) -> uuid.UUID | None:
+        query = select(api_key_prefixes.c.org_id).where(api_key_prefixes.c.prefix == prefix)
+        return self._conn.execute(query).scalar_one_or_none()
+
+    def get(self, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
+        return self._one(api_keys.c.org_id == org_id, api_keys.c.id == key_id)
+
+    def get_by_prefix(self, org_id: uuid.UUID, prefix: str) -> ApiKey | None:
+        return self._one(api_keys.c.org_id == org_id, api_keys.c.prefix == prefix)
+
+    def _one(self, *conditions) -> ApiKey | None:
+        row = self._execute(select(api_keys).where(*conditions)).one_or_none()
+        return _key(row) if row else None
+
+    def list(self, org_id: uuid.UUID) -> list[ApiKey]:
+        query = (select(api_keys).where(api_keys.c.org_id == org_id)
+                 .order_by(api_keys.c.created_at, api_keys.c.id))
+        return [_key(row) for row in self._execute(query)]
+
+    def update(self, k: ApiKey) -> None:
+        self._execute(update(api_keys).where(api_keys.c.org_id == k.org_id, api_keys.c.id == k.id)
+                      .values(**_key_values(k)))
+
+
+_KEY_COLUMNS = ("org_id", "id", "name", "prefix", "secret_hash", "created_by", "expires_at",
+                "last_used_at", "revoked_at", "updated_at")
+
+
+def _key_values(k: ApiKey) -> dict:
+    return {c: getattr(k, c) for c in _KEY_COLUMNS} | {"scopes": sorted(s.value for s in k.scopes)}
+
+
+def _key(row) -> ApiKey:
+    return ApiKey(**{c: getattr(row, c) for c in _KEY_COLUMNS}, created_at=row.created_at,
+                  scopes=frozenset(Scope(s) for s in row.scopes))

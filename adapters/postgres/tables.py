@@ -1,6 +1,7 @@
 """The schema as SQLAlchemy Core tables. Alembic compares `metadata` with the live database.
 
-Global tables: org, users, password_tokens. Every other table is a tenant table keyed on (org_id, id).
+Global tables: org, users, password_tokens, api_key_prefixes.
+Every other table is a tenant table keyed on (org_id, id).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ metadata = MetaData(
     }
 )
 
-GLOBAL_TABLES = frozenset({"org", "users", "password_tokens"})
+GLOBAL_TABLES = frozenset({"org", "users", "password_tokens", "api_key_prefixes"})
 
 
 def _timestamps() -> list[Column]:
@@ -148,5 +149,37 @@ password_tokens = Table(
     UniqueConstraint("token_hash"),
 )
 Index("ix_password_tokens_user_id", password_tokens.c.user_id)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    Column("id", UUID(as_uuid=True), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("prefix", Text, nullable=False),
+    Column("secret_hash", Text, nullable=False),
+    Column("scopes", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("created_by", UUID(as_uuid=True), nullable=True),
+    Column("expires_at", TIMESTAMP(timezone=True), nullable=True),
+    Column("last_used_at", TIMESTAMP(timezone=True), nullable=True),
+    Column("revoked_at", TIMESTAMP(timezone=True), nullable=True),
+    *_timestamps(),
+    PrimaryKeyConstraint("org_id", "id"),
+    ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
+    ForeignKeyConstraint(["created_by"], ["users.id"], ondelete="RESTRICT"),
+    UniqueConstraint("org_id", "prefix"),
+)
+
+# Global: finds the org of a presented key before any tenant is known. Holds no secret.
+api_key_prefixes = Table(
+    "api_key_prefixes",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("prefix", Text, nullable=False),
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    *_timestamps(),
+    ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
+    UniqueConstraint("prefix"),
+)
 
 TENANT_TABLES = tuple(t.name for t in metadata.sorted_tables if t.name not in GLOBAL_TABLES)

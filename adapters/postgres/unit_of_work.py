@@ -5,6 +5,7 @@ import uuid
 from sqlalchemy import Engine
 
 from adapters.postgres.repositories import (
+    PgApiKeys,
     PgAuditLog,
     PgMembers,
     PgOrganizations,
@@ -34,6 +35,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self.members = PgMembers(self._conn)
         self.sessions = PgSessions(self._conn)
         self.password_tokens = PgPasswordTokens(self._conn)
+        self.api_keys = PgApiKeys(self._conn)
         self.audit = PgAuditLog(self._conn, self._clock, self._ids)
         self.tenant_data = PgTenantData(self._conn)
         return self

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from attrs import define
 
+from domain.api_key import ApiKey
 from domain.audit import AuditEntry, AuditEvent
 from domain.member import Member
 from domain.organization import Organization
@@ -143,3 +144,25 @@ class PasswordTokenRepository(abc.ABC):
 
     @abc.abstractmethod
     def update(self, token: PasswordToken) -> None: ...
+
+
+class ApiKeyRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, key: ApiKey) -> None:
+        """Store the key, and its prefix in the global index that `locate` reads."""
+
+    @abc.abstractmethod
+    def locate(self, prefix: str) -> uuid.UUID | None:
+        """The org a key prefix belongs to; needs no tenant (the index holds no secret)."""
+
+    @abc.abstractmethod
+    def get(self, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None: ...
+
+    @abc.abstractmethod
+    def get_by_prefix(self, org_id: uuid.UUID, prefix: str) -> ApiKey | None: ...
+
+    @abc.abstractmethod
+    def list(self, org_id: uuid.UUID) -> list[ApiKey]: ...
+
+    @abc.abstractmethod
+    def update(self, key: ApiKey) -> None: ...

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 
 from application.ports.repositories import (
+    ApiKeyRepository,
     AuditLog,
     MemberRepository,
     OrganizationRepository,
@@ -27,6 +28,7 @@ class UnitOfWork(abc.ABC):
     members: MemberRepository
     sessions: SessionRepository
     password_tokens: PasswordTokenRepository
+    api_keys: ApiKeyRepository
     audit: AuditLog
     tenant_data: TenantData
 

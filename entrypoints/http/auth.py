@@ -19,7 +19,7 @@ from entrypoints.http.auth_schemas import (
     SwitchOrgSchema,
     TokenPairSchema,
 )
-from entrypoints.http.bearer import BEARER_SECURITY, authenticated
+from entrypoints.http.bearer import BEARER_SECURITY, signed_in
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in and out")
 
@@ -55,7 +55,7 @@ class LogoutView(MethodView):
     @blp.response(204)
     @blp.alt_response(401, description="Not signed in")
     @blp.doc(security=BEARER_SECURITY)
-    @authenticated
+    @signed_in
     @inject
     def post(self, principal, auth: AuthService = Provide["application.auth"]):
         """End this session: its access and refresh tokens stop working at once."""
@@ -68,7 +68,7 @@ class SwitchOrgView(MethodView):
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(404, description="Not a member of that organization")
     @blp.doc(security=BEARER_SECURITY)
-    @authenticated
+    @signed_in
     @inject
     def post(self, body, principal, auth: AuthService = Provide["application.auth"]):
         """Move this sign-in to another organization you belong to; this session ends."""
@@ -79,7 +79,7 @@ class SwitchOrgView(MethodView):
 class MeView(MethodView):
     @blp.response(200, MeSchema)
     @blp.doc(security=BEARER_SECURITY)
-    @authenticated
+    @signed_in
     @inject
     def get(self, principal, auth: AuthService = Provide["application.auth"]):
         """Who you are, the org this credential is for, and all your memberships."""

@@ -99,3 +99,27 @@ class SignupSchema(Schema):
 class SetPasswordSchema(Schema):
     token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD))
+
+
+class NewApiKeySchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    scopes = fields.List(fields.String(validate=validate.OneOf(
+        ["org:read", "org:write", "members:write", "audit:read"])), required=True,
+        validate=validate.Length(min=1, max=4))
+    expires_in_days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=3650))
+
+
+class ApiKeySchema(Schema):
+    id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    prefix = fields.String(required=True)
+    scopes = fields.List(fields.String(), required=True)
+    created_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(allow_none=True)
+    last_used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class CreatedApiKeySchema(Schema):
+    key = fields.Nested(ApiKeySchema, required=True)
+    secret = fields.String(required=True, metadata={"description": "Shown once; store it now"})
