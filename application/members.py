@@ -52,7 +52,7 @@ class RemoveMember:
     actor: Actor
 
 
-def _permission_to_touch(*roles: Role) -> Permission:
+def permission_to_touch(*roles: Role) -> Permission:
     """Owners are changed, made or removed only by owners."""
     return Permission.MANAGE_OWNERS if Role.OWNER in roles else Permission.MANAGE_MEMBERS
 
@@ -69,7 +69,7 @@ class MemberService:
         now = self._clock.now()
         with self._uow_factory() as uow:
             org = live_org(uow, cmd.slug)
-            authorize(uow, org, cmd.actor, _permission_to_touch(role))
+            authorize(uow, org, cmd.actor, permission_to_touch(role))
             user = uow.users.get_by_email(email)
             if user is None:
                 user = User.create(id=self._ids.new_id(), email=email,
@@ -118,7 +118,7 @@ class MemberService:
         with self._uow_factory() as uow:
             org = live_org(uow, cmd.slug)
             member, user = member_with_user(uow, org, cmd.member)
-            authorize(uow, org, cmd.actor, _permission_to_touch(member.role, role))
+            authorize(uow, org, cmd.actor, permission_to_touch(member.role, role))
             if member.role is role:
                 return MemberView.of(member, user)
             previous = member.role
@@ -135,7 +135,7 @@ class MemberService:
         with self._uow_factory() as uow:
             org = live_org(uow, cmd.slug)
             member, user = member_with_user(uow, org, cmd.member)
-            authorize(uow, org, cmd.actor, _permission_to_touch(member.role))
+            authorize(uow, org, cmd.actor, permission_to_touch(member.role))
             if member.role is Role.OWNER:
                 ensure_an_owner_remains(uow.members.lock_owners(org.id) - 1)
             uow.members.remove(org.id, member.id)

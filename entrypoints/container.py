@@ -8,6 +8,7 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 from sqlalchemy import create_engine
 
+from adapters.mail.outbox import FolderMailer
 from adapters.memory.probe import MemoryProbe
 from adapters.memory.store import MemoryStore
 from adapters.memory.unit_of_work import MemoryUnitOfWork
@@ -20,6 +21,7 @@ from adapters.system import SystemClock, Uuid7Generator
 from application.api_keys import ApiKeyService
 from application.audit import AuditReader, AuditVerifier
 from application.auth import AuthService
+from application.invitations import InvitationService
 from application.members import MemberService
 from application.organizations import OrganizationService
 from application.passwords import PasswordService
@@ -40,6 +42,11 @@ def _dummy_hash(hasher) -> str:
     return hasher.hash(secrets.token_urlsafe(16))
 
 
+def _outbox(settings: Settings) -> FolderMailer:
+    """Mail lands as .eml files under GROUNDWORK_HOME/outbox until an SMTP adapter exists."""
+    return FolderMailer(settings.home / "outbox")
+
+
 def _app_engine(urls, pool_size: int):
     return create_engine(urls.app_url, pool_size=pool_size, max_overflow=pool_size,
                          pool_pre_ping=True, pool_recycle=1800)
@@ -57,6 +64,7 @@ class Adapters(containers.DeclarativeContainer):
     password_hasher = providers.Singleton(Argon2Hasher.production)
     dummy_password_hash = providers.Singleton(_dummy_hash, password_hasher)
     token_service = providers.Singleton(_token_service, settings, clock)
+    mailer = providers.Singleton(_outbox, settings)
     login_throttle = providers.Singleton(
         LimitsLoginThrottle, settings.provided.rate_limit_storage,
         per_account=settings.provided.login_limit_per_account,
@@ -82,6 +90,8 @@ class Application(containers.DeclarativeContainer):
     dummy_password_hash = providers.Dependency()
     token_service = providers.Dependency()
     login_throttle = providers.Dependency()
+    mailer = providers.Dependency()
+    public_url = providers.Dependency(instance_of=str)
     signup_enabled = providers.Dependency(instance_of=bool)
 
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
@@ -91,6 +101,8 @@ class Application(containers.DeclarativeContainer):
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
                              token_service, dummy_password_hash, login_throttle)
     api_keys = providers.Factory(ApiKeyService, uow_factory, clock, ids)
+    invitations = providers.Factory(InvitationService, uow_factory, clock, ids, password_hasher,
+                                    mailer, public_url)
     passwords = providers.Factory(PasswordService, uow_factory, clock, ids, password_hasher)
     signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
                                signup_enabled)
@@ -109,6 +121,8 @@ class Container(containers.DeclarativeContainer):
         token_service=adapters.token_service,
         login_throttle=adapters.login_throttle,
         signup_enabled=settings.provided.signup_enabled,
+        mailer=adapters.mailer,
+        public_url=settings.provided.public_url,
     )
 
 

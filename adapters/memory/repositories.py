@@ -11,6 +11,7 @@ from application.ports.repositories import (
     ApiKeyRepository,
     AuditFilter,
     AuditLog,
+    InvitationRepository,
     MemberRepository,
     OrganizationRepository,
     PasswordTokenRepository,
@@ -22,6 +23,7 @@ from application.ports.system import Clock, IdGenerator
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry, AuditEvent
 from domain.errors import Conflict, TenantContextMissing
+from domain.invitation import Invitation
 from domain.member import Member, Role
 from domain.organization import Organization, OrgStatus
 from domain.password_token import PasswordToken
@@ -236,3 +238,20 @@ class MemoryApiKeys(_TenantScoped, ApiKeyRepository):
     def update(self, key: ApiKey) -> None:
         if self.get(key.org_id, key.id) is not None:
             self._t.api_keys[(key.org_id, key.id)] = key
+
+
+class MemoryInvitations(_TenantScoped, InvitationRepository):
+    def add(self, invitation: Invitation) -> None:
+        if not self._visible(invitation.org_id):
+            raise TenantContextMissing("an invitation may only be added to the bound organization")
+        self._t.invitations[(invitation.org_id, invitation.id)] = invitation
+
+    def get_by_hash(self, org_id: uuid.UUID, token_hash: str) -> Invitation | None:
+        if not self._visible(org_id):
+            return None
+        return next((i for (oid, _), i in self._t.invitations.items()
+                     if oid == org_id and i.token_hash == token_hash), None)
+
+    def update(self, invitation: Invitation) -> None:
+        if self._visible(invitation.org_id):
+            self._t.invitations[(invitation.org_id, invitation.id)] = invitation

@@ -10,6 +10,7 @@ from attrs import define, field
 
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry
+from domain.invitation import Invitation
 from domain.member import Member
 from domain.organization import Organization
 from domain.password_token import PasswordToken
@@ -27,6 +28,7 @@ class Tables:
     password_tokens: dict[uuid.UUID, PasswordToken] = field(factory=dict)
     api_keys: dict[tuple[uuid.UUID, uuid.UUID], ApiKey] = field(factory=dict)
     api_key_prefixes: dict[str, uuid.UUID] = field(factory=dict)
+    invitations: dict[tuple[uuid.UUID, uuid.UUID], Invitation] = field(factory=dict)
 
 
 class MemoryStore:

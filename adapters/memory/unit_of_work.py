@@ -5,6 +5,7 @@ import uuid
 from adapters.memory.repositories import (
     MemoryApiKeys,
     MemoryAuditLog,
+    MemoryInvitations,
     MemoryMembers,
     MemoryOrganizations,
     MemoryPasswordTokens,
@@ -41,6 +42,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.sessions = MemorySessions(tables, self._bound, self._bound_user)
         self.password_tokens = MemoryPasswordTokens(tables)
         self.api_keys = MemoryApiKeys(tables, self._bound, self._bound_user)
+        self.invitations = MemoryInvitations(tables, self._bound, self._bound_user)
         self.audit = MemoryAuditLog(tables, self._bound, self._bound_user, self._clock, self._ids)
         self.tenant_data = MemoryTenantData(tables, self._bound, self._bound_user)
         return self

@@ -17,6 +17,7 @@ from adapters.postgres.tables import (
     api_key_prefixes,
     api_keys,
     audit_entries,
+    invitations,
     members,
     org,
     password_tokens,
@@ -27,6 +28,7 @@ from application.ports.repositories import (
     ApiKeyRepository,
     AuditFilter,
     AuditLog,
+    InvitationRepository,
     MemberRepository,
     OrganizationRepository,
     PasswordTokenRepository,
@@ -38,6 +40,7 @@ from application.ports.system import Clock, IdGenerator
 from domain.api_key import ApiKey, Scope
 from domain.audit import ActorType, AuditEntry, AuditEvent
 from domain.errors import Conflict, TenantContextMissing
+from domain.invitation import Invitation
 from domain.member import Member, Role
 from domain.organization import Organization, OrgStatus, Plan
 from domain.password_token import PasswordToken
@@ -361,3 +364,29 @@ def _key_values(k: ApiKey) -> dict:
 def _key(row) -> ApiKey:
     return ApiKey(**{c: getattr(row, c) for c in _KEY_COLUMNS}, created_at=row.created_at,
                   scopes=frozenset(Scope(s) for s in row.scopes))
+
+
+class PgInvitations(_TenantScoped, InvitationRepository):
+    def add(self, i: Invitation) -> None:
+        self._execute(insert(invitations).values(**_invitation_values(i)))
+
+    def get_by_hash(self, org_id: uuid.UUID, token_hash: str) -> Invitation | None:
+        query = select(invitations).where(invitations.c.org_id == org_id,
+                                          invitations.c.token_hash == token_hash)
+        row = self._execute(query).one_or_none()
+        if row is None:
+            return None
+        return Invitation(**{c: getattr(row, c) for c in _INVITATION_COLUMNS} | {"role": Role(row.role)})
+
+    def update(self, i: Invitation) -> None:
+        self._execute(update(invitations)
+                      .where(invitations.c.org_id == i.org_id, invitations.c.id == i.id)
+                      .values(accepted_at=i.accepted_at, updated_at=i.updated_at))
+
+
+_INVITATION_COLUMNS = ("org_id", "id", "email", "role", "token_hash", "invited_by", "expires_at",
+                       "created_at", "updated_at", "accepted_at")
+
+
+def _invitation_values(i: Invitation) -> dict:
+    return {c: getattr(i, c) for c in _INVITATION_COLUMNS} | {"role": i.role.value}

@@ -170,6 +170,25 @@ api_keys = Table(
     UniqueConstraint("org_id", "prefix"),
 )
 
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    Column("id", UUID(as_uuid=True), nullable=False),
+    Column("email", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("token_hash", Text, nullable=False),
+    Column("invited_by", UUID(as_uuid=True), nullable=True),
+    Column("expires_at", TIMESTAMP(timezone=True), nullable=False),
+    Column("accepted_at", TIMESTAMP(timezone=True), nullable=True),
+    *_timestamps(),
+    PrimaryKeyConstraint("org_id", "id"),
+    ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
+    ForeignKeyConstraint(["invited_by"], ["users.id"], ondelete="RESTRICT"),
+    UniqueConstraint("org_id", "token_hash"),
+    CheckConstraint("role IN ('owner', 'admin', 'member', 'viewer')", name="role"),
+)
+
 # Global: finds the org of a presented key before any tenant is known. Holds no secret.
 api_key_prefixes = Table(
     "api_key_prefixes",

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from adapters.postgres.repositories import (
     PgApiKeys,
     PgAuditLog,
+    PgInvitations,
     PgMembers,
     PgOrganizations,
     PgPasswordTokens,
@@ -36,6 +37,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self.sessions = PgSessions(self._conn)
         self.password_tokens = PgPasswordTokens(self._conn)
         self.api_keys = PgApiKeys(self._conn)
+        self.invitations = PgInvitations(self._conn)
         self.audit = PgAuditLog(self._conn, self._clock, self._ids)
         self.tenant_data = PgTenantData(self._conn)
         return self

@@ -11,6 +11,7 @@ from attrs import define
 
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry, AuditEvent
+from domain.invitation import Invitation
 from domain.member import Member
 from domain.organization import Organization
 from domain.password_token import PasswordToken
@@ -166,3 +167,14 @@ class ApiKeyRepository(abc.ABC):
 
     @abc.abstractmethod
     def update(self, key: ApiKey) -> None: ...
+
+
+class InvitationRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, invitation: Invitation) -> None: ...
+
+    @abc.abstractmethod
+    def get_by_hash(self, org_id: uuid.UUID, token_hash: str) -> Invitation | None: ...
+
+    @abc.abstractmethod
+    def update(self, invitation: Invitation) -> None: ...

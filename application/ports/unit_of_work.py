@@ -7,6 +7,7 @@ from collections.abc import Callable
 from application.ports.repositories import (
     ApiKeyRepository,
     AuditLog,
+    InvitationRepository,
     MemberRepository,
     OrganizationRepository,
     PasswordTokenRepository,
@@ -29,6 +30,7 @@ class UnitOfWork(abc.ABC):
     sessions: SessionRepository
     password_tokens: PasswordTokenRepository
     api_keys: ApiKeyRepository
+    invitations: InvitationRepository
     audit: AuditLog
     tenant_data: TenantData
 

@@ -123,3 +123,22 @@ class ApiKeySchema(Schema):
 class CreatedApiKeySchema(Schema):
     key = fields.Nested(ApiKeySchema, required=True)
     secret = fields.String(required=True, metadata={"description": "Shown once; store it now"})
+
+
+class InviteSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=MAX_EMAIL_LENGTH))
+    role = fields.String(required=True, validate=validate.OneOf(["owner", "admin", "member", "viewer"]))
+
+
+class InvitationSchema(Schema):
+    id = fields.UUID(required=True)
+    email = fields.String(required=True)
+    role = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class AcceptInvitationSchema(Schema):
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(load_default=None, load_only=True,
+                             validate=validate.Length(min=1, max=MAX_PASSWORD))
+    full_name = fields.String(load_default=None, validate=validate.Length(min=1, max=200))

@@ -1,0 +1,34 @@
+"""Development mailers: a folder of .eml files (readable by any mail client), and a list for tests."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+
+from application.ports.mailer import Mailer, OutgoingEmail
+
+
+class FolderMailer(Mailer):
+    def __init__(self, folder: Path, sender: str = "groundwork@localhost") -> None:
+        self._folder = folder
+        self._sender = sender
+
+    def send(self, email: OutgoingEmail) -> None:
+        self._folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self._sender, email.to, email.subject
+        message.set_content(email.body)
+        path = self._folder / f"{uuid.uuid4().hex}.eml"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(bytes(message))
+
+
+class MemoryMailer(Mailer):
+    def __init__(self) -> None:
+        self.sent: list[OutgoingEmail] = []
+
+    def send(self, email: OutgoingEmail) -> None:
+        self.sent.append(email)

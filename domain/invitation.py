@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from attrs import define
+
+from domain.member import Role
+
+
+@define(slots=False)
+class Invitation:
+    """An offer to join an org with a role, accepted once with a secret sent by email."""
+
+    org_id: uuid.UUID
+    id: uuid.UUID
+    email: str
+    role: Role
+    token_hash: str
+    invited_by: uuid.UUID | None
+    expires_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    accepted_at: datetime | None = None
+
+    def open(self, now: datetime) -> bool:
+        return self.accepted_at is None and now < self.expires_at
+
+    def accept(self, now: datetime) -> None:
+        self.accepted_at = now
+        self.updated_at = now
