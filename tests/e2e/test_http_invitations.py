@@ -15,11 +15,16 @@ NEW = "a brand new passphrase"
 @pytest.fixture
 def api(any_container, operator, unique_slug):
     slug = unique_slug("inv")
-    any_container.application.organizations().create(CreateOrganization(
-        name="Inviting", slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
+    any_container.application.organizations().create(
+        CreateOrganization(
+            name="Inviting", slug=slug, owner_email=f"owner@{slug}.test", actor=operator
+        )
+    )
     _set_password(any_container, f"owner@{slug}.test")
     client = create_app(any_container).test_client()
-    token = client.post("/api/v1/auth/login", json={"email": f"owner@{slug}.test", "password": PASSWORD}).json
+    token = client.post(
+        "/api/v1/auth/login", json={"email": f"owner@{slug}.test", "password": PASSWORD}
+    ).json
     return client, slug, {"Authorization": f"Bearer {token['access_token']}"}, any_container
 
 
@@ -30,12 +35,16 @@ def _mailed_token(container, email):
 
 def test_an_invitee_accepts_once_and_signs_in_with_the_role(api):
     client, slug, owner, container = api
-    sent = client.post(f"/api/v1/orgs/{slug}/invitations", json={"email": "Ivy@Example.test", "role": "admin"},
-                       headers=owner)
+    sent = client.post(
+        f"/api/v1/orgs/{slug}/invitations",
+        json={"email": "Ivy@Example.test", "role": "admin"},
+        headers=owner,
+    )
     assert sent.status_code == 201 and "token" not in sent.json
     token = _mailed_token(container, "ivy@example.test")
-    accepted = client.post("/api/v1/invitations/accept",
-                           json={"token": token, "password": NEW, "full_name": "Ivy"})
+    accepted = client.post(
+        "/api/v1/invitations/accept", json={"token": token, "password": NEW, "full_name": "Ivy"}
+    )
     assert accepted.status_code == 201 and accepted.json["role"] == "admin"
     again = client.post("/api/v1/invitations/accept", json={"token": token, "password": NEW})
     assert again.status_code == 401
@@ -49,48 +58,79 @@ def test_an_invitee_accepts_once_and_signs_in_with_the_role(api):
 @pytest.mark.parametrize("token", ["", "nonsense", "0" * 32 + ".secret", "zz.zz"])
 def test_made_up_tokens_are_refused(api, token):
     client = api[0]
-    response = client.post("/api/v1/invitations/accept", json={"token": token or "x", "password": NEW})
+    response = client.post(
+        "/api/v1/invitations/accept", json={"token": token or "x", "password": NEW}
+    )
     assert response.status_code == 401
 
 
 def test_a_new_account_needs_a_good_password(api):
     client, slug, owner, container = api
-    client.post(f"/api/v1/orgs/{slug}/invitations", json={"email": "new@example.test", "role": "viewer"},
-                headers=owner)
+    client.post(
+        f"/api/v1/orgs/{slug}/invitations",
+        json={"email": "new@example.test", "role": "viewer"},
+        headers=owner,
+    )
     token = _mailed_token(container, "new@example.test")
     missing = client.post("/api/v1/invitations/accept", json={"token": token})
     assert missing.status_code == 422 and "password" in missing.json["errors"]
-    weak = client.post("/api/v1/invitations/accept", json={"token": token, "password": "password1234"})
+    weak = client.post(
+        "/api/v1/invitations/accept", json={"token": token, "password": "password1234"}
+    )
     assert weak.status_code == 422
-    assert client.post("/api/v1/invitations/accept", json={"token": token, "password": NEW}).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/invitations/accept", json={"token": token, "password": NEW}
+        ).status_code
+        == 201
+    )
 
 
 def test_only_owners_and_admins_invite_and_only_owners_invite_owners(api, operator):
     client, slug, owner, container = api
-    client.post(f"/api/v1/orgs/{slug}/invitations", json={"email": "adm@example.test", "role": "admin"},
-                headers=owner)
-    client.post("/api/v1/invitations/accept",
-                json={"token": _mailed_token(container, "adm@example.test"), "password": NEW})
-    admin_token = client.post("/api/v1/auth/login", json={"email": "adm@example.test", "password": NEW}).json
+    client.post(
+        f"/api/v1/orgs/{slug}/invitations",
+        json={"email": "adm@example.test", "role": "admin"},
+        headers=owner,
+    )
+    client.post(
+        "/api/v1/invitations/accept",
+        json={"token": _mailed_token(container, "adm@example.test"), "password": NEW},
+    )
+    admin_token = client.post(
+        "/api/v1/auth/login", json={"email": "adm@example.test", "password": NEW}
+    ).json
     admin = {"Authorization": f"Bearer {admin_token['access_token']}"}
-    as_owner = client.post(f"/api/v1/orgs/{slug}/invitations", json={"email": "x@example.test", "role": "owner"},
-                           headers=admin)
+    as_owner = client.post(
+        f"/api/v1/orgs/{slug}/invitations",
+        json={"email": "x@example.test", "role": "owner"},
+        headers=admin,
+    )
     assert as_owner.status_code == 403
-    dup = client.post(f"/api/v1/orgs/{slug}/invitations", json={"email": f"owner@{slug}.test", "role": "member"},
-                      headers=owner)
+    dup = client.post(
+        f"/api/v1/orgs/{slug}/invitations",
+        json={"email": f"owner@{slug}.test", "role": "member"},
+        headers=owner,
+    )
     assert dup.status_code == 409
 
 
 def test_an_expired_invitation_is_refused(memory_app_container, operator):
     container = memory_app_container
-    container.application.organizations().create(CreateOrganization(
-        name="Old", slug="old-invites", owner_email="owner@old.test", actor=operator))
+    container.application.organizations().create(
+        CreateOrganization(
+            name="Old", slug="old-invites", owner_email="owner@old.test", actor=operator
+        )
+    )
     from application.invitations import Invite
 
-    container.application.invitations().invite(Invite(slug="old-invites", email="late@x.test",
-                                                       role="member", actor=operator))
+    container.application.invitations().invite(
+        Invite(slug="old-invites", email="late@x.test", role="member", actor=operator)
+    )
     container.adapters.clock().advance(timedelta(days=7, seconds=1))
     client = create_app(container).test_client()
-    response = client.post("/api/v1/invitations/accept",
-                           json={"token": _mailed_token(container, "late@x.test"), "password": NEW})
+    response = client.post(
+        "/api/v1/invitations/accept",
+        json={"token": _mailed_token(container, "late@x.test"), "password": NEW},
+    )
     assert response.status_code == 401
