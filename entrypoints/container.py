@@ -26,6 +26,7 @@ from application.members import MemberService
 from application.organizations import OrganizationService
 from application.passwords import PasswordService
 from application.signup import SignupService
+from application.users import UserService
 from entrypoints.config import Settings
 from entrypoints.database import resolve_database
 from entrypoints.secrets import resolve_secret_key
@@ -101,6 +102,7 @@ class Application(containers.DeclarativeContainer):
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
                              token_service, dummy_password_hash, login_throttle)
     api_keys = providers.Factory(ApiKeyService, uow_factory, clock, ids)
+    users = providers.Factory(UserService, uow_factory, clock)
     invitations = providers.Factory(InvitationService, uow_factory, clock, ids, password_hasher,
                                     mailer, public_url)
     passwords = providers.Factory(PasswordService, uow_factory, clock, ids, password_hasher)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import click
 
 from application.passwords import IssuePasswordLink
+from application.users import SetUserStatus
 from entrypoints.cli.context import CliContext, json_option, pass_context
 from entrypoints.cli.output import emit
 
@@ -34,3 +35,25 @@ def reset_password(ctx: CliContext, email: str, ttl_hours: int, as_json: bool) -
     click.echo(f"  token: {link.token}")
     click.echo(f"  curl -X POST {base}/api/v1/auth/password -H 'Content-Type: application/json' "
                f"-d '{{\"token\": \"{link.token}\", \"password\": \"<a long passphrase>\"}}'")
+
+
+@group.command()
+@click.argument("email")
+@json_option
+@pass_context
+def disable(ctx: CliContext, email: str, as_json: bool) -> None:
+    """Lock EMAIL out: every session and refresh token stops working at once."""
+    ended = ctx.container.application.users().set_status(
+        SetUserStatus(email=email, status="disabled", actor=ctx.actor))
+    emit({"email": email, "status": "disabled", "sessions_ended": ended}, as_json=as_json)
+
+
+@group.command()
+@click.argument("email")
+@json_option
+@pass_context
+def enable(ctx: CliContext, email: str, as_json: bool) -> None:
+    """Let EMAIL sign in again (old sessions stay ended)."""
+    ctx.container.application.users().set_status(
+        SetUserStatus(email=email, status="active", actor=ctx.actor))
+    emit({"email": email, "status": "active"}, as_json=as_json)

@@ -93,3 +93,21 @@ def test_a_link_for_an_unknown_email_is_a_one_line_error(cli_runner, memory_app_
     result = cli_runner.invoke(cli, ["user", "reset-password", "ghost@nowhere.test"],
                                obj=CliContext(settings, memory_app_container))
     assert result.exit_code == 1 and result.output.startswith("error: no user")
+
+
+def test_disabling_a_user_ends_every_session_and_enabling_lets_them_back(setup, cli_runner):
+    client, slugs, email, _, container = setup
+    sessions = [_login(client, email, PASSWORD, slug).json for slug in slugs]
+    settings = Settings.from_env({"GROUNDWORK_BACKEND": "memory"})
+    result = cli_runner.invoke(cli, ["user", "disable", email, "--json"],
+                               obj=CliContext(settings, container))
+    assert result.exit_code == 0 and json.loads(result.output)["sessions_ended"] == 2
+    for session, slug in zip(sessions, slugs, strict=True):
+        headers = {"Authorization": f"Bearer {session['access_token']}"}
+        assert client.get(f"/api/v1/orgs/{slug}", headers=headers).status_code == 401
+        assert client.post("/api/v1/auth/refresh",
+                           json={"refresh_token": session["refresh_token"]}).status_code == 401
+    assert _login(client, email, PASSWORD, slugs[0]).status_code == 401
+    assert cli_runner.invoke(cli, ["user", "enable", email],
+                             obj=CliContext(settings, container)).exit_code == 0
+    assert _login(client, email, PASSWORD, slugs[0]).status_code == 200
