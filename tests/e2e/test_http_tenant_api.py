@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from application.api_keys import CreateApiKey
 from application.members import AddMember, ListMembers
 from application.organizations import CreateOrganization, GetOrganization
 from entrypoints.http.app import create_app
@@ -48,6 +49,8 @@ def test_org_a_credentials_reach_nothing_of_org_b(api, operator):
     client, slugs, headers, container = api
     b = slugs["b"]
     b_member = _member_id(container, b, f"member@{b}.test", operator)
+    b_key = container.application.api_keys().create(CreateApiKey(
+        slug=b, actor=operator, name="b's key", scopes=["org:read"])).key.id
     before = _snapshot(container, b, operator)
     attacks = [
         ("get", f"/api/v1/orgs/{b}", None),
@@ -63,6 +66,11 @@ def test_org_a_credentials_reach_nothing_of_org_b(api, operator):
         ("delete", f"/api/v1/orgs/{slugs['a']}/members/{b_member}", None),
         ("get", f"/api/v1/orgs/{b}/audit", None),
         ("get", f"/api/v1/orgs/{b}/audit/export", None),
+        ("get", f"/api/v1/orgs/{b}/api-keys", None),
+        ("post", f"/api/v1/orgs/{b}/api-keys", {"name": "spy", "scopes": ["org:read"]}),
+        ("delete", f"/api/v1/orgs/{b}/api-keys/{b_key}", None),
+        ("delete", f"/api/v1/orgs/{slugs['a']}/api-keys/{b_key}", None),
+        ("post", f"/api/v1/orgs/{b}/invitations", {"email": "spy@evil.test", "role": "owner"}),
     ]
     for method, path, body in attacks:
         response = getattr(client, method)(path, json=body, headers=headers["owner"])
@@ -70,6 +78,9 @@ def test_org_a_credentials_reach_nothing_of_org_b(api, operator):
         body = response.get_data(as_text=True)
         assert f"member@{b}.test" not in body and '"email"' not in body and '"settings"' not in body
     assert _snapshot(container, b, operator) == before
+    keys = container.application.api_keys().list(b, operator)
+    assert [(k.id, k.revoked_at) for k in keys] == [(b_key, None)]
+    assert not [m for m in container.adapters.mailer().sent if m.to == "spy@evil.test"]
 
 
 @pytest.mark.parametrize(("role", "status"), [("owner", 200), ("admin", 200), ("member", 403),
