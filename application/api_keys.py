@@ -80,7 +80,7 @@ class ApiKeyService:
         now = self._clock.now()
         prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug)
+            org = live_org(uow, cmd.slug, cmd.actor)
             authorize(uow, org, cmd.actor, Permission.MANAGE_API_KEYS)
             key = ApiKey(org_id=org.id, id=self._ids.new_id(), name=clean_name(cmd.name),
                          prefix=prefix, secret_hash=_digest(secret), scopes=scopes,
@@ -98,13 +98,13 @@ class ApiKeyService:
 
     def list(self, slug: str, actor: Actor) -> list[ApiKeyView]:
         with self._uow_factory() as uow:
-            org = live_org(uow, slug)
+            org = live_org(uow, slug, actor)
             authorize(uow, org, actor, Permission.MANAGE_API_KEYS)
             return [ApiKeyView.of(k) for k in uow.api_keys.list(org.id)]
 
     def revoke(self, slug: str, key_id: uuid.UUID, actor: Actor) -> ApiKeyView:
         with self._uow_factory() as uow:
-            org = live_org(uow, slug)
+            org = live_org(uow, slug, actor)
             authorize(uow, org, actor, Permission.MANAGE_API_KEYS)
             key = uow.api_keys.get(org.id, key_id)
             if key is None:

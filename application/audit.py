@@ -93,7 +93,7 @@ class AuditReader:
                                errors={"limit": [f"must be between 1 and {MAX_PAGE}"]})
         after = decode_cursor(cmd.cursor)
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug)
+            org = live_org(uow, cmd.slug, cmd.actor)
             authorize(uow, org, cmd.actor, Permission.READ_AUDIT)
             entries = uow.audit.page(org.id, cmd.where, after_seq=after, limit=cmd.limit + 1)
         more = len(entries) > cmd.limit

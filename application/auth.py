@@ -28,6 +28,8 @@ from domain.session import Session
 from domain.user import User, UserStatus, normalise_email
 
 INVALID = "invalid credentials"
+# One answer for every unusable token: forged, expired, or of an ended session alike.
+TOKEN_INVALID = "invalid or expired credentials"  # noqa: S105 - a message, not a secret
 
 
 @define(frozen=True)
@@ -176,7 +178,7 @@ class AuthService:
             uow.bind(claims.org_id)
             session = uow.sessions.get(claims.org_id, claims.session_id)
             if session is None or not session.is_active(now):
-                raise Unauthenticated(INVALID)
+                raise Unauthenticated(TOKEN_INVALID)
             actor = Actor(type=ActorType.USER, label=str(claims.subject), id=claims.subject)
             if session.refresh_token_id != claims.token_id:
                 session.revoke("refresh_token_reused", now)
@@ -185,7 +187,7 @@ class AuthService:
                     actor=actor, action="auth.refresh_reuse_detected", resource_type="session",
                     resource_id=str(session.id), ip=ip, user_agent=user_agent))
                 uow.commit()
-                raise Unauthenticated(INVALID)
+                raise Unauthenticated(TOKEN_INVALID)
             org = uow.orgs.get(claims.org_id)
             self._require_member(uow, claims)
             access, access_claims = self._tokens.issue(
@@ -208,7 +210,7 @@ class AuthService:
             uow.bind(claims.org_id)
             session = uow.sessions.get(claims.org_id, claims.session_id)
             if session is None or not session.is_active(self._clock.now()):
-                raise Unauthenticated(INVALID)
+                raise Unauthenticated(TOKEN_INVALID)
             member, user = self._require_member(uow, claims)
             return Principal(user_id=user.id, org_id=claims.org_id, session_id=session.id,
                              role=member.role, email=user.email)
@@ -247,7 +249,7 @@ class AuthService:
             uow.bind(principal.org_id)
             session = uow.sessions.get(principal.org_id, principal.session_id)
             if session is None:
-                raise Unauthenticated(INVALID)
+                raise Unauthenticated(TOKEN_INVALID)
             session.revoke(reason, now)
             uow.sessions.update(session)
             uow.audit.append(principal.org_id, AuditEvent(
@@ -262,7 +264,7 @@ class AuthService:
         user = uow.users.get(claims.subject)
         if (org is None or not org.is_active or member is None or user is None
                 or user.status is not UserStatus.ACTIVE):
-            raise Unauthenticated(INVALID)
+            raise Unauthenticated(TOKEN_INVALID)
         return member, user
 
 

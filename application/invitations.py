@@ -73,7 +73,7 @@ class InvitationService:
         role, email, now = parse_role(cmd.role), normalise_email(cmd.email), self._clock.now()
         secret = secrets.token_urlsafe(32)
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug)
+            org = live_org(uow, cmd.slug, cmd.actor)
             authorize(uow, org, cmd.actor, permission_to_touch(role))
             existing = uow.users.get_by_email(email)
             if existing is not None and uow.members.get_by_user(org.id, existing.id) is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from application.ports.unit_of_work import UnitOfWork
+from domain.audit import Actor
 from domain.errors import NotFound
 from domain.member import Member
 from domain.organization import Organization, OrgStatus
@@ -12,11 +13,17 @@ from domain.slug import slug_problem
 from domain.user import User
 
 
-def live_org(uow: UnitOfWork, slug: str) -> Organization:
-    """The org with this slug unless deleted, with the unit of work bound to it."""
+def live_org(uow: UnitOfWork, slug: str, actor: Actor | None = None) -> Organization:
+    """The org with this slug unless deleted, with the unit of work bound to it.
+
+    A credential issued for another org gets NotFound before anything is bound, so the
+    tenant of the transaction is always the credential's.
+    """
     normalised = (slug or "").strip().lower()
     org = None if slug_problem(normalised) else uow.orgs.get_by_slug(normalised)
-    if org is None or org.status is OrgStatus.DELETED:
+    foreign = actor is not None and actor.org_id is not None and org is not None \
+        and actor.org_id != org.id
+    if org is None or org.status is OrgStatus.DELETED or foreign:
         raise NotFound(f"organization {slug!r} not found", code="org_not_found")
     uow.bind(org.id)
     return org

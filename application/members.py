@@ -68,7 +68,7 @@ class MemberService:
         email = normalise_email(cmd.email)
         now = self._clock.now()
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug)
+            org = live_org(uow, cmd.slug, cmd.actor)
             authorize(uow, org, cmd.actor, permission_to_touch(role))
             user = uow.users.get_by_email(email)
             if user is None:
@@ -98,7 +98,7 @@ class MemberService:
 
     def list(self, cmd: ListMembers) -> list[MemberView]:
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug)
+            org = live_org(uow, cmd.slug, cmd.actor)
             authorize(uow, org, cmd.actor, Permission.READ_ORG)
             views = []
             for member in uow.members.list(org.id):
@@ -109,14 +109,14 @@ class MemberService:
 
     def get(self, cmd: GetMember) -> MemberView:
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug)
+            org = live_org(uow, cmd.slug, cmd.actor)
             authorize(uow, org, cmd.actor, Permission.READ_ORG)
             return MemberView.of(*member_with_user(uow, org, cmd.member))
 
     def change_role(self, cmd: ChangeRole) -> MemberView:
         role = parse_role(cmd.role)
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug)
+            org = live_org(uow, cmd.slug, cmd.actor)
             member, user = member_with_user(uow, org, cmd.member)
             authorize(uow, org, cmd.actor, permission_to_touch(member.role, role))
             if member.role is role:
@@ -133,7 +133,7 @@ class MemberService:
 
     def remove(self, cmd: RemoveMember) -> MemberView:
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug)
+            org = live_org(uow, cmd.slug, cmd.actor)
             member, user = member_with_user(uow, org, cmd.member)
             authorize(uow, org, cmd.actor, permission_to_touch(member.role))
             if member.role is Role.OWNER:

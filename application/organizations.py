@@ -104,7 +104,7 @@ class OrganizationService:
 
     def get(self, cmd: GetOrganization) -> OrganizationView:
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug)
+            org = live_org(uow, cmd.slug, cmd.actor)
             authorize(uow, org, cmd.actor, Permission.READ_ORG)
             return OrganizationView.of(org)
 
@@ -118,7 +118,7 @@ class OrganizationService:
     def update(self, cmd: UpdateOrganization) -> OrganizationView:
         now = self._clock.now()
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug)
+            org = live_org(uow, cmd.slug, cmd.actor)
             authorize(uow, org, cmd.actor, Permission.UPDATE_ORG)
             changes: dict[str, Any] = {}
             if cmd.name is not None and cmd.name != org.name:
@@ -142,7 +142,7 @@ class OrganizationService:
     def delete(self, cmd: DeleteOrganization) -> OrganizationView:
         """Soft-delete an org that holds nothing but its owners and its audit trail."""
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug)
+            org = live_org(uow, cmd.slug, cmd.actor)
             authorize(uow, org, cmd.actor, Permission.DELETE_ORG)
             blocking = uow.tenant_data.blocking_dependencies(org.id)
             if blocking:

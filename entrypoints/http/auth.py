@@ -33,6 +33,7 @@ class LoginView(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, description="Invalid credentials")
+    @blp.alt_response(429, description="Too many attempts; see Retry-After")
     @inject
     def post(self, body, auth: AuthService = Provide["application.auth"]):
         """Exchange email and password for an access and a refresh token."""

@@ -83,7 +83,9 @@ def test_refresh_then_logout(world):
     fresh = _login(client, f"owner@{slugs['a']}.test")
     assert client.post("/api/v1/auth/logout", headers=_bearer(fresh["access_token"])).status_code == 204
     after = client.get(f"/api/v1/orgs/{slugs['a']}", headers=_bearer(fresh["access_token"]))
+    forged = client.get(f"/api/v1/orgs/{slugs['a']}", headers=_bearer("not.a.jwt"))
     assert after.status_code == 401
+    assert after.json["detail"] == forged.json["detail"] == "invalid or expired credentials"
 
 
 def test_wrong_password_and_unknown_email_answer_alike(world):
