@@ -100,12 +100,9 @@ class MemberService:
         with self._uow_factory() as uow:
             org = live_org(uow, cmd.slug, cmd.actor)
             authorize(uow, org, cmd.actor, Permission.READ_ORG)
-            views = []
-            for member in uow.members.list(org.id):
-                user = uow.users.get(member.user_id)
-                if user is not None:
-                    views.append(MemberView.of(member, user))
-            return views
+            members = uow.members.list(org.id)
+            people = uow.users.get_many([m.user_id for m in members])
+            return [MemberView.of(m, people[m.user_id]) for m in members if m.user_id in people]
 
     def get(self, cmd: GetMember) -> MemberView:
         with self._uow_factory() as uow:

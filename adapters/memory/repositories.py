@@ -72,6 +72,9 @@ class MemoryUsers(UserRepository):
     def get_by_email(self, email: str) -> User | None:
         return next((u for u in self._t.users.values() if u.email == email.lower()), None)
 
+    def get_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
+        return {i: self._t.users[i] for i in user_ids if i in self._t.users}
+
     def update(self, user: User) -> None:
         if user.id in self._t.users:
             self._t.users[user.id] = user

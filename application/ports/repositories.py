@@ -49,6 +49,10 @@ class UserRepository(abc.ABC):
     def get_by_email(self, email: str) -> User | None: ...
 
     @abc.abstractmethod
+    def get_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
+        """The users with these ids, in one read; missing ids are simply absent."""
+
+    @abc.abstractmethod
     def update(self, user: User) -> None: ...
 
 

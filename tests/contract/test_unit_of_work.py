@@ -175,3 +175,12 @@ def test_sessions_round_trip_and_stay_in_their_org(uow_factory, unique_slug):
     with uow_factory() as uow:
         uow.bind(other.id)
         assert uow.sessions.get(org.id, session.id) is None
+
+
+def test_users_are_read_many_at_once(uow_factory, unique_slug):
+    _, first, _ = _seed_org_with_member(uow_factory, unique_slug())
+    _, second, _ = _seed_org_with_member(uow_factory, unique_slug())
+    with uow_factory() as uow:
+        found = uow.users.get_many([first.id, second.id, uuid.uuid4()])
+        assert found == {first.id: first, second.id: second}
+        assert uow.users.get_many([]) == {}
