@@ -10,12 +10,12 @@ from attrs import define
 
 from application.ports.security import PasswordHasher
 from application.ports.system import Clock, IdGenerator
-from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
+from application.user_scope import audit_in_each, orgs_of, user_by_email
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import NotFound, Unauthenticated
+from domain.errors import Unauthenticated
 from domain.password import check_password
 from domain.password_token import PasswordToken
-from domain.user import User, normalise_email
 
 DEFAULT_LINK_TTL = timedelta(hours=24)
 
@@ -58,14 +58,12 @@ class PasswordService:
         now = self._clock.now()
         token = secrets.token_urlsafe(32)
         with self._uow_factory() as uow:
-            user = uow.users.get_by_email(normalise_email(cmd.email))
-            if user is None:
-                raise NotFound(f"no user with email {cmd.email!r}", code="user_not_found")
+            user = user_by_email(uow, cmd.email)
             record = PasswordToken(id=self._ids.new_id(), user_id=user.id,
                                    token_hash=token_digest(token), expires_at=now + cmd.ttl,
                                    created_at=now, updated_at=now)
             uow.password_tokens.add(record)
-            self._audit_everywhere(uow, user, AuditEvent(
+            audit_in_each(uow, orgs_of(uow, user), AuditEvent(
                 actor=cmd.actor, action="auth.password_link_issued", resource_type="user",
                 resource_id=str(user.id), details={"expires_at": record.expires_at.isoformat()}))
             uow.commit()
@@ -84,21 +82,10 @@ class PasswordService:
             uow.users.update(user)
             record.use(now)
             uow.password_tokens.update(record)
-            actor = Actor(type=ActorType.USER, label=user.email, id=user.id)
-            self._audit_everywhere(uow, user, AuditEvent(
-                actor=actor, action="auth.password_changed", resource_type="user",
-                resource_id=str(user.id), ip=cmd.ip, user_agent=cmd.user_agent),
-                revoke_sessions_at=now)
+            org_ids = orgs_of(uow, user)
+            ended = uow.sessions.revoke_all_of_user(user.id, "password_changed", now)
+            audit_in_each(uow, org_ids, AuditEvent(
+                actor=Actor(type=ActorType.USER, label=user.email, id=user.id),
+                action="auth.password_changed", resource_type="user", resource_id=str(user.id),
+                details={"sessions_ended": ended}, ip=cmd.ip, user_agent=cmd.user_agent))
             uow.commit()
-
-    @staticmethod
-    def _audit_everywhere(uow: UnitOfWork, user: User, event: AuditEvent,
-                          revoke_sessions_at: datetime | None = None) -> None:
-        """Write the event into every org the user belongs to (and end their sessions first)."""
-        uow.bind_user(user.id)
-        memberships = uow.members.memberships_of_user(user.id)
-        if revoke_sessions_at is not None:
-            uow.sessions.revoke_all_of_user(user.id, "password_changed", revoke_sessions_at)
-        for member in memberships:
-            uow.bind(member.org_id)
-            uow.audit.append(member.org_id, event)

@@ -6,9 +6,9 @@ from attrs import define
 
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.user_scope import audit_in_each, orgs_of, user_by_email
 from domain.audit import Actor, AuditEvent
-from domain.errors import NotFound
-from domain.user import UserStatus, normalise_email
+from domain.user import UserStatus
 
 
 @define(frozen=True)
@@ -27,22 +27,15 @@ class UserService:
         """Returns how many live sessions were ended."""
         status, now = UserStatus(cmd.status), self._clock.now()
         with self._uow_factory() as uow:
-            user = uow.users.get_by_email(normalise_email(cmd.email))
-            if user is None:
-                raise NotFound(f"no user with email {cmd.email!r}", code="user_not_found")
+            user = user_by_email(uow, cmd.email)
             user.status, user.updated_at = status, now
             uow.users.update(user)
-            uow.bind_user(user.id)
-            memberships = uow.members.memberships_of_user(user.id)
-            ended = 0
-            if status is UserStatus.DISABLED:
-                ended = uow.sessions.revoke_all_of_user(user.id, "user_disabled", now)
-            action = "user.disabled" if status is UserStatus.DISABLED else "user.enabled"
-            for member in memberships:
-                uow.bind(member.org_id)
-                uow.audit.append(member.org_id, AuditEvent(
-                    actor=cmd.actor, action=action,
-                    resource_type="user", resource_id=str(user.id),
-                    details={"email": user.email, "sessions_ended": ended}))
+            org_ids = orgs_of(uow, user)
+            disabling = status is UserStatus.DISABLED
+            ended = uow.sessions.revoke_all_of_user(user.id, "user_disabled", now) if disabling else 0
+            audit_in_each(uow, org_ids, AuditEvent(
+                actor=cmd.actor, action="user.disabled" if disabling else "user.enabled",
+                resource_type="user", resource_id=str(user.id),
+                details={"email": user.email, "sessions_ended": ended}))
             uow.commit()
             return ended

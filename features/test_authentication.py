@@ -36,7 +36,7 @@ ACCESS_TTL = 15 * 60
 PROBLEM_JSON = "application/problem+json"
 INVALID_CREDENTIALS = "invalid credentials"
 INVALID_TOKEN = "invalid or expired credentials"
-# A well-formed token of an ended session is refused with one or the other (see the report).
+# A genuine token of an ended session is refused exactly like a forged one.
 ENDED = (INVALID_TOKEN,)
 
 # Whoever acts in a step: "the owner of acme", or someone named with a capital, like "Ann".

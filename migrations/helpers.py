@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
+import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import Connection, text
+from sqlalchemy.dialects.postgresql import TIMESTAMP
 
 REQUIRED_EXTENSIONS = ("pg_trgm", "vector")
 _HOW_TO_GET = {
@@ -32,6 +34,14 @@ def require_extensions(conn: Connection, names=REQUIRED_EXTENSIONS) -> None:
                             for name in missing)
         raise MissingExtension(
             f"PostgreSQL extension(s) {', '.join(missing)} not available on this server. {reasons}")
+
+
+def timestamps() -> list[sa.Column]:
+    """`created_at` and `updated_at`, as every table has them (pair with updated_at_trigger)."""
+    return [
+        sa.Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("updated_at", TIMESTAMP(timezone=True), nullable=False, server_default=sa.func.now()),
+    ]
 
 
 def app_role() -> str:

@@ -7,8 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.api_keys import ApiKeyService, CreateApiKey
-from entrypoints.http.auth_schemas import ApiKeySchema, CreatedApiKeySchema, NewApiKeySchema
 from entrypoints.http.bearer import BEARER_SECURITY, signed_in
+from entrypoints.http.tenant_schemas import ApiKeySchema, CreatedApiKeySchema, NewApiKeySchema
 
 blp = Blueprint("api_keys", __name__, url_prefix="/api/v1/orgs", description="API keys")
 KEYS = Provide["application.api_keys"]

@@ -1,3 +1,5 @@
+"""Request and response bodies of signing in, out and up."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -15,15 +17,18 @@ class LoginSchema(Schema):
                         metadata={"description": "Slug of the org to sign in to, when several."})
 
 
+
 class RefreshSchema(Schema):
     refresh_token = fields.String(required=True, load_only=True,
                                   validate=validate.Length(min=1, max=4096))
+
 
 
 class OrgSummarySchema(Schema):
     id = fields.UUID(required=True)
     slug = fields.String(required=True)
     name = fields.String(required=True)
+
 
 
 class TokenPairSchema(Schema):
@@ -34,28 +39,10 @@ class TokenPairSchema(Schema):
     org = fields.Nested(OrgSummarySchema, required=True)
 
 
-class OrganizationSchema(Schema):
-    id = fields.UUID(required=True)
-    name = fields.String(required=True)
-    slug = fields.String(required=True)
-    plan = fields.String(required=True)
-    settings = fields.Dict(required=True)
-    status = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
-
-
-class MemberSchema(Schema):
-    id = fields.UUID(required=True)
-    user_id = fields.UUID(required=True)
-    email = fields.String(required=True)
-    full_name = fields.String(required=True)
-    role = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
-
 
 class SwitchOrgSchema(Schema):
     org = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SLUG))
+
 
 
 class MembershipSchema(Schema):
@@ -63,6 +50,7 @@ class MembershipSchema(Schema):
     slug = fields.String(required=True)
     name = fields.String(required=True)
     role = fields.String(required=True)
+
 
 
 class MeSchema(Schema):
@@ -73,20 +61,6 @@ class MeSchema(Schema):
     memberships = fields.List(fields.Nested(MembershipSchema), required=True)
 
 
-class OrganizationPatchSchema(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    settings = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)))
-
-
-class NewMemberSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=3, max=MAX_EMAIL_LENGTH))
-    role = fields.String(required=True, validate=validate.OneOf(["owner", "admin", "member", "viewer"]))
-    full_name = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
-
-
-class RoleChangeSchema(Schema):
-    role = fields.String(required=True, validate=validate.OneOf(["owner", "admin", "member", "viewer"]))
-
 
 class SignupSchema(Schema):
     org_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -96,49 +70,7 @@ class SignupSchema(Schema):
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+
 class SetPasswordSchema(Schema):
     token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD))
-
-
-class NewApiKeySchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    scopes = fields.List(fields.String(validate=validate.OneOf(
-        ["org:read", "org:write", "members:write", "audit:read"])), required=True,
-        validate=validate.Length(min=1, max=4))
-    expires_in_days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=3650))
-
-
-class ApiKeySchema(Schema):
-    id = fields.UUID(required=True)
-    name = fields.String(required=True)
-    prefix = fields.String(required=True)
-    scopes = fields.List(fields.String(), required=True)
-    created_at = fields.DateTime(required=True)
-    expires_at = fields.DateTime(allow_none=True)
-    last_used_at = fields.DateTime(allow_none=True)
-    revoked_at = fields.DateTime(allow_none=True)
-
-
-class CreatedApiKeySchema(Schema):
-    key = fields.Nested(ApiKeySchema, required=True)
-    secret = fields.String(required=True, metadata={"description": "Shown once; store it now"})
-
-
-class InviteSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=3, max=MAX_EMAIL_LENGTH))
-    role = fields.String(required=True, validate=validate.OneOf(["owner", "admin", "member", "viewer"]))
-
-
-class InvitationSchema(Schema):
-    id = fields.UUID(required=True)
-    email = fields.String(required=True)
-    role = fields.String(required=True)
-    expires_at = fields.DateTime(required=True)
-
-
-class AcceptInvitationSchema(Schema):
-    token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
-    password = fields.String(load_default=None, load_only=True,
-                             validate=validate.Length(min=1, max=MAX_PASSWORD))
-    full_name = fields.String(load_default=None, validate=validate.Length(min=1, max=200))

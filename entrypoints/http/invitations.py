@@ -7,13 +7,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.invitations import AcceptInvitation, InvitationService, Invite
-from entrypoints.http.auth_schemas import (
+from entrypoints.http.bearer import BEARER_SECURITY, authenticated
+from entrypoints.http.tenant_schemas import (
     AcceptInvitationSchema,
     InvitationSchema,
     InviteSchema,
     MemberSchema,
 )
-from entrypoints.http.bearer import BEARER_SECURITY, authenticated
 
 blp = Blueprint("invitations", __name__, url_prefix="/api/v1", description="Invitations")
 INVITATIONS = Provide["application.invitations"]

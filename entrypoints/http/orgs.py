@@ -13,14 +13,14 @@ from application.organizations import (
     OrganizationService,
     UpdateOrganization,
 )
-from entrypoints.http.auth_schemas import (
+from entrypoints.http.bearer import BEARER_SECURITY, authenticated
+from entrypoints.http.tenant_schemas import (
     MemberSchema,
     NewMemberSchema,
     OrganizationPatchSchema,
     OrganizationSchema,
     RoleChangeSchema,
 )
-from entrypoints.http.bearer import BEARER_SECURITY, authenticated
 
 blp = Blueprint("orgs", __name__, url_prefix="/api/v1/orgs", description="Organizations and members")
 ORGS = Provide["application.organizations"]

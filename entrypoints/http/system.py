@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.ports.health import DependencyProbe
-from entrypoints.http.schemas import HealthSchema, ReadySchema, SystemInfoSchema
+from entrypoints.http.system_schemas import HealthSchema, ReadySchema, SystemInfoSchema
 
 blp = Blueprint("system", __name__, description="Service health and identity")
 

@@ -7,7 +7,7 @@ Create Date: 2026-11-23
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from migrations import helpers
 
@@ -16,14 +16,6 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-
-def _timestamps() -> list[sa.Column]:
-    return [
-        sa.Column("created_at", TIMESTAMP(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
-        sa.Column("updated_at", TIMESTAMP(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
-    ]
 
 
 FUNCTIONS = """
@@ -68,7 +60,7 @@ def upgrade() -> None:
         sa.Column("plan", sa.Text(), server_default=sa.text("'free'"), nullable=False),
         sa.Column("settings", JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
         sa.Column("status", sa.Text(), server_default=sa.text("'active'"), nullable=False),
-        *_timestamps(),
+        *helpers.timestamps(),
         sa.CheckConstraint("status IN ('active', 'suspended', 'deleted')", name=op.f("ck_org_status")),
         sa.CheckConstraint("plan IN ('free', 'pro', 'enterprise')", name=op.f("ck_org_plan")),
         sa.CheckConstraint("slug = lower(slug)", name=op.f("ck_org_slug_lowercase")),
@@ -84,7 +76,7 @@ def upgrade() -> None:
         sa.Column("full_name", sa.Text(), nullable=False),
         sa.Column("password_hash", sa.Text(), nullable=True),
         sa.Column("status", sa.Text(), server_default=sa.text("'active'"), nullable=False),
-        *_timestamps(),
+        *helpers.timestamps(),
         sa.CheckConstraint("status IN ('active', 'disabled')", name=op.f("ck_users_status")),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
     )
@@ -97,7 +89,7 @@ def upgrade() -> None:
         sa.Column("user_id", UUID(as_uuid=True), nullable=False),
         sa.Column("role", sa.Text(), nullable=False),
         sa.Column("invited_by", UUID(as_uuid=True), nullable=True),
-        *_timestamps(),
+        *helpers.timestamps(),
         sa.CheckConstraint("role IN ('owner', 'admin', 'member', 'viewer')",
                            name=op.f("ck_members_role")),
         sa.ForeignKeyConstraint(["org_id"], ["org.id"], name="fk_members_org_id_org",
@@ -128,7 +120,7 @@ def upgrade() -> None:
         sa.Column("user_agent", sa.Text(), nullable=True),
         sa.Column("prev_hash", sa.Text(), nullable=False),
         sa.Column("hash", sa.Text(), nullable=False),
-        *_timestamps(),
+        *helpers.timestamps(),
         sa.ForeignKeyConstraint(["org_id"], ["org.id"], name="fk_audit_entries_org_id_org",
                                 ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("org_id", "id", name="pk_audit_entries"),

@@ -17,12 +17,6 @@ branch_labels = None
 depends_on = None
 
 
-def _timestamps() -> list[sa.Column]:
-    return [
-        sa.Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("updated_at", TIMESTAMP(timezone=True), nullable=False, server_default=sa.func.now()),
-    ]
-
 
 def upgrade() -> None:
     op.create_table(
@@ -37,7 +31,7 @@ def upgrade() -> None:
         sa.Column("expires_at", TIMESTAMP(timezone=True), nullable=True),
         sa.Column("last_used_at", TIMESTAMP(timezone=True), nullable=True),
         sa.Column("revoked_at", TIMESTAMP(timezone=True), nullable=True),
-        *_timestamps(),
+        *helpers.timestamps(),
         sa.ForeignKeyConstraint(["org_id"], ["org.id"], name="fk_api_keys_org_id_org", ondelete="RESTRICT"),
         sa.ForeignKeyConstraint(["created_by"], ["users.id"], name="fk_api_keys_created_by_users",
                                 ondelete="RESTRICT"),
@@ -52,7 +46,7 @@ def upgrade() -> None:
         sa.Column("id", UUID(as_uuid=True), nullable=False),
         sa.Column("prefix", sa.Text(), nullable=False),
         sa.Column("org_id", UUID(as_uuid=True), nullable=False),
-        *_timestamps(),
+        *helpers.timestamps(),
         sa.ForeignKeyConstraint(["org_id"], ["org.id"], name="fk_api_key_prefixes_org_id_org",
                                 ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name="pk_api_key_prefixes"),
