@@ -8,12 +8,14 @@ from collections.abc import Iterator
 
 from attrs import define
 
-from application.lookups import live_org
-from application.permissions import Permission, authorize
+from application.permissions import Permission
 from application.ports.repositories import AuditFilter
+from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
-from domain.audit import Actor, AuditEntry, BrokenLink, find_broken_link
-from domain.errors import InvalidInput
+from application.principals import Caller, enter
+from domain.audit import AuditEntry, BrokenLink, find_broken_link
+from domain.errors import InvalidInput, NotFound
+from domain.organization import OrgStatus
 
 
 @define(frozen=True)
@@ -33,10 +35,12 @@ class AuditVerifier:
 
     def verify(self, slug: str | None = None) -> list[ChainReport]:
         with self._uow_factory() as uow:
-            if slug is not None:
-                orgs = [live_org(uow, slug)]
-            else:
-                orgs = uow.orgs.list(include_deleted=True)
+            orgs = uow.orgs.list(include_deleted=True)
+        if slug is not None:
+            orgs = [org for org in orgs if org.slug == slug.strip().lower()
+                    and org.status is not OrgStatus.DELETED]
+            if not orgs:
+                raise NotFound(f"organization {slug!r} not found", code="org_not_found")
         return [self._verify_one(org.id, org.slug) for org in orgs]
 
     def _verify_one(self, org_id, slug: str) -> ChainReport:
@@ -52,7 +56,7 @@ MAX_PAGE = 200
 @define(frozen=True)
 class ReadAudit:
     slug: str
-    actor: Actor
+    actor: Caller
     where: AuditFilter = AuditFilter()
     cursor: str | None = None
     limit: int = 50
@@ -84,8 +88,9 @@ def decode_cursor(cursor: str | None) -> int:
 class AuditReader:
     """An org's audit log for its owners and admins: filtered, paged by cursor, exportable."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
+        self._clock = clock
 
     def page(self, cmd: ReadAudit) -> AuditPage:
         if not 1 <= cmd.limit <= MAX_PAGE:
@@ -93,9 +98,11 @@ class AuditReader:
                                errors={"limit": [f"must be between 1 and {MAX_PAGE}"]})
         after = decode_cursor(cmd.cursor)
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug, cmd.actor)
-            authorize(uow, org, cmd.actor, Permission.READ_AUDIT)
-            entries = uow.audit.page(org.id, cmd.where, after_seq=after, limit=cmd.limit + 1)
+            principal = enter(uow, cmd.actor, Permission.READ_AUDIT, slug=cmd.slug,
+                              now=self._clock.now())
+            entries = uow.audit.page(principal.org.id, cmd.where, after_seq=after,
+                                     limit=cmd.limit + 1)
+            uow.commit()  # keeps an API key's last use, if enter() noted one
         more = len(entries) > cmd.limit
         entries = entries[:cmd.limit]
         return AuditPage(entries=entries,

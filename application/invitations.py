@@ -13,16 +13,16 @@ from datetime import datetime, timedelta
 
 from attrs import define
 
-from application.lookups import live_org
-from application.members import permission_to_touch
-from application.permissions import authorize
+from application.errors import Unauthenticated
+from application.members import permission_to_touch, summary
 from application.ports.mailer import Mailer, OutgoingEmail
+from application.ports.read_models import MemberSummary
 from application.ports.security import PasswordHasher
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.views import MemberView
+from application.principals import Caller, enter
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import Conflict, InvalidInput, Unauthenticated
+from domain.errors import Conflict, InvalidInput
 from domain.invitation import Invitation
 from domain.member import Member, parse_role
 from domain.password import check_password
@@ -37,11 +37,11 @@ class Invite:
     slug: str
     email: str
     role: str
-    actor: Actor
+    actor: Caller
 
 
 @define(frozen=True)
-class InvitationView:
+class InvitationSummary:
     id: uuid.UUID
     email: str
     role: str
@@ -69,36 +69,36 @@ class InvitationService:
         self._mailer = mailer
         self._public_url = public_url.rstrip("/")
 
-    def invite(self, cmd: Invite) -> InvitationView:
+    def invite(self, cmd: Invite) -> InvitationSummary:
         role, email, now = parse_role(cmd.role), normalise_email(cmd.email), self._clock.now()
         secret = secrets.token_urlsafe(32)
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug, cmd.actor)
-            authorize(uow, org, cmd.actor, permission_to_touch(role))
+            principal = enter(uow, cmd.actor, permission_to_touch(role), slug=cmd.slug, now=now)
+            org = principal.org
             existing = uow.users.get_by_email(email)
             if existing is not None and uow.members.get_by_user(org.id, existing.id) is not None:
                 raise Conflict(f"{email} is already a member of {org.slug!r}", code="already_member")
             invitation = Invitation(org_id=org.id, id=self._ids.new_id(), email=email, role=role,
                                     token_hash=_digest(secret), expires_at=now + INVITATION_TTL,
-                                    invited_by=cmd.actor.id if cmd.actor.type is ActorType.USER else None,
-                                    created_at=now, updated_at=now)
+                                    invited_by=principal.user_id, created_at=now, updated_at=now)
             uow.invitations.add(invitation)
             uow.audit.append(org.id, AuditEvent(
-                actor=cmd.actor, action="invitation.sent", resource_type="invitation",
+                actor=principal.actor, action="invitation.sent", resource_type="invitation",
                 resource_id=str(invitation.id), details={"email": email, "role": str(role)}))
-            token = f"{org.id.hex}.{secret}"
-            self._mailer.send(OutgoingEmail(
-                to=email, subject=f"You are invited to {org.name} on Groundwork",
-                body=(f"{cmd.actor.label} invites you to join {org.name} as {role}.\n\n"
-                      f"Accept before {invitation.expires_at:%Y-%m-%d %H:%M} UTC:\n"
-                      f"POST {self._public_url}/api/v1/invitations/accept\n"
-                      f'{{"token": "{token}", "password": "<a long passphrase>", '
-                      f'"full_name": "<your name>"}}\n')))
             uow.commit()
-        return InvitationView(id=invitation.id, email=email, role=str(role),
+        # Only once the invitation is kept: a failed commit sends no token that would not work.
+        token = f"{org.id.hex}.{secret}"
+        self._mailer.send(OutgoingEmail(
+            to=email, subject=f"You are invited to {org.name} on Groundwork",
+            body=(f"{principal.actor.label} invites you to join {org.name} as {role}.\n\n"
+                  f"Accept before {invitation.expires_at:%Y-%m-%d %H:%M} UTC:\n"
+                  f"POST {self._public_url}/api/v1/invitations/accept\n"
+                  f'{{"token": "{token}", "password": "<a long passphrase>", '
+                  f'"full_name": "<your name>"}}\n')))
+        return InvitationSummary(id=invitation.id, email=email, role=str(role),
                               expires_at=invitation.expires_at)
 
-    def accept(self, cmd: AcceptInvitation) -> MemberView:
+    def accept(self, cmd: AcceptInvitation) -> MemberSummary:
         org_hex, _, secret = (cmd.token or "").partition(".")
         try:
             org_id = uuid.UUID(hex=org_hex)
@@ -127,7 +127,7 @@ class InvitationService:
                 resource_id=str(invitation.id),
                 details={"member_id": str(member.id), "role": str(member.role)}))
             uow.commit()
-            return MemberView.of(member, user)
+            return summary(member, user)
 
     def _user_for(self, uow, email: str, cmd: AcceptInvitation, now: datetime) -> User:
         """The invitee's account: made now if new, given a password if it had none."""

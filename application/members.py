@@ -1,18 +1,26 @@
-"""Use cases on memberships: add, list, change role, remove. Every org keeps an owner."""
+"""Use cases on memberships: add, list, read, change role, remove. Every org keeps an owner."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import uuid
+from datetime import datetime
+
 from attrs import define
 
-from application.lookups import live_org, member_with_user
-from application.permissions import Permission, authorize
+from application.people import find_or_create_user
+from application.permissions import Permission
+from application.ports.read_models import MemberCursor, MemberSummary
 from application.ports.system import Clock, IdGenerator
-from application.ports.unit_of_work import UnitOfWorkFactory
-from application.views import MemberView
-from domain.audit import Actor, AuditEvent
-from domain.errors import Conflict
-from domain.member import Member, Role, ensure_an_owner_remains, parse_role
-from domain.user import User, normalise_email
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.principals import Caller, Principal, enter
+from domain.audit import AuditEvent
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.member import Member, Role, parse_role
+from domain.user import User
+
+MAX_PAGE = 200
 
 
 @define(frozen=True)
@@ -20,21 +28,29 @@ class AddMember:
     slug: str
     email: str
     role: str
-    actor: Actor
+    actor: Caller
     full_name: str | None = None
 
 
 @define(frozen=True)
 class ListMembers:
     slug: str
-    actor: Actor
+    actor: Caller
+    cursor: str | None = None
+    limit: int = MAX_PAGE
+
+
+@define(frozen=True)
+class MemberPage:
+    members: list[MemberSummary]
+    next_cursor: str | None
 
 
 @define(frozen=True)
 class GetMember:
     slug: str
     member: str
-    actor: Actor
+    actor: Caller
 
 
 @define(frozen=True)
@@ -42,19 +58,25 @@ class ChangeRole:
     slug: str
     member: str
     role: str
-    actor: Actor
+    actor: Caller
 
 
 @define(frozen=True)
 class RemoveMember:
     slug: str
     member: str
-    actor: Actor
+    actor: Caller
 
 
 def permission_to_touch(*roles: Role) -> Permission:
     """Owners are changed, made or removed only by owners."""
     return Permission.MANAGE_OWNERS if Role.OWNER in roles else Permission.MANAGE_MEMBERS
+
+
+def summary(member: Member, user: User) -> MemberSummary:
+    return MemberSummary(id=member.id, org_id=member.org_id, user_id=user.id, email=user.email,
+                         full_name=user.full_name, role=str(member.role),
+                         created_at=member.created_at)
 
 
 class MemberService:
@@ -63,82 +85,129 @@ class MemberService:
         self._clock = clock
         self._ids = ids
 
-    def add(self, cmd: AddMember) -> MemberView:
+    def add(self, cmd: AddMember) -> MemberSummary:
         role = parse_role(cmd.role)
-        email = normalise_email(cmd.email)
         now = self._clock.now()
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug, cmd.actor)
-            authorize(uow, org, cmd.actor, permission_to_touch(role))
-            user = uow.users.get_by_email(email)
-            if user is None:
-                user = User.create(id=self._ids.new_id(), email=email,
-                                   full_name=cmd.full_name or email.split("@", 1)[0], now=now)
-                uow.users.add(user)
-            elif uow.members.get_by_user(org.id, user.id) is not None:
-                raise Conflict(f"{email} is already a member of {org.slug!r}",
+            principal = enter(uow, cmd.actor, permission_to_touch(role), slug=cmd.slug, now=now)
+            org = principal.org
+            user, made = find_or_create_user(uow, self._ids, cmd.email, cmd.full_name, now)
+            if not made and uow.members.get_by_user(org.id, user.id) is not None:
+                raise Conflict(f"{user.email} is already a member of {org.slug!r}",
                                code="already_member")
             member = Member(org_id=org.id, id=self._ids.new_id(), user_id=user.id, role=role,
-                            created_at=now, updated_at=now,
-                            invited_by=self._acting_member_id(uow, org.id, cmd.actor))
+                            created_at=now, updated_at=now, invited_by=principal.member_id)
             uow.members.add(member)
             uow.audit.append(org.id, AuditEvent(
-                actor=cmd.actor, action="member.added", resource_type="member",
+                actor=principal.actor, action="member.added", resource_type="member",
                 resource_id=str(member.id),
                 details={"user_id": str(user.id), "email": user.email, "role": str(role)}))
             uow.commit()
-            return MemberView.of(member, user)
+            return summary(member, user)
 
-    @staticmethod
-    def _acting_member_id(uow, org_id, actor: Actor):
-        if actor.id is None:
-            return None
-        acting = uow.members.get_by_user(org_id, actor.id)
-        return acting.id if acting else None
-
-    def list(self, cmd: ListMembers) -> list[MemberView]:
+    def list(self, cmd: ListMembers) -> MemberPage:
+        if not 1 <= cmd.limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", code="invalid_limit",
+                               errors={"limit": [f"must be between 1 and {MAX_PAGE}"]})
+        after = decode_cursor(cmd.cursor)
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug, cmd.actor)
-            authorize(uow, org, cmd.actor, Permission.READ_ORG)
-            members = uow.members.list(org.id)
-            people = uow.users.get_many([m.user_id for m in members])
-            return [MemberView.of(m, people[m.user_id]) for m in members if m.user_id in people]
+            principal = enter(uow, cmd.actor, Permission.READ_ORG, slug=cmd.slug,
+                              now=self._clock.now())
+            found = uow.directory.page(principal.org.id, after=after, limit=cmd.limit + 1)
+            uow.commit()  # keeps an API key's last use, if enter() noted one
+        page = found[:cmd.limit]
+        more = len(found) > cmd.limit
+        return MemberPage(members=page, next_cursor=encode_cursor(page[-1]) if more else None)
 
-    def get(self, cmd: GetMember) -> MemberView:
+    def every(self, slug: str, actor: Caller) -> list[MemberSummary]:
+        """All members, page after page (for operators and scripts)."""
+        found: list[MemberSummary] = []
+        cursor = None
+        while True:
+            page = self.list(ListMembers(slug=slug, actor=actor, cursor=cursor))
+            found += page.members
+            if page.next_cursor is None:
+                return found
+            cursor = page.next_cursor
+
+    def get(self, cmd: GetMember) -> MemberSummary:
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug, cmd.actor)
-            authorize(uow, org, cmd.actor, Permission.READ_ORG)
-            return MemberView.of(*member_with_user(uow, org, cmd.member))
+            principal = enter(uow, cmd.actor, Permission.READ_ORG, slug=cmd.slug,
+                              now=self._clock.now())
+            found = summary(*_member_with_user(uow, principal, cmd.member))
+            uow.commit()
+            return found
 
-    def change_role(self, cmd: ChangeRole) -> MemberView:
+    def change_role(self, cmd: ChangeRole) -> MemberSummary:
         role = parse_role(cmd.role)
+        now = self._clock.now()
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug, cmd.actor)
-            member, user = member_with_user(uow, org, cmd.member)
-            authorize(uow, org, cmd.actor, permission_to_touch(member.role, role))
+            principal = enter(uow, cmd.actor, None, slug=cmd.slug, now=now)
+            member, user = _member_with_user(uow, principal, cmd.member)
+            principal.require(permission_to_touch(member.role, role))
             if member.role is role:
-                return MemberView.of(member, user)
+                return summary(member, user)
             previous = member.role
-            member.change_role(role, self._clock.now(), owners_left=uow.members.lock_owners(org.id))
+            member.change_role(role, now, owners=uow.members.lock_owners(member.org_id))
             uow.members.update(member)
-            uow.audit.append(org.id, AuditEvent(
-                actor=cmd.actor, action="member.role_changed", resource_type="member",
+            uow.audit.append(member.org_id, AuditEvent(
+                actor=principal.actor, action="member.role_changed", resource_type="member",
                 resource_id=str(member.id),
                 details={"email": user.email, "from": str(previous), "to": str(role)}))
             uow.commit()
-            return MemberView.of(member, user)
+            return summary(member, user)
 
-    def remove(self, cmd: RemoveMember) -> MemberView:
+    def remove(self, cmd: RemoveMember) -> MemberSummary:
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug, cmd.actor)
-            member, user = member_with_user(uow, org, cmd.member)
-            authorize(uow, org, cmd.actor, permission_to_touch(member.role))
+            principal = enter(uow, cmd.actor, None, slug=cmd.slug, now=self._clock.now())
+            member, user = _member_with_user(uow, principal, cmd.member)
+            principal.require(permission_to_touch(member.role))
             if member.role is Role.OWNER:
-                ensure_an_owner_remains(uow.members.lock_owners(org.id) - 1)
-            uow.members.remove(org.id, member.id)
-            uow.audit.append(org.id, AuditEvent(
-                actor=cmd.actor, action="member.removed", resource_type="member",
+                member.ensure_an_owner_remains(becoming=None,
+                                               owners=uow.members.lock_owners(member.org_id))
+            uow.members.remove(member.org_id, member.id)
+            uow.audit.append(member.org_id, AuditEvent(
+                actor=principal.actor, action="member.removed", resource_type="member",
                 resource_id=str(member.id),
                 details={"user_id": str(user.id), "email": user.email, "role": str(member.role)}))
             uow.commit()
-            return MemberView.of(member, user)
+            return summary(member, user)
+
+
+def _member_with_user(uow: UnitOfWork, principal: Principal, ref: str) -> tuple[Member, User]:
+    """A member of the principal's org by member id or by the person's email address."""
+    org = principal.org
+    member = None
+    try:
+        member = uow.members.get(org.id, uuid.UUID(str(ref)))
+    except ValueError:
+        user = uow.users.get_by_email(str(ref).strip().lower())
+        if user is not None:
+            member = uow.members.get_by_user(org.id, user.id)
+    user = uow.users.get(member.user_id) if member else None
+    if member is None or user is None:
+        raise NotFound(f"no member {ref!r} in organization {org.slug!r}", code="member_not_found")
+    return member, user
+
+
+def encode_cursor(last: MemberSummary) -> str:
+    raw = f"{last.created_at.isoformat()}|{last.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> MemberCursor | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, member_id = raw.partition("|")
+        return MemberCursor(created_at=_aware(datetime.fromisoformat(at)), id=uuid.UUID(member_id))
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidInput("invalid cursor", code="invalid_cursor",
+                           errors={"cursor": ["use the cursor of a previous page's Link header"]}) from None
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("a cursor's time carries its offset")
+    return moment

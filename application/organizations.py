@@ -6,17 +6,18 @@ from typing import Any
 
 from attrs import define, field
 
-from application.lookups import live_org
-from application.permissions import Permission, authorize
+from application.people import find_or_create_user
+from application.permissions import Permission
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.views import OrganizationView
+from application.principals import Caller, enter
+from application.summaries import OrganizationSummary
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden
 from domain.member import Member, Role
 from domain.organization import Organization, Plan
 from domain.slug import normalise_slug
-from domain.user import User, normalise_email
+from domain.user import User
 
 
 @define(frozen=True)
@@ -33,7 +34,7 @@ class CreateOrganization:
 @define(frozen=True)
 class GetOrganization:
     slug: str
-    actor: Actor
+    actor: Caller
 
 
 @define(frozen=True)
@@ -45,7 +46,7 @@ class ListOrganizations:
 @define(frozen=True)
 class UpdateOrganization:
     slug: str
-    actor: Actor
+    actor: Caller
     name: str | None = None
     settings: dict[str, Any] | None = None
 
@@ -53,7 +54,7 @@ class UpdateOrganization:
 @define(frozen=True)
 class DeleteOrganization:
     slug: str
-    actor: Actor
+    actor: Caller
 
 
 class OrganizationService:
@@ -62,11 +63,11 @@ class OrganizationService:
         self._clock = clock
         self._ids = ids
 
-    def create(self, cmd: CreateOrganization) -> OrganizationView:
+    def create(self, cmd: CreateOrganization) -> OrganizationSummary:
         with self._uow_factory() as uow:
             org, _ = self.create_in(uow, cmd)
             uow.commit()
-        return OrganizationView.of(org)
+        return OrganizationSummary.of(org)
 
     def create_in(self, uow: UnitOfWork, cmd: CreateOrganization) -> tuple[Organization, User]:
         """Create the org, its owner (found or made) and their audit entries in `uow`."""
@@ -74,9 +75,7 @@ class OrganizationService:
         org = Organization.create(id=self._ids.new_id(), name=cmd.name,
                                   slug=normalise_slug(cmd.slug), now=now,
                                   plan=cmd.plan, settings=cmd.settings)
-        if uow.orgs.get_by_slug(org.slug) is not None:
-            raise Conflict(f"slug {org.slug!r} is already taken", code="slug_taken")
-        owner = self._find_or_create_user(uow, cmd.owner_email, cmd.owner_name)
+        owner, _ = find_or_create_user(uow, self._ids, cmd.owner_email, cmd.owner_name, now)
         uow.orgs.add(org)
         uow.bind(org.id)
         member = Member(org_id=org.id, id=self._ids.new_id(), user_id=owner.id,
@@ -92,34 +91,25 @@ class OrganizationService:
             details={"user_id": str(owner.id), "email": owner.email, "role": "owner"}))
         return org, owner
 
-    def _find_or_create_user(self, uow: UnitOfWork, email: str, name: str | None) -> User:
-        existing = uow.users.get_by_email(normalise_email(email))
-        if existing is not None:
-            return existing
-        fallback_name = normalise_email(email).split("@", 1)[0]
-        user = User.create(id=self._ids.new_id(), email=email, full_name=name or fallback_name,
-                           now=self._clock.now())
-        uow.users.add(user)
-        return user
-
-    def get(self, cmd: GetOrganization) -> OrganizationView:
+    def get(self, cmd: GetOrganization) -> OrganizationSummary:
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug, cmd.actor)
-            authorize(uow, org, cmd.actor, Permission.READ_ORG)
-            return OrganizationView.of(org)
+            principal = enter(uow, cmd.actor, Permission.READ_ORG, slug=cmd.slug,
+                              now=self._clock.now())
+            uow.commit()  # keeps an API key's last use, if enter() noted one
+            return OrganizationSummary.of(principal.org)
 
-    def list(self, cmd: ListOrganizations) -> list[OrganizationView]:
+    def list(self, cmd: ListOrganizations) -> list[OrganizationSummary]:
         if cmd.actor.type is not ActorType.OPERATOR:
             raise Forbidden("only operators may list every organization", code="forbidden")
         with self._uow_factory() as uow:
-            return [OrganizationView.of(org)
+            return [OrganizationSummary.of(org)
                     for org in uow.orgs.list(include_deleted=cmd.include_deleted)]
 
-    def update(self, cmd: UpdateOrganization) -> OrganizationView:
+    def update(self, cmd: UpdateOrganization) -> OrganizationSummary:
         now = self._clock.now()
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug, cmd.actor)
-            authorize(uow, org, cmd.actor, Permission.UPDATE_ORG)
+            principal = enter(uow, cmd.actor, Permission.UPDATE_ORG, slug=cmd.slug, now=now)
+            org = principal.org
             changes: dict[str, Any] = {}
             if cmd.name is not None and cmd.name != org.name:
                 changes["name"] = {"from": org.name}
@@ -134,16 +124,17 @@ class OrganizationService:
             if changes:
                 uow.orgs.update(org)
                 uow.audit.append(org.id, AuditEvent(
-                    actor=cmd.actor, action="org.updated", resource_type="org",
+                    actor=principal.actor, action="org.updated", resource_type="org",
                     resource_id=str(org.id), details=changes))
-                uow.commit()
-            return OrganizationView.of(org)
+            uow.commit()
+            return OrganizationSummary.of(org)
 
-    def delete(self, cmd: DeleteOrganization) -> OrganizationView:
+    def delete(self, cmd: DeleteOrganization) -> OrganizationSummary:
         """Soft-delete an org that holds nothing but its owners and its audit trail."""
         with self._uow_factory() as uow:
-            org = live_org(uow, cmd.slug, cmd.actor)
-            authorize(uow, org, cmd.actor, Permission.DELETE_ORG)
+            principal = enter(uow, cmd.actor, Permission.DELETE_ORG, slug=cmd.slug,
+                              now=self._clock.now())
+            org = principal.org
             blocking = uow.tenant_data.blocking_dependencies(org.id)
             if blocking:
                 listed = ", ".join(f"{kind} ({count})" for kind, count in sorted(blocking.items()))
@@ -152,7 +143,7 @@ class OrganizationService:
             org.mark_deleted(self._clock.now())
             uow.orgs.update(org)
             uow.audit.append(org.id, AuditEvent(
-                actor=cmd.actor, action="org.deleted", resource_type="org",
+                actor=principal.actor, action="org.deleted", resource_type="org",
                 resource_id=str(org.id), details={"slug": org.slug}))
             uow.commit()
-            return OrganizationView.of(org)
+            return OrganizationSummary.of(org)

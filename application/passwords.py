@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 
 from attrs import define
 
+from application.errors import Unauthenticated
+from application.people import user_by_email
 from application.ports.security import PasswordHasher
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.user_scope import audit_in_each, orgs_of, user_by_email
+from application.user_scope import audit_in_each, orgs_of
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import Unauthenticated
 from domain.password import check_password
 from domain.password_token import PasswordToken
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import enum
 
-from application.ports.unit_of_work import UnitOfWork
-from domain.audit import Actor, ActorType
-from domain.errors import Forbidden, NotFound
-from domain.member import Member, Role
-from domain.organization import Organization
+from domain.errors import Forbidden
+from domain.member import Role
 
 
 class Permission(enum.StrEnum):
@@ -19,6 +16,10 @@ class Permission(enum.StrEnum):
     DELETE_ORG = "delete_org"
     MANAGE_API_KEYS = "manage_api_keys"
     READ_AUDIT = "read_audit"
+
+    @property
+    def phrase(self) -> str:
+        return self.value.replace("_", " ")
 
 
 _ADMIN = {Permission.READ_ORG, Permission.UPDATE_ORG, Permission.MANAGE_MEMBERS,
@@ -40,28 +41,12 @@ SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 }
 
 
-def authorize(uow: UnitOfWork, org: Organization, actor: Actor,
-              permission: Permission) -> Member | None:
-    """Return the actor's membership if it may act; operators act on every org.
+def require_role(role: Role, permission: Permission) -> None:
+    if permission not in ROLE_PERMISSIONS[role]:
+        raise Forbidden(f"a {role} may not {permission.phrase}", code="forbidden")
 
-    A user who is not a member learns nothing about the org: NotFound, not Forbidden. The
-    tenant comes from the credential: a token for org A never reaches org B, even for a
-    user who belongs to both.
-    """
-    if actor.type is ActorType.OPERATOR:
-        return None
-    if actor.type is ActorType.API_KEY:
-        if actor.org_id != org.id:
-            raise NotFound(f"organization {org.slug!r} not found", code="org_not_found")
-        if not any(permission in SCOPE_PERMISSIONS.get(scope, ()) for scope in actor.scopes):
-            raise Forbidden(f"this API key's scopes do not allow {permission.value.replace('_', ' ')}",
-                            code="insufficient_scope")
-        return None
-    bound_elsewhere = actor.org_id is not None and actor.org_id != org.id
-    membership = None if bound_elsewhere or not actor.id else uow.members.get_by_user(org.id, actor.id)
-    if membership is None:
-        raise NotFound(f"organization {org.slug!r} not found", code="org_not_found")
-    if permission not in ROLE_PERMISSIONS[membership.role]:
-        raise Forbidden(f"a {membership.role} may not {permission.value.replace('_', ' ')}",
-                        code="forbidden")
-    return membership
+
+def require_scope(scopes: frozenset[str], permission: Permission) -> None:
+    if not any(permission in SCOPE_PERMISSIONS.get(scope, ()) for scope in scopes):
+        raise Forbidden(f"this API key's scopes do not allow {permission.phrase}",
+                        code="insufficient_scope")

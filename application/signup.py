@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from attrs import define
 
-from application.auth import AuthService, TokenPair
+from application.auth import AuthService, SignedIn, TokenPair
 from application.organizations import CreateOrganization, OrganizationService
 from application.ports.security import PasswordHasher
 from application.ports.unit_of_work import UnitOfWorkFactory
@@ -40,6 +40,7 @@ class SignupService:
         email = normalise_email(cmd.email)
         check_password(cmd.password, email=email)
         actor = Actor(type=ActorType.USER, label=email)
+        password_hash = self._hasher.hash(cmd.password)  # before any connection is taken
         with self._uow_factory() as uow:
             if uow.users.get_by_email(email) is not None:
                 raise Conflict("an account with this email exists: sign in instead",
@@ -47,10 +48,12 @@ class SignupService:
             org, owner = self._organizations.create_in(uow, CreateOrganization(
                 name=cmd.org_name, slug=cmd.slug, owner_email=email, owner_name=cmd.full_name,
                 actor=actor))
-            owner.password_hash = self._hasher.hash(cmd.password)
+            owner.password_hash = password_hash
             uow.users.update(owner)
             uow.audit.append(org.id, AuditEvent(
                 actor=actor, action="auth.signup", resource_type="user", resource_id=str(owner.id),
                 ip=cmd.ip, user_agent=cmd.user_agent))
+            pair = self._auth.start_session(uow, SignedIn(owner.id, owner.email, org),
+                                            method="signup", ip=cmd.ip, user_agent=cmd.user_agent)
             uow.commit()
-        return self._auth.open_session(owner, org, ip=cmd.ip, user_agent=cmd.user_agent)
+        return pair

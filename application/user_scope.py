@@ -6,15 +6,7 @@ import uuid
 
 from application.ports.unit_of_work import UnitOfWork
 from domain.audit import AuditEvent
-from domain.errors import NotFound
-from domain.user import User, normalise_email
-
-
-def user_by_email(uow: UnitOfWork, email: str) -> User:
-    user = uow.users.get_by_email(normalise_email(email))
-    if user is None:
-        raise NotFound(f"no user with email {email!r}", code="user_not_found")
-    return user
+from domain.user import User
 
 
 def orgs_of(uow: UnitOfWork, user: User) -> list[uuid.UUID]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from attrs import define
 
+from application.people import user_by_email
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.user_scope import audit_in_each, orgs_of, user_by_email
+from application.user_scope import audit_in_each, orgs_of
 from domain.audit import Actor, AuditEvent
 from domain.user import UserStatus
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from attrs import define, field
 
@@ -55,3 +55,10 @@ class ApiKey:
         if self.revoked_at is None:
             self.revoked_at = now
             self.updated_at = now
+
+    def record_use(self, now: datetime, *, resolution: timedelta) -> bool:
+        """Note a use; True when it is worth storing (the first, or the last is older than `resolution`)."""
+        if self.last_used_at is not None and now - self.last_used_at < resolution:
+            return False
+        self.last_used_at = now
+        return True

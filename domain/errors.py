@@ -40,23 +40,3 @@ class InvalidInput(DomainError):
     def __init__(self, message: str, *, code: str | None = None, errors: dict | None = None) -> None:
         super().__init__(message, code=code)
         self.errors = errors or {}
-
-
-class TenantContextMissing(DomainError):
-    """A tenant-scoped read or write was attempted with no organization bound."""
-
-    code = "tenant_context_missing"
-
-
-class Unauthenticated(DomainError):
-    """A missing, malformed, expired or revoked credential. Never says which."""
-
-    code = "unauthenticated"
-
-
-class TooManyAttempts(DomainError):
-    code = "too_many_attempts"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message, retry_after=retry_after)
-        self.retry_after = retry_after

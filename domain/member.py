@@ -33,15 +33,14 @@ class Member:
     updated_at: datetime
     invited_by: uuid.UUID | None = None
 
-    def change_role(self, role: Role, now: datetime, *, owners_left: int) -> None:
-        if self.role is Role.OWNER and role is not Role.OWNER:
-            ensure_an_owner_remains(owners_left - 1)
+    def change_role(self, role: Role, now: datetime, *, owners: int) -> None:
+        self.ensure_an_owner_remains(becoming=role, owners=owners)
         self.role = role
         self.updated_at = now
 
-
-def ensure_an_owner_remains(owners_after_change: int) -> None:
-    """Every organization keeps at least one owner at all times."""
-    if owners_after_change < 1:
-        raise InvariantViolated("an organization must keep at least one owner",
-                                code="last_owner")
+    def ensure_an_owner_remains(self, *, becoming: Role | None, owners: int) -> None:
+        """Every organization keeps an owner: the last one neither leaves (`becoming` None) nor
+        is demoted. `owners` counts the org's owners before the change."""
+        if self.role is Role.OWNER and becoming is not Role.OWNER and owners <= 1:
+            raise InvariantViolated("an organization must keep at least one owner",
+                                    code="last_owner")

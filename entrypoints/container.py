@@ -6,13 +6,13 @@ import secrets
 from datetime import timedelta
 
 from dependency_injector import containers, providers
-from sqlalchemy import create_engine
 
 from adapters.mail.outbox import FolderMailer
 from adapters.memory.probe import MemoryProbe
 from adapters.memory.store import MemoryStore
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.postgres.probe import PostgresProbe
+from adapters.postgres.transaction import app_engine
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from adapters.security.argon2_hasher import Argon2Hasher
 from adapters.security.jwt_tokens import JwtTokenService
@@ -25,6 +25,7 @@ from application.invitations import InvitationService
 from application.members import MemberService
 from application.organizations import OrganizationService
 from application.passwords import PasswordService
+from application.principals import CredentialReader
 from application.signup import SignupService
 from application.users import UserService
 from entrypoints.config import Settings
@@ -49,8 +50,7 @@ def _outbox(settings: Settings) -> FolderMailer:
 
 
 def _app_engine(urls, pool_size: int):
-    return create_engine(urls.app_url, pool_size=pool_size, max_overflow=pool_size,
-                         pool_pre_ping=True, pool_recycle=1800)
+    return app_engine(urls.app_url, pool_size=pool_size)
 
 
 class Adapters(containers.DeclarativeContainer):
@@ -98,7 +98,8 @@ class Application(containers.DeclarativeContainer):
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
     audit_verifier = providers.Factory(AuditVerifier, uow_factory)
-    audit_reader = providers.Factory(AuditReader, uow_factory)
+    audit_reader = providers.Factory(AuditReader, uow_factory, clock)
+    credentials = providers.Singleton(CredentialReader, token_service)
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
                              token_service, dummy_password_hash, login_throttle)
     api_keys = providers.Factory(ApiKeyService, uow_factory, clock, ids)

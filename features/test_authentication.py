@@ -21,7 +21,7 @@ from jwt.warnings import InsecureKeyLengthWarning
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from adapters.system import FrozenClock
-from application.members import AddMember, ListMembers
+from application.members import AddMember
 from application.organizations import CreateOrganization, GetOrganization
 from entrypoints.http.app import create_app
 from features.conftest import rows_to_dicts
@@ -142,8 +142,7 @@ def _audit(world: World, label: str) -> list:
 
 
 def _members(world: World, label: str) -> dict[str, str]:
-    views = world.container.application.members().list(
-        ListMembers(slug=world.tenant(label).slug, actor=world.operator))
+    views = world.container.application.members().every(world.tenant(label).slug, world.operator)
     return {m.email: m.role for m in views}
 
 
@@ -453,8 +452,7 @@ def _probe(world: World, who: str, label: str, method: str, path: str, **kwargs)
 
 
 def _owner_member_id(world: World, label: str) -> uuid.UUID:
-    views = world.container.application.members().list(
-        ListMembers(slug=world.tenant(label).slug, actor=world.operator))
+    views = world.container.application.members().every(world.tenant(label).slug, world.operator)
     return next(m.id for m in views if m.role == "owner")
 
 

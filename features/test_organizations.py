@@ -7,7 +7,7 @@ import uuid
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from application.members import AddMember, ListMembers, RemoveMember
+from application.members import AddMember, RemoveMember
 from application.organizations import (
     CreateOrganization,
     DeleteOrganization,
@@ -34,7 +34,7 @@ def _create(container, actor, name: str, slug: str, settings: dict | None = None
 
 
 def _members(container, actor, slug: str) -> dict[str, str]:
-    views = container.application.members().list(ListMembers(slug=slug, actor=actor))
+    views = container.application.members().every(slug, actor)
     return {m.email: m.role for m in views}
 
 

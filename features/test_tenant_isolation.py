@@ -16,8 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.postgres.conventions import check_conventions
 from adapters.postgres.tables import GLOBAL_TABLES
-from adapters.postgres.unit_of_work import set_tenant
-from application.members import AddMember, ListMembers
+from application.members import AddMember
 from application.organizations import CreateOrganization
 from features.conftest import rows_to_dicts
 
@@ -57,7 +56,7 @@ def _run(engine_or_conn: Engine | Connection, statements: list[str], *, org_id=N
     try:
         with conn.begin():
             if org_id is not None:
-                set_tenant(conn, org_id)
+                conn.exec_driver_sql(f"SET LOCAL app.org_id = '{uuid.UUID(str(org_id))}'")
             result = None
             for statement in statements:
                 result = conn.execute(text(statement), params or {})
@@ -132,7 +131,7 @@ def org_with_members(container, operator, unique_slug, orgs, label, count):
     for n in range(count):
         container.application.members().add(AddMember(
             slug=slug, email=f"member{n}@{slug}.test", role="member", actor=operator))
-    members = container.application.members().list(ListMembers(slug=slug, actor=operator))
+    members = container.application.members().every(slug, operator)
     assert len(members) == count + 1
     orgs[label] = Org(id=view.id, slug=slug, member_ids={m.id for m in members})
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from adapters.memory.store import Tables
+from application.errors import TenantContextMissing
 from application.ports.repositories import (
     ApiKeyRepository,
     AuditFilter,
@@ -22,7 +23,7 @@ from application.ports.repositories import (
 from application.ports.system import Clock, IdGenerator
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry, AuditEvent
-from domain.errors import Conflict, TenantContextMissing
+from domain.errors import Conflict
 from domain.invitation import Invitation
 from domain.member import Member, Role
 from domain.organization import Organization, OrgStatus
@@ -80,7 +81,7 @@ class MemoryUsers(UserRepository):
             self._t.users[user.id] = user
 
 
-class _TenantScoped:
+class TenantScoped:
     """Refuses to work with no org bound and sees only the bound org, as RLS does.
 
     In a user scope (bound to a user, not an org) tenant rows are invisible, not an error.
@@ -100,7 +101,7 @@ class _TenantScoped:
         return bound == org_id
 
 
-class MemoryMembers(_TenantScoped, MemberRepository):
+class MemoryMembers(TenantScoped, MemberRepository):
     def add(self, member: Member) -> None:
         if not self._visible(member.org_id):
             raise TenantContextMissing("a member may only be added to the bound organization")
@@ -144,7 +145,7 @@ class MemoryMembers(_TenantScoped, MemberRepository):
         return sum(1 for m in self.list(org_id) if m.role is Role.OWNER)
 
 
-class MemoryAuditLog(_TenantScoped, AuditLog):
+class MemoryAuditLog(TenantScoped, AuditLog):
     def __init__(self, tables: Tables, bound_org: BoundOrg, bound_user: BoundUser, clock: Clock,
                  ids: IdGenerator) -> None:
         super().__init__(tables, bound_org, bound_user)
@@ -169,7 +170,7 @@ class MemoryAuditLog(_TenantScoped, AuditLog):
         return found[:limit]
 
 
-class MemoryTenantData(_TenantScoped, TenantData):
+class MemoryTenantData(TenantScoped, TenantData):
     def blocking_dependencies(self, org_id: uuid.UUID) -> dict[str, int]:
         if not self._visible(org_id):
             return {}
@@ -178,7 +179,7 @@ class MemoryTenantData(_TenantScoped, TenantData):
         return {"members": members} if members else {}
 
 
-class MemorySessions(_TenantScoped, SessionRepository):
+class MemorySessions(TenantScoped, SessionRepository):
     def add(self, session: Session) -> None:
         if not self._visible(session.org_id):
             raise TenantContextMissing("a session may only be added to the bound organization")
@@ -214,7 +215,7 @@ class MemoryPasswordTokens(PasswordTokenRepository):
         self._t.password_tokens[token.id] = token
 
 
-class MemoryApiKeys(_TenantScoped, ApiKeyRepository):
+class MemoryApiKeys(TenantScoped, ApiKeyRepository):
     def add(self, key: ApiKey) -> None:
         if not self._visible(key.org_id):
             raise TenantContextMissing("an API key may only be added to the bound organization")
@@ -242,8 +243,10 @@ class MemoryApiKeys(_TenantScoped, ApiKeyRepository):
         if self.get(key.org_id, key.id) is not None:
             self._t.api_keys[(key.org_id, key.id)] = key
 
+    record_use = update
 
-class MemoryInvitations(_TenantScoped, InvitationRepository):
+
+class MemoryInvitations(TenantScoped, InvitationRepository):
     def add(self, invitation: Invitation) -> None:
         if not self._visible(invitation.org_id):
             raise TenantContextMissing("an invitation may only be added to the bound organization")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from adapters.memory.read_models import MemoryMemberDirectory, MemoryPrincipals
 from adapters.memory.repositories import (
     MemoryApiKeys,
     MemoryAuditLog,
@@ -45,6 +46,8 @@ class MemoryUnitOfWork(UnitOfWork):
         self.invitations = MemoryInvitations(tables, self._bound, self._bound_user)
         self.audit = MemoryAuditLog(tables, self._bound, self._bound_user, self._clock, self._ids)
         self.tenant_data = MemoryTenantData(tables, self._bound, self._bound_user)
+        self.principals = MemoryPrincipals(tables, self._bound, self._bound_user)
+        self.directory = MemoryMemberDirectory(tables, self._bound, self._bound_user)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

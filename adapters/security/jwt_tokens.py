@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from application.errors import Unauthenticated
 from application.ports.security import TokenClaims, TokenService, TokenType
 from application.ports.system import Clock
-from domain.errors import Unauthenticated
 
 ALGORITHMS = ["HS256"]
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "org", "sid", "jti", "typ"]

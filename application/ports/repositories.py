@@ -170,6 +170,10 @@ class ApiKeyRepository(abc.ABC):
     def list(self, org_id: uuid.UUID) -> list[ApiKey]: ...
 
     @abc.abstractmethod
+    def record_use(self, key: ApiKey) -> None:
+        """Store the key's last use only."""
+
+    @abc.abstractmethod
     def update(self, key: ApiKey) -> None: ...
 
 

@@ -4,6 +4,8 @@ import abc
 import uuid
 from collections.abc import Callable
 
+from application.ports.principals import Principals
+from application.ports.read_models import MemberDirectory
 from application.ports.repositories import (
     ApiKeyRepository,
     AuditLog,
@@ -21,7 +23,8 @@ class UnitOfWork(abc.ABC):
     """One transaction. Nothing is kept unless `commit()` runs; leaving the block rolls back.
 
     Tenant repositories refuse to work until `bind(org_id)` names the organization
-    (or, for reading one's own memberships at sign-in, `bind_user(user_id)`).
+    (or, for reading one's own memberships at sign-in, `bind_user(user_id)`). A request's
+    use case gets there through `application.principals.enter`, never by binding itself.
     """
 
     orgs: OrganizationRepository
@@ -33,6 +36,8 @@ class UnitOfWork(abc.ABC):
     invitations: InvitationRepository
     audit: AuditLog
     tenant_data: TenantData
+    principals: Principals
+    directory: MemberDirectory
 
     def __enter__(self) -> UnitOfWork:
         return self

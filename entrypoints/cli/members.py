@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from application.members import AddMember, ChangeRole, ListMembers, RemoveMember
+from application.members import AddMember, ChangeRole, RemoveMember
 from domain.member import Role
 from entrypoints.cli.context import CliContext, json_option, pass_context
 from entrypoints.cli.output import emit
@@ -39,7 +39,7 @@ def add(ctx: CliContext, slug, email, role, full_name, as_json):
 @pass_context
 def list_(ctx: CliContext, slug: str, as_json: bool) -> None:
     """List an organization's members."""
-    members = ctx.container.application.members().list(ListMembers(slug=slug, actor=ctx.actor))
+    members = ctx.container.application.members().every(slug, ctx.actor)
     emit(members, as_json=as_json, columns=MEMBER_COLUMNS)
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from application.api_keys import ApiKeyService, CreateApiKey
-from entrypoints.http.bearer import BEARER_SECURITY, signed_in
+from application.api_keys import CreateApiKey
+from entrypoints.http.bearer import BEARER_SECURITY, signed_in, use_case
 from entrypoints.http.tenant_schemas import ApiKeySchema, CreatedApiKeySchema, NewApiKeySchema
 
 blp = Blueprint("api_keys", __name__, url_prefix="/api/v1/orgs", description="API keys")
-KEYS = Provide["application.api_keys"]
 
 
 @blp.route("/<slug>/api-keys")
@@ -19,19 +17,17 @@ class ApiKeysView(MethodView):
     @blp.response(200, ApiKeySchema(many=True))
     @blp.doc(security=BEARER_SECURITY)
     @signed_in
-    @inject
-    def get(self, slug, principal, keys: ApiKeyService = KEYS):
+    def get(self, slug, credential):
         """List the org's API keys (never their secrets)."""
-        return keys.list(slug, principal.actor)
+        return use_case("api_keys").list(slug, credential)
 
     @blp.arguments(NewApiKeySchema)
     @blp.response(201, CreatedApiKeySchema)
     @blp.doc(security=BEARER_SECURITY)
     @signed_in
-    @inject
-    def post(self, body, slug, principal, keys: ApiKeyService = KEYS):
+    def post(self, body, slug, credential):
         """Create a key: `secret` is shown in this answer only. Use it as `Bearer <secret>`."""
-        return keys.create(CreateApiKey(slug=slug, actor=principal.actor, **body))
+        return use_case("api_keys").create(CreateApiKey(slug=slug, actor=credential, **body))
 
 
 @blp.route("/<slug>/api-keys/<uuid:key_id>")
@@ -39,7 +35,6 @@ class ApiKeyView(MethodView):
     @blp.response(200, ApiKeySchema)
     @blp.doc(security=BEARER_SECURITY)
     @signed_in
-    @inject
-    def delete(self, slug, key_id, principal, keys: ApiKeyService = KEYS):
+    def delete(self, slug, key_id, credential):
         """Revoke a key; it is refused from the next request on."""
-        return keys.revoke(slug, key_id, principal.actor)
+        return use_case("api_keys").revoke(slug, key_id, credential)

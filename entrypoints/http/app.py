@@ -12,7 +12,7 @@ from flask import Flask, g, request, send_from_directory
 from flask_smorest import Api
 
 from entrypoints.container import Container, build_container
-from entrypoints.http import api_keys, audit, auth, bearer, invitations, orgs, system
+from entrypoints.http import api_keys, audit, auth, invitations, orgs, system
 from entrypoints.http.problems import register_problem_handlers
 
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
@@ -35,7 +35,6 @@ def create_app(container: Container | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.container = container
-    container.wire(modules=[system, auth, orgs, audit, api_keys, invitations, bearer])
     api = Api(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})

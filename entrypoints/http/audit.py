@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 
-from dependency_injector.wiring import Provide, inject
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from application.audit import MAX_PAGE, AuditReader, ReadAudit
+from application.audit import MAX_PAGE, ReadAudit
 from application.ports.repositories import AuditFilter
-from entrypoints.http.bearer import BEARER_SECURITY, authenticated
+from entrypoints.http.bearer import BEARER_SECURITY, authenticated, use_case
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/orgs", description="Audit log")
-READER = Provide["application.audit_reader"]
 
 
 class AuditQuerySchema(Schema):
@@ -51,11 +49,11 @@ class AuditPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-def _command(slug, principal, args) -> ReadAudit:
+def _command(slug, credential, args) -> ReadAudit:
     where = AuditFilter(action=args.get("action"), actor_id=args.get("actor"),
                         resource_type=args.get("resource_type"), resource_id=args.get("resource_id"),
                         since=args.get("since"), until=args.get("until"))
-    return ReadAudit(slug=slug, actor=principal.actor, where=where, cursor=args.get("cursor"),
+    return ReadAudit(slug=slug, actor=credential, where=where, cursor=args.get("cursor"),
                      limit=args["limit"])
 
 
@@ -66,10 +64,9 @@ class AuditLogView(MethodView):
     @blp.alt_response(403, description="Only owners and admins read the audit log")
     @blp.doc(security=BEARER_SECURITY)
     @authenticated
-    @inject
-    def get(self, args, slug, principal, reader: AuditReader = READER):
+    def get(self, args, slug, credential):
         """Read the audit log, oldest first; follow `next_cursor` for more."""
-        return reader.page(_command(slug, principal, args))
+        return use_case("audit_reader").page(_command(slug, credential, args))
 
 
 @blp.route("/<slug>/audit/export")
@@ -78,10 +75,9 @@ class AuditExportView(MethodView):
     @blp.response(200, description="One JSON object per line (application/x-ndjson)")
     @blp.doc(security=BEARER_SECURITY)
     @authenticated
-    @inject
-    def get(self, args, slug, principal, reader: AuditReader = READER):
+    def get(self, args, slug, credential):
         """Export every matching entry as JSON Lines."""
-        entries = reader.export(_command(slug, principal, args))
+        entries = use_case("audit_reader").export(_command(slug, credential, args))
         schema = AuditEntrySchema()
         lines = (json.dumps(schema.dump(entry), sort_keys=True) + "\n" for entry in entries)
         return Response(lines, mimetype="application/x-ndjson",

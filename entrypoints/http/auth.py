@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from application.auth import AuthService, Login
-from application.passwords import PasswordService, SetPassword
-from application.signup import Signup, SignupService
+from application.auth import Login
+from application.passwords import SetPassword
+from application.signup import Signup
 from entrypoints.http.auth_schemas import (
     LoginSchema,
     MeSchema,
@@ -19,7 +18,7 @@ from entrypoints.http.auth_schemas import (
     SwitchOrgSchema,
     TokenPairSchema,
 )
-from entrypoints.http.bearer import BEARER_SECURITY, signed_in
+from entrypoints.http.bearer import BEARER_SECURITY, signed_in, use_case
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in and out")
 
@@ -34,10 +33,9 @@ class LoginView(MethodView):
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, description="Invalid credentials")
     @blp.alt_response(429, description="Too many attempts; see Retry-After")
-    @inject
-    def post(self, body, auth: AuthService = Provide["application.auth"]):
+    def post(self, body):
         """Exchange email and password for an access and a refresh token."""
-        return auth.login(Login(**body, **_client()))
+        return use_case("auth").login(Login(**body, **_client()))
 
 
 @blp.route("/auth/refresh")
@@ -45,10 +43,9 @@ class RefreshView(MethodView):
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, description="Invalid, used or revoked refresh token")
-    @inject
-    def post(self, body, auth: AuthService = Provide["application.auth"]):
+    def post(self, body):
         """Rotate a refresh token; presenting a used one ends the whole session."""
-        return auth.refresh(body["refresh_token"], **_client())
+        return use_case("auth").refresh(body["refresh_token"], **_client())
 
 
 @blp.route("/auth/logout")
@@ -57,10 +54,9 @@ class LogoutView(MethodView):
     @blp.alt_response(401, description="Not signed in")
     @blp.doc(security=BEARER_SECURITY)
     @signed_in
-    @inject
-    def post(self, principal, auth: AuthService = Provide["application.auth"]):
+    def post(self, credential):
         """End this session: its access and refresh tokens stop working at once."""
-        auth.logout(principal)
+        use_case("auth").logout(credential)
 
 
 @blp.route("/auth/switch-org")
@@ -70,10 +66,9 @@ class SwitchOrgView(MethodView):
     @blp.alt_response(404, description="Not a member of that organization")
     @blp.doc(security=BEARER_SECURITY)
     @signed_in
-    @inject
-    def post(self, body, principal, auth: AuthService = Provide["application.auth"]):
+    def post(self, body, credential):
         """Move this sign-in to another organization you belong to; this session ends."""
-        return auth.switch_org(principal, body["org"], **_client())
+        return use_case("auth").switch_org(credential, body["org"], **_client())
 
 
 @blp.route("/me")
@@ -81,10 +76,9 @@ class MeView(MethodView):
     @blp.response(200, MeSchema)
     @blp.doc(security=BEARER_SECURITY)
     @signed_in
-    @inject
-    def get(self, principal, auth: AuthService = Provide["application.auth"]):
+    def get(self, credential):
         """Who you are, the org this credential is for, and all your memberships."""
-        return auth.me(principal)
+        return use_case("auth").me(credential)
 
 
 @blp.route("/signup")
@@ -93,10 +87,9 @@ class SignupView(MethodView):
     @blp.response(201, TokenPairSchema)
     @blp.alt_response(409, description="The slug or the email is taken")
     @blp.alt_response(422, description="Invalid fields, or a password that breaks the policy")
-    @inject
-    def post(self, body, signup: SignupService = Provide["application.signup"]):
+    def post(self, body):
         """Create an organization and become its owner, signed in."""
-        return signup.signup(Signup(**body, **_client()))
+        return use_case("signup").signup(Signup(**body, **_client()))
 
 
 @blp.route("/auth/password")
@@ -105,7 +98,6 @@ class SetPasswordView(MethodView):
     @blp.response(204)
     @blp.alt_response(401, description="The link is unknown, used or expired")
     @blp.alt_response(422, description="The password breaks the policy")
-    @inject
-    def post(self, body, passwords: PasswordService = Provide["application.passwords"]):
+    def post(self, body):
         """Set a password with a single-use link; every existing session of the user ends."""
-        passwords.set_password(SetPassword(**body, **_client()))
+        use_case("passwords").set_password(SetPassword(**body, **_client()))

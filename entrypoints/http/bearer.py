@@ -1,19 +1,18 @@
-"""Bearer authentication for views: the tenant comes from the credential only.
+"""The HTTP edge of authentication: what a bearer token is, checked without the database.
 
-`Authorization: Bearer gw_<prefix>_<secret>` is an API key; any other bearer is an access JWT.
+`Authorization: Bearer gw_<prefix>_<secret>` is an API key; any other bearer is an access JWT,
+whose signature and expiry are checked here. Whether the session, the key, the member and the
+org are still live is checked by the use case, in its own transaction (application.principals).
 """
 
 from __future__ import annotations
 
 import functools
 
-from dependency_injector.wiring import Provide, inject
-from flask import request
+from flask import current_app, request
 
-from application.api_keys import ApiKeyService
-from application.auth import AuthService
-from domain.api_key import KEY_PREFIX
-from domain.errors import Unauthenticated
+from application.errors import Unauthenticated
+from application.principals import CREDENTIAL_INVALID
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 
@@ -21,31 +20,32 @@ BEARER_SECURITY = [{"bearerAuth": []}]
 def bearer_token() -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("invalid or expired credentials")
+        raise Unauthenticated(CREDENTIAL_INVALID)
     return token.strip()
 
 
+def use_case(service: str):
+    """A use-case service from the app's container (one per request; the views call one method)."""
+    return getattr(current_app.container.application, service)()
+
+
 def authenticated(view):
-    """A person's session or an API key; passed to the view as `principal`."""
+    """A person's session or an API key, passed to the view as `credential`."""
 
     @functools.wraps(view)
-    @inject
-    def wrapper(*args, auth: AuthService = Provide["application.auth"],
-                keys: ApiKeyService = Provide["application.api_keys"], **kwargs):
-        token = bearer_token()
-        principal = keys.authenticate(token) if token.startswith(f"{KEY_PREFIX}_") \
-            else auth.authenticate(token)
-        return view(*args, principal=principal, **kwargs)
+    def wrapper(*args, **kwargs):
+        credential = current_app.container.application.credentials().read(bearer_token())
+        return view(*args, credential=credential, **kwargs)
 
     return wrapper
 
 
 def signed_in(view):
-    """A person's session only: for routes about the session itself."""
+    """A person's session only: for routes about the session or the person."""
 
     @functools.wraps(view)
-    @inject
-    def wrapper(*args, auth: AuthService = Provide["application.auth"], **kwargs):
-        return view(*args, principal=auth.authenticate(bearer_token()), **kwargs)
+    def wrapper(*args, **kwargs):
+        credential = current_app.container.application.credentials().session(bearer_token())
+        return view(*args, credential=credential, **kwargs)
 
     return wrapper

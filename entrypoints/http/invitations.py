@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from application.invitations import AcceptInvitation, InvitationService, Invite
-from entrypoints.http.bearer import BEARER_SECURITY, authenticated
+from application.invitations import AcceptInvitation, Invite
+from entrypoints.http.bearer import BEARER_SECURITY, authenticated, use_case
 from entrypoints.http.tenant_schemas import (
     AcceptInvitationSchema,
     InvitationSchema,
@@ -16,7 +15,6 @@ from entrypoints.http.tenant_schemas import (
 )
 
 blp = Blueprint("invitations", __name__, url_prefix="/api/v1", description="Invitations")
-INVITATIONS = Provide["application.invitations"]
 
 
 @blp.route("/orgs/<slug>/invitations")
@@ -26,10 +24,9 @@ class InvitationsView(MethodView):
     @blp.alt_response(409, description="Already a member")
     @blp.doc(security=BEARER_SECURITY)
     @authenticated
-    @inject
-    def post(self, body, slug, principal, invitations: InvitationService = INVITATIONS):
+    def post(self, body, slug, credential):
         """Invite a person by email with a role; the token goes by email only."""
-        return invitations.invite(Invite(slug=slug, actor=principal.actor, **body))
+        return use_case("invitations").invite(Invite(slug=slug, actor=credential, **body))
 
 
 @blp.route("/invitations/accept")
@@ -37,7 +34,6 @@ class AcceptView(MethodView):
     @blp.arguments(AcceptInvitationSchema)
     @blp.response(201, MemberSchema)
     @blp.alt_response(401, description="Unknown, used or expired invitation")
-    @inject
-    def post(self, body, invitations: InvitationService = INVITATIONS):
+    def post(self, body):
         """Accept an invitation; a new account chooses its password here."""
-        return invitations.accept(AcceptInvitation(**body))
+        return use_case("invitations").accept(AcceptInvitation(**body))

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
+from urllib.parse import urlencode
+
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from application.members import AddMember, ChangeRole, GetMember, ListMembers, MemberService, RemoveMember
+from application.members import AddMember, ChangeRole, GetMember, ListMembers, RemoveMember
 from application.organizations import (
     DeleteOrganization,
     GetOrganization,
-    OrganizationService,
     UpdateOrganization,
 )
-from entrypoints.http.bearer import BEARER_SECURITY, authenticated
+from entrypoints.http.bearer import BEARER_SECURITY, authenticated, use_case
 from entrypoints.http.tenant_schemas import (
+    NEXT_PAGE_HEADER,
+    MemberPageQuerySchema,
     MemberSchema,
     NewMemberSchema,
     OrganizationPatchSchema,
@@ -23,8 +26,6 @@ from entrypoints.http.tenant_schemas import (
 )
 
 blp = Blueprint("orgs", __name__, url_prefix="/api/v1/orgs", description="Organizations and members")
-ORGS = Provide["application.organizations"]
-MEMBERS = Provide["application.members"]
 
 
 @blp.route("/<slug>")
@@ -33,51 +34,53 @@ class OrganizationView(MethodView):
     @blp.alt_response(404, description="No such organization for this credential")
     @blp.doc(security=BEARER_SECURITY)
     @authenticated
-    @inject
-    def get(self, slug, principal, organizations: OrganizationService = ORGS):
+    def get(self, slug, credential):
         """Read the organization the credential belongs to."""
-        return organizations.get(GetOrganization(slug=slug, actor=principal.actor))
+        return use_case("organizations").get(GetOrganization(slug=slug, actor=credential))
 
     @blp.arguments(OrganizationPatchSchema)
     @blp.response(200, OrganizationSchema)
     @blp.alt_response(403, description="Your role may not change the organization")
     @blp.doc(security=BEARER_SECURITY)
     @authenticated
-    @inject
-    def patch(self, body, slug, principal, organizations: OrganizationService = ORGS):
+    def patch(self, body, slug, credential):
         """Rename the organization or change settings (merged key by key, then validated)."""
-        return organizations.update(UpdateOrganization(slug=slug, actor=principal.actor, **body))
+        return use_case("organizations").update(UpdateOrganization(slug=slug, actor=credential, **body))
 
     @blp.response(204)
     @blp.alt_response(409, description="The organization still has data; the body lists it")
     @blp.doc(security=BEARER_SECURITY)
     @authenticated
-    @inject
-    def delete(self, slug, principal, organizations: OrganizationService = ORGS):
+    def delete(self, slug, credential):
         """Delete the organization (owners only) once only its owners remain."""
-        organizations.delete(DeleteOrganization(slug=slug, actor=principal.actor))
+        use_case("organizations").delete(DeleteOrganization(slug=slug, actor=credential))
 
 
 @blp.route("/<slug>/members")
 class MembersView(MethodView):
-    @blp.response(200, MemberSchema(many=True))
+    @blp.arguments(MemberPageQuerySchema, location="query")
+    @blp.response(200, MemberSchema(many=True), headers=NEXT_PAGE_HEADER)
     @blp.alt_response(404, description="No such organization for this credential")
     @blp.doc(security=BEARER_SECURITY)
     @authenticated
-    @inject
-    def get(self, slug, principal, members: MemberService = MEMBERS):
-        """List the organization's members."""
-        return members.list(ListMembers(slug=slug, actor=principal.actor))
+    def get(self, args, slug, credential):
+        """List the organization's members, oldest first; a `Link: <...>; rel="next"` header
+        names the next page."""
+        page = use_case("members").list(ListMembers(slug=slug, actor=credential, **args))
+        headers = {}
+        if page.next_cursor is not None:
+            query = urlencode({"limit": args["limit"], "cursor": page.next_cursor})
+            headers["Link"] = f'<{request.base_url}?{query}>; rel="next"'
+        return page.members, 200, headers
 
     @blp.arguments(NewMemberSchema)
     @blp.response(201, MemberSchema)
     @blp.alt_response(409, description="Already a member")
     @blp.doc(security=BEARER_SECURITY)
     @authenticated
-    @inject
-    def post(self, body, slug, principal, members: MemberService = MEMBERS):
+    def post(self, body, slug, credential):
         """Add a person (created if new) with a role; only owners add owners."""
-        return members.add(AddMember(slug=slug, actor=principal.actor, **body))
+        return use_case("members").add(AddMember(slug=slug, actor=credential, **body))
 
 
 @blp.route("/<slug>/members/<uuid:member_id>")
@@ -85,27 +88,24 @@ class MemberView(MethodView):
     @blp.response(200, MemberSchema)
     @blp.doc(security=BEARER_SECURITY)
     @authenticated
-    @inject
-    def get(self, slug, member_id, principal, members: MemberService = MEMBERS):
+    def get(self, slug, member_id, credential):
         """Read one member."""
-        return members.get(GetMember(slug=slug, member=str(member_id), actor=principal.actor))
+        return use_case("members").get(GetMember(slug=slug, member=str(member_id), actor=credential))
 
     @blp.arguments(RoleChangeSchema)
     @blp.response(200, MemberSchema)
     @blp.alt_response(409, description="The last owner keeps the role")
     @blp.doc(security=BEARER_SECURITY)
     @authenticated
-    @inject
-    def patch(self, body, slug, member_id, principal, members: MemberService = MEMBERS):
+    def patch(self, body, slug, member_id, credential):
         """Change a member's role; an admin cannot touch an owner."""
-        return members.change_role(ChangeRole(slug=slug, member=str(member_id), role=body["role"],
-                                              actor=principal.actor))
+        return use_case("members").change_role(ChangeRole(slug=slug, member=str(member_id), role=body["role"],
+                                              actor=credential))
 
     @blp.response(204)
     @blp.alt_response(409, description="The last owner cannot be removed")
     @blp.doc(security=BEARER_SECURITY)
     @authenticated
-    @inject
-    def delete(self, slug, member_id, principal, members: MemberService = MEMBERS):
+    def delete(self, slug, member_id, credential):
         """Remove a member; their sessions stop working at once."""
-        members.remove(RemoveMember(slug=slug, member=str(member_id), actor=principal.actor))
+        use_case("members").remove(RemoveMember(slug=slug, member=str(member_id), actor=credential))

@@ -8,17 +8,8 @@ import structlog
 from flask import Flask, Response, g, json
 from werkzeug.exceptions import HTTPException
 
-from domain.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    InvalidInput,
-    InvariantViolated,
-    NotFound,
-    TenantContextMissing,
-    TooManyAttempts,
-    Unauthenticated,
-)
+from application.errors import TenantContextMissing, TooManyAttempts, Unauthenticated
+from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, InvariantViolated, NotFound
 
 PROBLEM_JSON = "application/problem+json"
 _log = structlog.get_logger("groundwork.http")

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from dependency_injector.wiring import Provide, inject
-from flask import jsonify
+from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from application.ports.health import DependencyProbe
 from entrypoints.http.system_schemas import HealthSchema, ReadySchema, SystemInfoSchema
 
 blp = Blueprint("system", __name__, description="Service health and identity")
@@ -27,10 +25,9 @@ class Health(MethodView):
 class Ready(MethodView):
     @blp.response(200, ReadySchema)
     @blp.alt_response(503, schema=ReadySchema, description="A dependency is down")
-    @inject
-    def get(self, probe: DependencyProbe = Provide["adapters.database_probe"]):
+    def get(self):
         """Readiness: each dependency with its status and latency."""
-        result = probe.check()
+        result = current_app.container.adapters.database_probe().check()
         body = {"status": "ok" if result.ok else "unavailable",
                 "checks": {result.name: {"status": "ok" if result.ok else "down",
                                          "latency_ms": result.latency_ms}}}

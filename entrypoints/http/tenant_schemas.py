@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from application.members import MAX_PAGE
 from domain.api_key import Scope
 from domain.member import Role
 from domain.password import MAX_LENGTH as MAX_PASSWORD
@@ -23,6 +24,16 @@ class OrganizationSchema(Schema):
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 
+
+
+class MemberPageQuerySchema(Schema):
+    limit = fields.Integer(load_default=MAX_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
+    cursor = fields.String(validate=validate.Length(max=200),
+                           metadata={"description": "From the previous page's Link header"})
+
+
+NEXT_PAGE_HEADER = {"Link": {"description": 'The next page, as `<url>; rel="next"`, when there is one',
+                             "schema": {"type": "string"}}}
 
 
 class MemberSchema(Schema):

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from application.errors import TenantContextMissing
 from domain.audit import Actor, AuditEvent
-from domain.errors import Conflict, TenantContextMissing
+from domain.errors import Conflict
 from domain.member import Member, Role
 from domain.organization import Organization, OrgStatus, Plan
 from domain.user import User, UserStatus

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from application.api_keys import CreateApiKey
-from application.members import AddMember, ListMembers
+from application.members import AddMember
 from application.organizations import CreateOrganization, GetOrganization
 from entrypoints.http.app import create_app
 from tests.contract.test_auth_flow import PASSWORD, _set_password
@@ -35,13 +35,13 @@ def api(any_container, operator, unique_slug):
 
 
 def _member_id(container, slug, email, operator):
-    members = container.application.members().list(ListMembers(slug=slug, actor=operator))
+    members = container.application.members().every(slug, operator)
     return next(m.id for m in members if m.email == email)
 
 
 def _snapshot(container, slug, operator):
     org = container.application.organizations().get(GetOrganization(slug=slug, actor=operator))
-    members = container.application.members().list(ListMembers(slug=slug, actor=operator))
+    members = container.application.members().every(slug, operator)
     return org, sorted((m.email, m.role) for m in members)
 
 

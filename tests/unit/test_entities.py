@@ -49,14 +49,14 @@ def _member(role: Role) -> Member:
 def test_the_last_owner_cannot_be_demoted():
     owner = _member(Role.OWNER)
     with pytest.raises(InvariantViolated) as caught:
-        owner.change_role(Role.ADMIN, NOW, owners_left=1)
+        owner.change_role(Role.ADMIN, NOW, owners=1)
     assert caught.value.code == "last_owner"
     assert owner.role is Role.OWNER
 
 
 def test_an_owner_can_be_demoted_when_another_remains():
     owner = _member(Role.OWNER)
-    owner.change_role(Role.ADMIN, NOW, owners_left=2)
+    owner.change_role(Role.ADMIN, NOW, owners=2)
     assert owner.role is Role.ADMIN
 
 

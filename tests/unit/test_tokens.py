@@ -10,8 +10,8 @@ import pytest
 
 from adapters.security.jwt_tokens import JwtTokenService
 from adapters.system import FrozenClock
+from application.errors import Unauthenticated
 from application.ports.security import TokenType
-from domain.errors import Unauthenticated
 
 KEY = "k" * 64
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

@@ -1,0 +1,125 @@
+"""Global tables (no tenant): organizations, people and password links. Rows become domain
+objects here and nowhere else."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from adapters.postgres.tables import org, password_tokens, users
+from adapters.postgres.transaction import Transaction
+from application.ports.repositories import (
+    OrganizationRepository,
+    PasswordTokenRepository,
+    UserRepository,
+)
+from domain.errors import Conflict
+from domain.organization import Organization, OrgStatus, Plan
+from domain.password_token import PasswordToken
+from domain.user import User, UserStatus
+
+
+class PgOrganizations(OrganizationRepository):
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    def add(self, o: Organization) -> None:
+        statement = (insert(org).values(**_org_values(o), created_at=o.created_at)
+                     .on_conflict_do_nothing(index_elements=[func.lower(org.c.slug)])
+                     .returning(org.c.id))
+        if self._tx.execute(statement).first() is None:
+            raise Conflict(f"slug {o.slug!r} is already taken", code="slug_taken")
+
+    def get(self, org_id: uuid.UUID) -> Organization | None:
+        row = self._tx.execute(select(org).where(org.c.id == org_id)).one_or_none()
+        return org_of(row) if row else None
+
+    def get_by_slug(self, slug: str) -> Organization | None:
+        query = select(org).where(func.lower(org.c.slug) == slug.lower())
+        row = self._tx.execute(query).one_or_none()
+        return org_of(row) if row else None
+
+    def list(self, *, include_deleted: bool = False) -> list[Organization]:
+        query = select(org).order_by(org.c.slug)
+        if not include_deleted:
+            query = query.where(org.c.status != OrgStatus.DELETED.value)
+        return [org_of(row) for row in self._tx.execute(query)]
+
+    def update(self, o: Organization) -> None:
+        values = _org_values(o)
+        del values["id"]
+        self._tx.execute(update(org).where(org.c.id == o.id).values(**values))
+
+
+def _org_values(o: Organization) -> dict:
+    return dict(id=o.id, name=o.name, slug=o.slug, plan=o.plan.value, settings=o.settings,
+                status=o.status.value, updated_at=o.updated_at)
+
+
+def org_of(row) -> Organization:
+    """An Organization from a row that has the org table's columns under their own names."""
+    return Organization(id=row.id, name=row.name, slug=row.slug, plan=Plan(row.plan),
+                        settings=dict(row.settings), status=OrgStatus(row.status),
+                        created_at=row.created_at, updated_at=row.updated_at)
+
+
+class PgUsers(UserRepository):
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    def add(self, u: User) -> None:
+        values = dict(id=u.id, email=u.email, full_name=u.full_name, password_hash=u.password_hash,
+                      status=u.status.value, created_at=u.created_at, updated_at=u.updated_at)
+        statement = (insert(users).values(**values)
+                     .on_conflict_do_nothing(index_elements=[func.lower(users.c.email)])
+                     .returning(users.c.id))
+        if self._tx.execute(statement).first() is None:
+            raise Conflict(f"a user with email {u.email!r} exists", code="email_taken")
+
+    def get(self, user_id: uuid.UUID) -> User | None:
+        row = self._tx.execute(select(users).where(users.c.id == user_id)).one_or_none()
+        return _user(row) if row else None
+
+    def get_by_email(self, email: str) -> User | None:
+        query = select(users).where(func.lower(users.c.email) == email.lower())
+        row = self._tx.execute(query).one_or_none()
+        return _user(row) if row else None
+
+    def get_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
+        if not user_ids:
+            return {}
+        rows = self._tx.execute(select(users).where(users.c.id.in_(user_ids)))
+        return {row.id: _user(row) for row in rows}
+
+    def update(self, u: User) -> None:
+        self._tx.execute(update(users).where(users.c.id == u.id).values(
+            full_name=u.full_name, password_hash=u.password_hash, status=u.status.value,
+            updated_at=u.updated_at))
+
+
+def _user(row) -> User:
+    return User(id=row.id, email=row.email, full_name=row.full_name,
+                password_hash=row.password_hash, status=UserStatus(row.status),
+                created_at=row.created_at, updated_at=row.updated_at)
+
+
+class PgPasswordTokens(PasswordTokenRepository):
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    def add(self, t: PasswordToken) -> None:
+        self._tx.execute(insert(password_tokens).values(**{c: getattr(t, c) for c in _TOKEN_COLUMNS}))
+
+    def get_by_hash(self, token_hash: str) -> PasswordToken | None:
+        query = select(password_tokens).where(password_tokens.c.token_hash == token_hash)
+        row = self._tx.execute(query).one_or_none()
+        return PasswordToken(**{c: getattr(row, c) for c in _TOKEN_COLUMNS}) if row else None
+
+    def update(self, t: PasswordToken) -> None:
+        self._tx.execute(update(password_tokens).where(password_tokens.c.id == t.id)
+                         .values(used_at=t.used_at, updated_at=t.updated_at))
+
+
+_TOKEN_COLUMNS = ("id", "user_id", "token_hash", "expires_at", "created_at", "updated_at", "used_at")

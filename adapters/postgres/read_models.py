@@ -1,0 +1,97 @@
+"""The principal of a request and the members list, each one joined query built once at import."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, select, tuple_
+
+from adapters.postgres.global_repositories import org_of
+from adapters.postgres.tables import api_keys, members, org, sessions, users
+from adapters.postgres.tenant_repositories import TenantScoped, key_of
+from application.ports.principals import KeyGrant, Principals, SessionGrant
+from application.ports.read_models import (
+    MemberCursor,
+    MemberDirectory,
+    Membership,
+    MemberSummary,
+)
+from domain.member import Role
+from domain.organization import OrgStatus
+from domain.user import UserStatus
+
+_ACTIVE_ORG = org.c.status == OrgStatus.ACTIVE.value
+
+_SESSION_PRINCIPAL = (
+    select(org, sessions.c.id.label("session_id"), members.c.id.label("member_id"),
+           members.c.role, users.c.id.label("user_id"), users.c.email, users.c.full_name)
+    .select_from(sessions
+                 .join(members, and_(members.c.org_id == sessions.c.org_id,
+                                     members.c.user_id == sessions.c.user_id))
+                 .join(users, users.c.id == sessions.c.user_id)
+                 .join(org, org.c.id == sessions.c.org_id))
+    .where(sessions.c.org_id == bindparam("org_id"), members.c.org_id == bindparam("org_id"),
+           sessions.c.id == bindparam("session_id"), sessions.c.user_id == bindparam("user_id"),
+           sessions.c.revoked_at.is_(None), sessions.c.expires_at > bindparam("now"),
+           users.c.status == UserStatus.ACTIVE.value, _ACTIVE_ORG)
+)
+
+_KEY_PRINCIPAL = (
+    select(org, *(column.label(f"key_{column.name}") for column in api_keys.c))
+    .select_from(api_keys.join(org, org.c.id == api_keys.c.org_id))
+    .where(api_keys.c.org_id == bindparam("org_id"), api_keys.c.prefix == bindparam("prefix"),
+           _ACTIVE_ORG)
+)
+
+
+class PgPrincipals(TenantScoped, Principals):
+    def of_session(self, org_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID,
+                   now: datetime) -> SessionGrant | None:
+        row = self._execute(_SESSION_PRINCIPAL, {"org_id": org_id, "session_id": session_id,
+                                                 "user_id": user_id, "now": now}).one_or_none()
+        if row is None:
+            return None
+        return SessionGrant(org=org_of(row), session_id=row.session_id, member_id=row.member_id,
+                            user_id=row.user_id, email=row.email, full_name=row.full_name,
+                            role=Role(row.role))
+
+    def of_api_key(self, org_id: uuid.UUID, prefix: str) -> KeyGrant | None:
+        row = self._execute(_KEY_PRINCIPAL, {"org_id": org_id, "prefix": prefix}).one_or_none()
+        return KeyGrant(org=org_of(row), key=key_of(row, "key_")) if row else None
+
+
+_SUMMARY = (
+    select(members.c.id, members.c.org_id, members.c.user_id, members.c.role,
+           members.c.created_at, users.c.email, users.c.full_name)
+    .select_from(members.join(users, users.c.id == members.c.user_id))
+    .where(members.c.org_id == bindparam("org_id"))
+    .order_by(members.c.created_at, members.c.id)
+    .limit(bindparam("limit"))
+)
+_SUMMARY_AFTER = _SUMMARY.where(tuple_(members.c.created_at, members.c.id)
+                                > tuple_(bindparam("after_at"), bindparam("after_id")))
+_MEMBERSHIPS = (
+    select(org, members.c.id.label("member_id"), members.c.role)
+    .select_from(members.join(org, org.c.id == members.c.org_id))
+    .where(members.c.user_id == bindparam("user_id"))
+    .order_by(members.c.created_at, members.c.id)
+)
+
+
+class PgMemberDirectory(TenantScoped, MemberDirectory):
+    def page(self, org_id: uuid.UUID, *, after: MemberCursor | None,
+             limit: int) -> list[MemberSummary]:
+        if after is None:
+            rows = self._execute(_SUMMARY, {"org_id": org_id, "limit": limit})
+        else:
+            rows = self._execute(_SUMMARY_AFTER, {"org_id": org_id, "limit": limit,
+                                                  "after_at": after.created_at,
+                                                  "after_id": after.id})
+        return [MemberSummary(id=r.id, org_id=r.org_id, user_id=r.user_id, email=r.email,
+                              full_name=r.full_name, role=r.role, created_at=r.created_at)
+                for r in rows]
+
+    def memberships_of_user(self, user_id: uuid.UUID) -> list[Membership]:
+        rows = self._execute(_MEMBERSHIPS, {"user_id": user_id})
+        return [Membership(org=org_of(r), member_id=r.member_id, role=Role(r.role)) for r in rows]

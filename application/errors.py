@@ -1,0 +1,26 @@
+"""Errors of the request and the session rather than of the business: where a credential or a
+tenant binding is missing, or a caller is throttled. The HTTP edge maps them like domain errors."""
+
+from __future__ import annotations
+
+from domain.errors import DomainError
+
+
+class TenantContextMissing(DomainError):
+    """A tenant-scoped read or write was attempted with no organization bound."""
+
+    code = "tenant_context_missing"
+
+
+class Unauthenticated(DomainError):
+    """A missing, malformed, expired or revoked credential. Never says which."""
+
+    code = "unauthenticated"
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after

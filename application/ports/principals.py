@@ -1,0 +1,47 @@
+"""Who is calling, resolved in one read inside the request's own transaction."""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from datetime import datetime
+
+from attrs import define
+
+from domain.api_key import ApiKey
+from domain.member import Role
+from domain.organization import Organization
+
+
+@define(frozen=True)
+class SessionGrant:
+    """A live session, its member and person, and their active organization."""
+
+    org: Organization
+    session_id: uuid.UUID
+    member_id: uuid.UUID
+    user_id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+
+
+@define(frozen=True)
+class KeyGrant:
+    """An API key (usable or not: the caller decides) and its active organization."""
+
+    org: Organization
+    key: ApiKey
+
+
+class Principals(abc.ABC):
+    """Each method is one read and needs the unit of work bound to `org_id` first."""
+
+    @abc.abstractmethod
+    def of_session(self, org_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID,
+                   now: datetime) -> SessionGrant | None:
+        """None unless the session is live, the person active and a member, the org active."""
+
+    @abc.abstractmethod
+    def of_api_key(self, org_id: uuid.UUID, prefix: str) -> KeyGrant | None:
+        """None unless a key with this prefix exists in an active org."""
