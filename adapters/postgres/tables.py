@@ -91,6 +91,9 @@ members = Table(
 )
 Index("ix_members_org_id_role", members.c.org_id, members.c.role)
 Index("ix_members_org_id_invited_by", members.c.org_id, members.c.invited_by)
+Index("ix_members_org_id_created_at_id", members.c.org_id, members.c.created_at, members.c.id)
+# Not tenant-led on purpose: a person's memberships across orgs, read in the user scope.
+Index("ix_members_user_id", members.c.user_id)
 
 audit_entries = Table(
     "audit_entries",

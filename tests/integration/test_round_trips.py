@@ -1,0 +1,85 @@
+"""What one request costs the database, counted on the wire: a read is one transaction of at most
+five statements in three round trips; a write, audit entry included, one transaction too."""
+
+import pytest
+
+from adapters.postgres.transaction import app_engine
+from application.api_keys import CreateApiKey
+from application.members import AddMember
+from application.organizations import CreateOrganization
+from entrypoints.http.app import create_app
+from tests.contract.test_auth_flow import PASSWORD, _set_password
+from tests.fixtures.app import postgres_container
+from tests.integration.wire import WireTrace
+
+WARM_UP = 6  # psycopg prepares a statement on its 5th use: count the steady state
+
+
+@pytest.fixture
+def traced(pg_urls, operator, unique_slug):
+    """An app on a one-connection pool whose every checkout is traced; an org of 20 members."""
+    container = postgres_container(pg_urls)
+    engine = app_engine(pg_urls.app_url, pool_size=1)
+    container.adapters.engine.override(engine)
+    slug = unique_slug("wire")
+    container.application.organizations().create(CreateOrganization(
+        name="Wire", slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
+    for i in range(19):
+        container.application.members().add(AddMember(slug=slug, email=f"m{i}@{slug}.test",
+                                                      role="member", actor=operator))
+    _set_password(container, f"owner@{slug}.test")
+    client = create_app(container).test_client()
+    login = client.post("/api/v1/auth/login", json={"email": f"owner@{slug}.test", "password": PASSWORD})
+    key = container.application.api_keys().create(CreateApiKey(
+        slug=slug, actor=operator, name="wire", scopes=["org:read", "org:write"])).secret
+    wire = WireTrace(engine)
+    yield client, slug, {"Authorization": f"Bearer {login.json['access_token']}"}, \
+        {"Authorization": f"Bearer {key}"}, wire
+    engine.dispose()
+
+
+def _steady(client, wire, method: str, path: str, headers: dict, **kwargs):
+    for _ in range(WARM_UP):
+        assert getattr(client, method)(path, headers=headers, **kwargs).status_code == 200
+    wire.clear()
+    response = getattr(client, method)(path, headers=headers, **kwargs)
+    assert response.status_code == 200, response.json
+    tallies = wire.tallies()
+    assert len(tallies) == 1, f"{len(tallies)} connection checkouts for one request"
+    return response, tallies[0]
+
+
+def test_a_members_list_by_access_token_is_one_transaction_in_three_round_trips(traced):
+    client, slug, session, _, wire = traced
+    response, tally = _steady(client, wire, "get", f"/api/v1/orgs/{slug}/members", session)
+    assert len(response.json) == 20
+    assert tally.transactions == 1
+    assert tally.commands == ("BEGIN", "SET", "SELECT", "SELECT", "COMMIT")
+    assert tally.round_trips <= 3
+
+
+def test_a_members_list_by_api_key_adds_only_the_key_lookup(traced):
+    client, slug, _, key, wire = traced
+    response, tally = _steady(client, wire, "get", f"/api/v1/orgs/{slug}/members", key)
+    assert len(response.json) == 20
+    assert tally.transactions == 1
+    assert tally.commands == ("BEGIN", "SELECT", "SET", "SELECT", "SELECT", "COMMIT")
+    assert tally.round_trips <= 4
+
+
+@pytest.mark.parametrize("credential", ["session", "key"])
+def test_a_settings_write_with_its_audit_entry_is_one_transaction(traced, credential):
+    client, slug, session, key, wire = traced
+    headers = session if credential == "session" else key
+    for zone in ["Europe/Berlin", "America/Lima"] * WARM_UP:  # each a change, so each writes
+        client.patch(f"/api/v1/orgs/{slug}", headers=headers, json={"settings": {"timezone": zone}})
+    wire.clear()
+    response = client.patch(f"/api/v1/orgs/{slug}", headers=headers,
+                            json={"settings": {"timezone": "Asia/Tokyo"}})
+    assert response.status_code == 200, response.json
+    (tally,) = wire.tallies()
+    assert tally.transactions == 1
+    assert tally.commands.count("INSERT") == 1 and tally.commands.count("UPDATE") == 1
+    assert tally.commands[-1] == "COMMIT"
+    # the principal (plus the key's org for a key), the update, the audit head and entry, commit
+    assert tally.round_trips <= (5 if credential == "session" else 6)
