@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install bench clean
+.PHONY: run test lint install bench bench-http clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Groundwork needs Python 3.11 or newer on PATH"; exit 1; }
@@ -28,6 +28,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/tenancy.py
+
+# Ours vs a bare and a lean hand-written route, sign-ins vs raw argon2, 10 vs 10,000 orgs (~4 min).
+bench-http: $(STAMP)
+	$(BIN)/python bench/http.py
 
 clean:
 	rm -rf $(VENV) .groundwork .pytest_cache .ruff_cache

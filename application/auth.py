@@ -1,4 +1,4 @@
-"""Signing in and out: login, refresh with rotation and reuse detection, switching org, logout.
+"""Signing in: login, and refresh with rotation and reuse detection.
 
 Every outcome that matters is an audit entry committed with its effect. Failures say only
 "invalid credentials", whatever went wrong, and cost the same password-hash time. No database
@@ -16,10 +16,10 @@ from application.ports.read_models import Membership
 from application.ports.security import LoginThrottle, PasswordHasher, TokenService, TokenType
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.principals import CREDENTIAL_INVALID, SessionCredential, enter
+from application.principals import CREDENTIAL_INVALID
 from application.summaries import OrganizationSummary
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput
 from domain.organization import Organization
 from domain.session import Session
 from domain.user import UserStatus, normalise_email
@@ -43,28 +43,6 @@ class TokenPair:
     expires_in: int
     org: OrganizationSummary
     token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
-
-
-@define(frozen=True)
-class MembershipSummary:
-    org_id: uuid.UUID
-    slug: str
-    name: str
-    role: str
-
-    @classmethod
-    def of(cls, membership: Membership) -> MembershipSummary:
-        org = membership.org
-        return cls(org_id=org.id, slug=org.slug, name=org.name, role=str(membership.role))
-
-
-@define(frozen=True)
-class Profile:
-    id: uuid.UUID
-    email: str
-    full_name: str
-    org: MembershipSummary
-    memberships: list[MembershipSummary]
 
 
 @define(frozen=True)
@@ -117,7 +95,7 @@ class AuthService:
         new_hash = self._hasher.hash(cmd.password) if self._hasher.needs_rehash(stored) else None
         with self._uow_factory() as uow:
             if new_hash is not None:
-                user.password_hash, user.updated_at = new_hash, self._clock.now()
+                user.set_password(new_hash, self._clock.now())
                 uow.users.update(user)
             pair = self.start_session(uow, SignedIn(user.id, user.email, membership.org),
                                        method="password", ip=cmd.ip, user_agent=cmd.user_agent)
@@ -128,7 +106,7 @@ class AuthService:
                        cmd: Login) -> None:
         """Into the log of an org the person belongs to: the one named, or their only one."""
         live = [m for m in memberships if m.org.is_active]
-        named = _pick_named(live, slug) if slug is not None else live[0] if len(live) == 1 else None
+        named = pick_named(live, slug) if slug is not None else live[0] if len(live) == 1 else None
         if named is None:
             return
         with self._uow_factory() as uow:
@@ -196,61 +174,10 @@ class AuthService:
         return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in,
                          org=OrganizationSummary.of(grant.org))
 
-    def me(self, credential: SessionCredential) -> Profile:
-        with self._uow_factory() as uow:
-            memberships = self._memberships(uow, credential)
-            principal = enter(uow, credential, None, now=self._clock.now())
-        live = [MembershipSummary.of(m) for m in memberships if m.org.is_active]
-        current = next(m for m in live if m.org_id == principal.org.id)
-        return Profile(id=principal.user_id, email=principal.actor.label,
-                       full_name=principal.full_name, org=current, memberships=live)
-
-    @staticmethod
-    def _memberships(uow: UnitOfWork, credential: SessionCredential) -> list[Membership]:
-        """Read in the user scope, which must come before the tenant is bound: a tenant binding
-        hides the user scope for the rest of the transaction. The claims are signed, and
-        nothing read is returned unless the session then proves live."""
-        uow.bind_user(credential.user_id)
-        return uow.directory.memberships_of_user(credential.user_id)
-
-    def switch_org(self, credential: SessionCredential, slug: str, *, ip: str | None = None,
-                   user_agent: str | None = None) -> TokenPair:
-        """Move to another org the user belongs to: a new session there, this one ends."""
-        now = self._clock.now()
-        with self._uow_factory() as uow:
-            memberships = self._memberships(uow, credential)
-            principal = enter(uow, credential, None, now=now)
-            target = _pick_named(memberships, slug)
-            if target is None:
-                raise NotFound(f"organization {slug!r} not found", code="org_not_found")
-            self._end_session(uow, credential, principal.actor, "switch_org", now)
-            pair = self.start_session(uow, SignedIn(principal.user_id, principal.actor.label,
-                                                     target.org),
-                                       method="switch_org", ip=ip, user_agent=user_agent)
-            uow.commit()
-        return pair
-
-    def logout(self, credential: SessionCredential, *, reason: str = "logout") -> None:
-        now = self._clock.now()
-        with self._uow_factory() as uow:
-            principal = enter(uow, credential, None, now=now)
-            self._end_session(uow, credential, principal.actor, reason, now)
-            uow.commit()
-
-    @staticmethod
-    def _end_session(uow: UnitOfWork, credential: SessionCredential, actor: Actor, reason: str,
-                     now) -> None:
-        session = uow.sessions.get(credential.org_id, credential.session_id)
-        session.revoke(reason, now)
-        uow.sessions.update(session)
-        uow.audit.append(credential.org_id, AuditEvent(
-            actor=actor, action="auth.logout", resource_type="session",
-            resource_id=str(session.id), details={"reason": reason}))
-
 
 def _pick(memberships: list[Membership], slug: str | None) -> Membership | None:
     if slug is not None:
-        return _pick_named(memberships, slug)
+        return pick_named(memberships, slug)
     live = [m for m in memberships if m.org.is_active]
     if len(live) > 1:
         slugs = ", ".join(sorted(m.org.slug for m in live))
@@ -259,6 +186,6 @@ def _pick(memberships: list[Membership], slug: str | None) -> Membership | None:
     return live[0] if live else None
 
 
-def _pick_named(memberships: list[Membership], slug: str | None) -> Membership | None:
+def pick_named(memberships: list[Membership], slug: str | None) -> Membership | None:
     wanted = (slug or "").strip().lower()
     return next((m for m in memberships if m.org.slug == wanted and m.org.is_active), None)

@@ -15,11 +15,12 @@ from attrs import define
 
 from application.errors import Unauthenticated
 from application.members import permission_to_touch, summary
+from application.people import find_or_create_user
 from application.ports.mailer import Mailer, OutgoingEmail
 from application.ports.read_models import MemberSummary
 from application.ports.security import PasswordHasher
 from application.ports.system import Clock, IdGenerator
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import Caller, enter
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, InvalidInput
@@ -104,24 +105,24 @@ class InvitationService:
             org_id = uuid.UUID(hex=org_hex)
         except ValueError:
             raise Unauthenticated(INVALID) from None
-        now = self._clock.now()
+        now, digest = self._clock.now(), _digest(secret)
         with self._uow_factory() as uow:
-            org = uow.orgs.get(org_id)
-            if org is None or not org.is_active:
-                raise Unauthenticated(INVALID)
-            uow.bind(org.id)
-            invitation = uow.invitations.get_by_hash(org.id, _digest(secret))
-            if invitation is None or not invitation.open(now):
-                raise Unauthenticated(INVALID)
-            user = self._user_for(uow, invitation.email, cmd, now)
-            if uow.members.get_by_user(org.id, user.id) is not None:
+            invitation = _open_invitation(uow, org_id, digest, now)
+            invitee = uow.users.get_by_email(invitation.email)
+        password_hash = None
+        if invitee is None or not invitee.password_hash:
+            password_hash = self._new_password(invitation.email, cmd)  # with no connection held
+        with self._uow_factory() as uow:
+            invitation = _open_invitation(uow, org_id, digest, now)  # still open once hashed?
+            user = self._account(uow, invitation.email, cmd.full_name, password_hash, now)
+            if uow.members.get_by_user(org_id, user.id) is not None:
                 raise Conflict(f"{user.email} is already a member", code="already_member")
-            member = Member(org_id=org.id, id=self._ids.new_id(), user_id=user.id,
+            member = Member(org_id=org_id, id=self._ids.new_id(), user_id=user.id,
                             role=invitation.role, created_at=now, updated_at=now)
             uow.members.add(member)
             invitation.accept(now)
             uow.invitations.update(invitation)
-            uow.audit.append(org.id, AuditEvent(
+            uow.audit.append(org_id, AuditEvent(
                 actor=Actor(type=ActorType.USER, label=user.email, id=user.id),
                 action="invitation.accepted", resource_type="invitation",
                 resource_id=str(invitation.id),
@@ -129,22 +130,31 @@ class InvitationService:
             uow.commit()
             return summary(member, user)
 
-    def _user_for(self, uow, email: str, cmd: AcceptInvitation, now: datetime) -> User:
-        """The invitee's account: made now if new, given a password if it had none."""
-        user = uow.users.get_by_email(email)
-        if user is not None and user.password_hash:
-            return user
+    def _new_password(self, email: str, cmd: AcceptInvitation) -> str:
         if not cmd.password:
             raise InvalidInput("choose a password to accept the invitation", code="password_required",
                                errors={"password": ["required for a new account"]})
         check_password(cmd.password, email=email)
-        if user is None:
-            user = User.create(id=self._ids.new_id(), email=email,
-                               full_name=cmd.full_name or email.split("@", 1)[0], now=now)
-            user.password_hash = self._hasher.hash(cmd.password)
-            uow.users.add(user)
-        else:
-            user.password_hash = self._hasher.hash(cmd.password)
-            user.updated_at = now
+        return self._hasher.hash(cmd.password)
+
+    def _account(self, uow: UnitOfWork, email: str, full_name: str | None,
+                 password_hash: str | None, now: datetime) -> User:
+        """The invitee's account: made now if new, given the password if it had none."""
+        user, _ = find_or_create_user(uow, self._ids, email, full_name, now)
+        if not user.password_hash:
+            if password_hash is None:  # the account lost its password since the first read
+                raise Unauthenticated(INVALID)
+            user.set_password(password_hash, now)
             uow.users.update(user)
         return user
+
+
+def _open_invitation(uow: UnitOfWork, org_id: uuid.UUID, digest: str, now: datetime) -> Invitation:
+    org = uow.orgs.get(org_id)
+    if org is None or not org.is_active:
+        raise Unauthenticated(INVALID)
+    uow.bind(org_id)
+    invitation = uow.invitations.get_by_hash(org_id, digest)
+    if invitation is None or not invitation.open(now):
+        raise Unauthenticated(INVALID)
+    return invitation

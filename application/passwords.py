@@ -12,11 +12,12 @@ from application.errors import Unauthenticated
 from application.people import user_by_email
 from application.ports.security import PasswordHasher
 from application.ports.system import Clock, IdGenerator
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.user_scope import audit_in_each, orgs_of
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.password import check_password
 from domain.password_token import PasswordToken
+from domain.user import User
 
 DEFAULT_LINK_TTL = timedelta(hours=24)
 
@@ -72,14 +73,14 @@ class PasswordService:
 
     def set_password(self, cmd: SetPassword) -> None:
         now = self._clock.now()
+        digest = token_digest(cmd.token or "")
         with self._uow_factory() as uow:
-            record = uow.password_tokens.get_by_hash(token_digest(cmd.token or ""))
-            user = uow.users.get(record.user_id) if record else None
-            if record is None or user is None or not record.usable(now):
-                raise Unauthenticated("invalid or expired link")
-            check_password(cmd.password, email=user.email)
-            user.password_hash = self._hasher.hash(cmd.password)
-            user.updated_at = now
+            _, user = _usable_link(uow, digest, now)
+        check_password(cmd.password, email=user.email)
+        password_hash = self._hasher.hash(cmd.password)  # with no connection held
+        with self._uow_factory() as uow:
+            record, user = _usable_link(uow, digest, now)  # still unused once hashed?
+            user.set_password(password_hash, now)
             uow.users.update(user)
             record.use(now)
             uow.password_tokens.update(record)
@@ -90,3 +91,11 @@ class PasswordService:
                 action="auth.password_changed", resource_type="user", resource_id=str(user.id),
                 details={"sessions_ended": ended}, ip=cmd.ip, user_agent=cmd.user_agent))
             uow.commit()
+
+
+def _usable_link(uow: UnitOfWork, digest: str, now: datetime) -> tuple[PasswordToken, User]:
+    record = uow.password_tokens.get_by_hash(digest)
+    user = uow.users.get(record.user_id) if record else None
+    if record is None or user is None or not record.usable(now):
+        raise Unauthenticated("invalid or expired link")
+    return record, user

@@ -29,7 +29,7 @@ class UserService:
         status, now = UserStatus(cmd.status), self._clock.now()
         with self._uow_factory() as uow:
             user = user_by_email(uow, cmd.email)
-            user.status, user.updated_at = status, now
+            user.set_status(status, now)
             uow.users.update(user)
             org_ids = orgs_of(uow, user)
             disabling = status is UserStatus.DISABLED

@@ -45,3 +45,12 @@ class User:
         return cls(id=id, email=normalise_email(email),
                    full_name=clean_name(full_name, field_name="full_name"),
                    created_at=now, updated_at=now)
+
+    def set_password(self, password_hash: str, now: datetime) -> None:
+        """Takes a hash made by the caller: hashing is slow and belongs outside any transaction."""
+        self.password_hash = password_hash
+        self.updated_at = now
+
+    def set_status(self, status: UserStatus, now: datetime) -> None:
+        self.status = status
+        self.updated_at = now

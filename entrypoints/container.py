@@ -26,6 +26,7 @@ from application.members import MemberService
 from application.organizations import OrganizationService
 from application.passwords import PasswordService
 from application.principals import CredentialReader
+from application.sessions import SessionService
 from application.signup import SignupService
 from application.users import UserService
 from entrypoints.config import Settings
@@ -102,6 +103,7 @@ class Application(containers.DeclarativeContainer):
     credentials = providers.Singleton(CredentialReader, token_service)
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
                              token_service, dummy_password_hash, login_throttle)
+    sessions = providers.Factory(SessionService, uow_factory, clock, auth)
     api_keys = providers.Factory(ApiKeyService, uow_factory, clock, ids)
     users = providers.Factory(UserService, uow_factory, clock)
     invitations = providers.Factory(InvitationService, uow_factory, clock, ids, password_hasher,

@@ -10,6 +10,7 @@ from sqlalchemy import and_, bindparam, select, tuple_
 from adapters.postgres.global_repositories import org_of
 from adapters.postgres.tables import api_keys, members, org, sessions, users
 from adapters.postgres.tenant_repositories import TenantScoped, key_of
+from adapters.postgres.transaction import Compiled
 from application.ports.principals import KeyGrant, Principals, SessionGrant
 from application.ports.read_models import (
     MemberCursor,
@@ -23,7 +24,7 @@ from domain.user import UserStatus
 
 _ACTIVE_ORG = org.c.status == OrgStatus.ACTIVE.value
 
-_SESSION_PRINCIPAL = (
+_SESSION_PRINCIPAL = Compiled(
     select(org, sessions.c.id.label("session_id"), members.c.id.label("member_id"),
            members.c.role, users.c.id.label("user_id"), users.c.email, users.c.full_name)
     .select_from(sessions
@@ -37,7 +38,7 @@ _SESSION_PRINCIPAL = (
            users.c.status == UserStatus.ACTIVE.value, _ACTIVE_ORG)
 )
 
-_KEY_PRINCIPAL = (
+_KEY_PRINCIPAL = Compiled(
     select(org, *(column.label(f"key_{column.name}") for column in api_keys.c))
     .select_from(api_keys.join(org, org.c.id == api_keys.c.org_id))
     .where(api_keys.c.org_id == bindparam("org_id"), api_keys.c.prefix == bindparam("prefix"),
@@ -69,9 +70,10 @@ _SUMMARY = (
     .order_by(members.c.created_at, members.c.id)
     .limit(bindparam("limit"))
 )
-_SUMMARY_AFTER = _SUMMARY.where(tuple_(members.c.created_at, members.c.id)
-                                > tuple_(bindparam("after_at"), bindparam("after_id")))
-_MEMBERSHIPS = (
+_SUMMARY_AFTER = Compiled(_SUMMARY.where(tuple_(members.c.created_at, members.c.id)
+                                         > tuple_(bindparam("after_at"), bindparam("after_id"))))
+_SUMMARY = Compiled(_SUMMARY)
+_MEMBERSHIPS = Compiled(
     select(org, members.c.id.label("member_id"), members.c.role)
     .select_from(members.join(org, org.c.id == members.c.org_id))
     .where(members.c.user_id == bindparam("user_id"))

@@ -18,9 +18,11 @@ import uuid
 
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
 _PIPELINE = "groundwork.pipeline"
+_DIALECT = postgresql.psycopg.dialect()
 
 
 def app_engine(url, *, pool_size: int) -> Engine:
@@ -36,6 +38,16 @@ def _end_pipeline(conn, cursor, statement, parameters, context, executemany) -> 
     pipeline = conn.info.pop(_PIPELINE, None)
     if pipeline is not None:
         pipeline.close()
+
+
+class Compiled:
+    """A Core statement compiled once, at import, for psycopg: run without SQLAlchemy's per-call
+    cache-key walk and bind processing (psycopg adapts UUIDs, datetimes and JSON natively)."""
+
+    def __init__(self, statement) -> None:
+        compiled = statement.compile(dialect=_DIALECT)
+        self.sql = str(compiled)
+        self.constants = {k: v for k, v in compiled.params.items() if v is not None}
 
 
 class Transaction:
@@ -56,7 +68,7 @@ class Transaction:
         if self._pending:
             commands, self._pending = self._pending, []
             return self._pipelined(self._conn, commands, statement, params)
-        return self._conn.execute(statement, params)
+        return _run(self._conn, statement, params)
 
     def commit(self) -> None:
         self._end("COMMIT")
@@ -97,7 +109,7 @@ class Transaction:
                 driver.execute(command, prepare=command == "BEGIN")
             conn.info[_PIPELINE] = pipeline
             try:
-                return conn.execute(statement, params)
+                return _run(conn, statement, params)
             finally:
                 conn.info.pop(_PIPELINE, None)
 
@@ -109,3 +121,9 @@ class Transaction:
     def _in_transaction(self) -> bool:
         status = self._conn.connection.driver_connection.pgconn.transaction_status
         return status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
+
+
+def _run(conn: Connection, statement, params):
+    if isinstance(statement, Compiled):
+        return conn.exec_driver_sql(statement.sql, {**statement.constants, **(params or {})})
+    return conn.execute(statement, params)

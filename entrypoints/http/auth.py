@@ -56,7 +56,7 @@ class LogoutView(MethodView):
     @signed_in
     def post(self, credential):
         """End this session: its access and refresh tokens stop working at once."""
-        use_case("auth").logout(credential)
+        use_case("sessions").logout(credential)
 
 
 @blp.route("/auth/switch-org")
@@ -68,7 +68,7 @@ class SwitchOrgView(MethodView):
     @signed_in
     def post(self, body, credential):
         """Move this sign-in to another organization you belong to; this session ends."""
-        return use_case("auth").switch_org(credential, body["org"], **_client())
+        return use_case("sessions").switch_org(credential, body["org"], **_client())
 
 
 @blp.route("/me")
@@ -78,7 +78,7 @@ class MeView(MethodView):
     @signed_in
     def get(self, credential):
         """Who you are, the org this credential is for, and all your memberships."""
-        return use_case("auth").me(credential)
+        return use_case("sessions").me(credential)
 
 
 @blp.route("/signup")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import request
+from flask import jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -23,6 +23,7 @@ from entrypoints.http.tenant_schemas import (
     OrganizationPatchSchema,
     OrganizationSchema,
     RoleChangeSchema,
+    member_json,
 )
 
 blp = Blueprint("orgs", __name__, url_prefix="/api/v1/orgs", description="Organizations and members")
@@ -71,7 +72,7 @@ class MembersView(MethodView):
         if page.next_cursor is not None:
             query = urlencode({"limit": args["limit"], "cursor": page.next_cursor})
             headers["Link"] = f'<{request.base_url}?{query}>; rel="next"'
-        return page.members, 200, headers
+        return jsonify([member_json(m) for m in page.members]), 200, headers
 
     @blp.arguments(NewMemberSchema)
     @blp.response(201, MemberSchema)

@@ -43,7 +43,7 @@ def _credential(container, access_token):
 
 def _me(container, access_token):
     """The profile behind an access token: raises Unauthenticated once the session is not live."""
-    return container.application.auth().me(_credential(container, access_token))
+    return container.application.sessions().me(_credential(container, access_token))
 
 
 def test_login_gives_tokens_that_authenticate(world):
@@ -107,7 +107,7 @@ def test_logout_ends_the_session_for_both_tokens(world):
     container, _, email = world
     auth = container.application.auth()
     pair = auth.login(Login(email=email, password=PASSWORD))
-    auth.logout(_credential(container, pair.access_token))
+    container.application.sessions().logout(_credential(container, pair.access_token))
     with pytest.raises(Unauthenticated):
         _me(container, pair.access_token)
     with pytest.raises(Unauthenticated):

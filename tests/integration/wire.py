@@ -26,9 +26,10 @@ class Tally:
     def of(cls, trace: str) -> Tally:
         commands, kinds = [], Counter()
         for line in trace.splitlines():
-            direction, _, kind, *rest = line.split("\t") + [""]
-            if direction != "B":
+            fields = line.split("\t")
+            if len(fields) < 3 or fields[0] != "B":
                 continue
+            kind, rest = fields[2], fields[3:] or [""]
             kinds[kind] += 1
             if kind == "CommandComplete":
                 commands.append(rest[0].strip().strip('"').split(" ")[0])

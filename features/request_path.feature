@@ -1,0 +1,48 @@
+Feature: The request path
+  Every authenticated request is one transaction, from the credential to the answer, in a few
+  round trips to the database. Nothing about a credential is cached, so taking access away
+  takes effect with the very next request.
+
+  Background:
+    Given the organization acme with an owner, an admin and a member, each signed in
+    And acme has an API key that may read and write the organization
+
+  Scenario: Reading the members list is one transaction of three round trips
+    When the owner lists the members of acme
+    Then the answer lists the owner, the admin and the member
+    And the database saw one transaction of 5 statements in at most 3 round trips
+
+  Scenario: An API key's read is one transaction too
+    When the API key lists the members of acme
+    Then the answer lists the owner, the admin and the member
+    And the database saw one transaction of 6 statements in at most 4 round trips
+
+  Scenario: A settings change and its audit entry are one transaction
+    When the owner sets acme's timezone to "Europe/Berlin"
+    Then the database saw one transaction that updated the organization and appended one audit entry
+    And the audit log of acme ends with "org.updated" by the owner
+
+  Scenario: Signing out is in force for the next request
+    Given the member has just listed the members of acme
+    When the member signs out
+    Then the member's next request is refused as unauthenticated
+
+  Scenario: A removed member is refused at once
+    Given the member has just listed the members of acme
+    When the owner removes the member from acme
+    Then the member's next request is refused as unauthenticated
+
+  Scenario: A demoted admin loses the admin's rights at once
+    Given the admin has just renamed acme to "Acme Labs"
+    When the owner makes the admin a viewer
+    Then the admin's next rename of acme is refused as forbidden
+
+  Scenario: A revoked API key is refused at once
+    Given the API key has just listed the members of acme
+    When the owner revokes the API key
+    Then the API key's next request is refused as unauthenticated
+
+  Scenario: A credential never reaches another organization
+    Given the organization globex exists
+    When the owner lists the members of globex
+    Then the answer is "not found", and the database saw no read of members
