@@ -67,7 +67,8 @@ class Settings:
 
     @property
     def embedded(self) -> bool:
-        return self.backend == "postgres" and not self.database_url
+        """No URL at all: the embedded server (APP_DATABASE_URL alone is a real server's app login)."""
+        return self.backend == "postgres" and not self.database_url and not self.app_database_url
 
 
 def _flag(env: dict[str, str], name: str, *, default: bool) -> bool:

@@ -47,9 +47,8 @@ class MemoryPrincipals(TenantScoped, Principals):
 class MemoryMemberDirectory(TenantScoped, MemberDirectory):
     def page(self, org_id: uuid.UUID, *, after: MemberCursor | None,
              limit: int) -> list[MemberSummary]:
-        if not self._visible(org_id):
-            return []
-        found = sorted((m for (oid, _), m in self._t.members.items() if oid == org_id),
+        found = sorted((m for (oid, _), m in self._t.members.items()
+                        if oid == org_id and self._sees_member(m)),
                        key=lambda m: (m.created_at, m.id))
         if after is not None:
             found = [m for m in found if (m.created_at, m.id) > (after.created_at, after.id)]

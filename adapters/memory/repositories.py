@@ -1,12 +1,18 @@
-"""In-memory twins of the PostgreSQL repositories, including the tenant-context rule."""
+"""In-memory twins of the PostgreSQL repositories, including the tenant-context rule.
+
+They work on a `Draft` (adapters/memory/store.py): rows are found by looking at the tables
+without copying (`items()`, `values()`, `peek()`), and what is returned is taken with
+`table[key]`, the transaction's own copy of that row.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
-from adapters.memory.store import Tables
+from adapters.memory.store import Draft, DraftTable
 from application.errors import TenantContextMissing
 from application.ports.repositories import (
     ApiKeyRepository,
@@ -35,8 +41,17 @@ BoundOrg = Callable[[], uuid.UUID | None]
 BoundUser = Callable[[], uuid.UUID | None]
 
 
+def _first(table: DraftTable, keys: Iterable) -> Any:
+    """The row of the first key, handed out; None when there is none."""
+    key = next(iter(keys), _NONE)
+    return None if key is _NONE else table[key]
+
+
+_NONE = object()
+
+
 class MemoryOrganizations(OrganizationRepository):
-    def __init__(self, tables: Tables) -> None:
+    def __init__(self, tables: Draft) -> None:
         self._t = tables
 
     def add(self, org: Organization) -> None:
@@ -48,22 +63,24 @@ class MemoryOrganizations(OrganizationRepository):
         return self._t.orgs.get(org_id)
 
     def get_by_slug(self, slug: str) -> Organization | None:
-        return next((o for o in self._t.orgs.values() if o.slug.lower() == slug.lower()), None)
+        return _first(self._t.orgs, (k for k, o in self._t.orgs.items()
+                                     if o.slug.lower() == slug.lower()))
 
     def list(self, *, include_deleted: bool = False) -> list[Organization]:
-        orgs = sorted(self._t.orgs.values(), key=lambda o: o.slug)
-        return [o for o in orgs if include_deleted or o.status is not OrgStatus.DELETED]
+        orgs = sorted(self._t.orgs.items(), key=lambda row: row[1].slug)
+        return [self._t.orgs[k] for k, o in orgs
+                if include_deleted or o.status is not OrgStatus.DELETED]
 
     def update(self, org: Organization) -> None:
         self._t.orgs[org.id] = org
 
 
 class MemoryUsers(UserRepository):
-    def __init__(self, tables: Tables) -> None:
+    def __init__(self, tables: Draft) -> None:
         self._t = tables
 
     def add(self, user: User) -> None:
-        if self.get_by_email(user.email) is not None:
+        if self._by_email(user.email) is not None:
             raise Conflict(f"a user with email {user.email!r} exists", code="email_taken")
         self._t.users[user.id] = user
 
@@ -71,7 +88,11 @@ class MemoryUsers(UserRepository):
         return self._t.users.get(user_id)
 
     def get_by_email(self, email: str) -> User | None:
-        return next((u for u in self._t.users.values() if u.email == email.lower()), None)
+        key = self._by_email(email)
+        return None if key is None else self._t.users[key]
+
+    def _by_email(self, email: str) -> uuid.UUID | None:
+        return next((k for k, u in self._t.users.items() if u.email == email.lower()), None)
 
     def get_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
         return {i: self._t.users[i] for i in user_ids if i in self._t.users}
@@ -87,7 +108,7 @@ class TenantScoped:
     In a user scope (bound to a user, not an org) tenant rows are invisible, not an error.
     """
 
-    def __init__(self, tables: Tables, bound_org: BoundOrg, bound_user: BoundUser) -> None:
+    def __init__(self, tables: Draft, bound_org: BoundOrg, bound_user: BoundUser) -> None:
         self._t = tables
         self._bound_org = bound_org
         self._bound_user = bound_user
@@ -100,53 +121,68 @@ class TenantScoped:
             raise TenantContextMissing("tenant context missing: bind an organization first")
         return bound == org_id
 
+    def _sees_member(self, member: Member) -> bool:
+        """RLS on members: the bound org's rows; in a user scope, the user's own rows too
+        (PostgreSQL's member_self_read policy, for reading only)."""
+        bound, user = self._bound_org(), self._bound_user()
+        if bound is None and user is None:
+            raise TenantContextMissing("tenant context missing: bind an organization first")
+        return member.org_id == bound if bound is not None else member.user_id == user
+
 
 class MemoryMembers(TenantScoped, MemberRepository):
     def add(self, member: Member) -> None:
         if not self._visible(member.org_id):
             raise TenantContextMissing("a member may only be added to the bound organization")
-        if self.get_by_user(member.org_id, member.user_id) is not None:
+        if any(m.user_id == member.user_id for _, m in self._rows(member.org_id)):
             raise Conflict("the user is already a member", code="already_member")
         self._t.members[(member.org_id, member.id)] = member
 
     def get(self, org_id: uuid.UUID, member_id: uuid.UUID) -> Member | None:
-        return self._t.members.get((org_id, member_id)) if self._visible(org_id) else None
+        found = self._t.members.peek((org_id, member_id))
+        return self._t.members[(org_id, member_id)] if found and self._sees_member(found) else None
 
     def get_by_user(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member | None:
-        return next((m for m in self.list(org_id) if m.user_id == user_id), None)
+        return _first(self._t.members, (k for k, m in self._rows(org_id) if m.user_id == user_id))
 
     def list(self, org_id: uuid.UUID) -> list[Member]:
-        if not self._visible(org_id):
-            return []
-        found = [m for (oid, _), m in self._t.members.items() if oid == org_id]
-        return sorted(found, key=lambda m: (m.created_at, m.id))
+        return [self._t.members[k] for k, _ in self._rows(org_id)]
+
+    def _rows(self, org_id: uuid.UUID) -> list[tuple[tuple[uuid.UUID, uuid.UUID], Member]]:
+        """The org's members this transaction may read, in order, not handed out: for looking."""
+        found = [(k, m) for k, m in self._t.members.items()
+                 if k[0] == org_id and self._sees_member(m)]
+        return sorted(found, key=lambda row: (row[1].created_at, row[1].id))
 
     def update(self, member: Member) -> None:
-        if self.get(member.org_id, member.id) is not None:
-            self._t.members[(member.org_id, member.id)] = member
+        key = (member.org_id, member.id)
+        if self._visible(member.org_id) and key in self._t.members:
+            self._t.members[key] = member
 
     def remove(self, org_id: uuid.UUID, member_id: uuid.UUID) -> None:
         if not self._visible(org_id):
             return
-        for member in self.list(org_id):
-            if member.invited_by == member_id:
-                member.invited_by = None
+        for key, _ in [row for row in self._rows(org_id) if row[1].invited_by == member_id]:
+            invited = self._t.members[key]
+            invited.invited_by = None
+            self._t.members[key] = invited
         self._t.members.pop((org_id, member_id), None)
 
     def memberships_of_user(self, user_id: uuid.UUID) -> list[Member]:
         bound_org, bound_user = self._bound_org(), self._bound_user()
         if bound_org is None and bound_user is None:
             raise TenantContextMissing("tenant context missing: bind the user first")
-        found = [m for m in self._t.members.values() if m.user_id == user_id
+        found = [(k, m) for k, m in self._t.members.items() if m.user_id == user_id
                  and (m.org_id == bound_org if bound_org else m.user_id == bound_user)]
-        return sorted(found, key=lambda m: (m.created_at, m.id))
+        found.sort(key=lambda row: (row[1].created_at, row[1].id))
+        return [self._t.members[k] for k, _ in found]
 
     def lock_owners(self, org_id: uuid.UUID) -> int:
-        return sum(1 for m in self.list(org_id) if m.role is Role.OWNER)
+        return sum(1 for _, m in self._rows(org_id) if m.role is Role.OWNER)
 
 
 class MemoryAuditLog(TenantScoped, AuditLog):
-    def __init__(self, tables: Tables, bound_org: BoundOrg, bound_user: BoundUser, clock: Clock,
+    def __init__(self, tables: Draft, bound_org: BoundOrg, bound_user: BoundUser, clock: Clock,
                  ids: IdGenerator) -> None:
         super().__init__(tables, bound_org, bound_user)
         self._clock = clock
@@ -155,14 +191,18 @@ class MemoryAuditLog(TenantScoped, AuditLog):
     def append(self, org_id: uuid.UUID, event: AuditEvent) -> AuditEntry:
         if not self._visible(org_id):
             raise TenantContextMissing("audit entries may only be written to the bound organization")
-        chain = self._t.audit.setdefault(org_id, [])
+        chain = self._t.audit.get(org_id)  # this transaction's copy of the one chain it extends
+        if chain is None:
+            chain = []
         entry = AuditEntry.chained(event, org_id=org_id, id=self._ids.new_id(),
                                    now=self._clock.now(), previous=chain[-1] if chain else None)
         chain.append(entry)
+        self._t.audit[org_id] = chain
         return entry
 
     def entries(self, org_id: uuid.UUID) -> Iterator[AuditEntry]:
-        return iter(list(self._t.audit.get(org_id, [])) if self._visible(org_id) else [])
+        # Entries are frozen: the list is copied, they are not.
+        return iter(list(self._t.audit.peek(org_id, ())) if self._visible(org_id) else [])
 
     def page(self, org_id: uuid.UUID, where: AuditFilter, *, after_seq: int,
              limit: int) -> list[AuditEntry]:
@@ -189,27 +229,31 @@ class MemorySessions(TenantScoped, SessionRepository):
         return self._t.sessions.get((org_id, session_id)) if self._visible(org_id) else None
 
     def update(self, session: Session) -> None:
-        if self.get(session.org_id, session.id) is not None:
-            self._t.sessions[(session.org_id, session.id)] = session
+        key = (session.org_id, session.id)
+        if self._visible(session.org_id) and key in self._t.sessions:
+            self._t.sessions[key] = session
 
     def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
         if self._bound_user() != user_id or self._bound_org() is not None:
             raise TenantContextMissing("ending a user's sessions needs that user's scope")
-        live = [s for s in self._t.sessions.values() if s.user_id == user_id and s.is_active(now)]
-        for session in live:
+        live = [k for k, s in self._t.sessions.items() if s.user_id == user_id and s.is_active(now)]
+        for key in live:
+            session = self._t.sessions[key]
             session.revoke(reason, now)
+            self._t.sessions[key] = session
         return len(live)
 
 
 class MemoryPasswordTokens(PasswordTokenRepository):
-    def __init__(self, tables: Tables) -> None:
+    def __init__(self, tables: Draft) -> None:
         self._t = tables
 
     def add(self, token: PasswordToken) -> None:
         self._t.password_tokens[token.id] = token
 
     def get_by_hash(self, token_hash: str) -> PasswordToken | None:
-        return next((t for t in self._t.password_tokens.values() if t.token_hash == token_hash), None)
+        return _first(self._t.password_tokens, (k for k, t in self._t.password_tokens.items()
+                                                if t.token_hash == token_hash))
 
     def update(self, token: PasswordToken) -> None:
         self._t.password_tokens[token.id] = token
@@ -225,25 +269,34 @@ class MemoryApiKeys(TenantScoped, ApiKeyRepository):
         self._t.api_key_prefixes[key.prefix] = key.org_id
 
     def locate(self, prefix: str) -> uuid.UUID | None:
-        return self._t.api_key_prefixes.get(prefix)
+        return self._t.api_key_prefixes.peek(prefix)
 
     def get(self, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
         return self._t.api_keys.get((org_id, key_id)) if self._visible(org_id) else None
 
     def get_by_prefix(self, org_id: uuid.UUID, prefix: str) -> ApiKey | None:
-        return next((k for k in self.list(org_id) if k.prefix == prefix), None)
+        return _first(self._t.api_keys, (k for k, key in self._rows(org_id) if key.prefix == prefix))
 
     def list(self, org_id: uuid.UUID) -> list[ApiKey]:
+        return [self._t.api_keys[k] for k, _ in self._rows(org_id)]
+
+    def _rows(self, org_id: uuid.UUID) -> list[tuple[tuple[uuid.UUID, uuid.UUID], ApiKey]]:
         if not self._visible(org_id):
             return []
-        found = [k for (oid, _), k in self._t.api_keys.items() if oid == org_id]
-        return sorted(found, key=lambda k: (k.created_at, k.id))
+        found = [(k, key) for k, key in self._t.api_keys.items() if k[0] == org_id]
+        return sorted(found, key=lambda row: (row[1].created_at, row[1].id))
 
     def update(self, key: ApiKey) -> None:
-        if self.get(key.org_id, key.id) is not None:
-            self._t.api_keys[(key.org_id, key.id)] = key
+        row = (key.org_id, key.id)
+        if self._visible(key.org_id) and row in self._t.api_keys:
+            self._t.api_keys[row] = key
 
-    record_use = update
+    def record_use(self, key: ApiKey) -> None:
+        row = (key.org_id, key.id)
+        if self._visible(key.org_id) and row in self._t.api_keys:
+            stored = self._t.api_keys[row]
+            stored.last_used_at = key.last_used_at
+            self._t.api_keys[row] = stored
 
 
 class MemoryInvitations(TenantScoped, InvitationRepository):
@@ -255,8 +308,8 @@ class MemoryInvitations(TenantScoped, InvitationRepository):
     def get_by_hash(self, org_id: uuid.UUID, token_hash: str) -> Invitation | None:
         if not self._visible(org_id):
             return None
-        return next((i for (oid, _), i in self._t.invitations.items()
-                     if oid == org_id and i.token_hash == token_hash), None)
+        return _first(self._t.invitations, (k for k, i in self._t.invitations.items()
+                                            if k[0] == org_id and i.token_hash == token_hash))
 
     def update(self, invitation: Invitation) -> None:
         if self._visible(invitation.org_id):

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import uuid
 
+import attrs
+
 from adapters.memory.read_models import MemoryMemberDirectory, MemoryPrincipals
 from adapters.memory.repositories import (
     MemoryApiKeys,
@@ -15,12 +17,28 @@ from adapters.memory.repositories import (
     MemoryUsers,
 )
 from adapters.memory.store import MemoryStore
+from application.ports.principals import KeyGrant
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork
 
 
+class _Principals(MemoryPrincipals):
+    """Hands out the transaction's own copy of the key, as every other read does.
+
+    `MemoryPrincipals.of_api_key` returns the row it found while scanning, which may be the
+    committed object; the caller changes it in place (`record_use`).
+    """
+
+    def of_api_key(self, org_id: uuid.UUID, prefix: str) -> KeyGrant | None:
+        grant = super().of_api_key(org_id, prefix)
+        if grant is None:
+            return None
+        return attrs.evolve(grant, key=self._t.api_keys[(grant.key.org_id, grant.key.id)])
+
+
 class MemoryUnitOfWork(UnitOfWork):
-    """Works on a private copy of the store; commit publishes it, anything else discards it."""
+    """Works on a draft of the store (see adapters/memory/store.py): commit publishes it,
+    anything else drops it. Nothing committed is copied up front or changed in place."""
 
     def __init__(self, store: MemoryStore, clock: Clock, ids: IdGenerator) -> None:
         self._store = store
@@ -35,8 +53,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self._open = True
         self._org_id = None
         self._user_id = None
-        tables = self._store.snapshot()
-        self._tables = tables
+        tables = self._draft = self._store.draft()
         self.orgs = MemoryOrganizations(tables)
         self.users = MemoryUsers(tables)
         self.members = MemoryMembers(tables, self._bound, self._bound_user)
@@ -46,7 +63,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.invitations = MemoryInvitations(tables, self._bound, self._bound_user)
         self.audit = MemoryAuditLog(tables, self._bound, self._bound_user, self._clock, self._ids)
         self.tenant_data = MemoryTenantData(tables, self._bound, self._bound_user)
-        self.principals = MemoryPrincipals(tables, self._bound, self._bound_user)
+        self.principals = _Principals(tables, self._bound, self._bound_user)
         self.directory = MemoryMemberDirectory(tables, self._bound, self._bound_user)
         return self
 
@@ -67,7 +84,7 @@ class MemoryUnitOfWork(UnitOfWork):
 
     def commit(self) -> None:
         if self._open:
-            self._store.committed = self._tables
+            self._store.publish(self._draft)
             self._close()
 
     def rollback(self) -> None:
@@ -76,4 +93,5 @@ class MemoryUnitOfWork(UnitOfWork):
 
     def _close(self) -> None:
         self._open = False
+        self._draft.close()
         self._store.lock.release()

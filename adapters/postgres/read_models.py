@@ -49,17 +49,18 @@ _KEY_PRINCIPAL = Compiled(
 class PgPrincipals(TenantScoped, Principals):
     def of_session(self, org_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID,
                    now: datetime) -> SessionGrant | None:
-        row = self._execute(_SESSION_PRINCIPAL, {"org_id": org_id, "session_id": session_id,
-                                                 "user_id": user_id, "now": now}).one_or_none()
-        if row is None:
+        rows = self._fetch(_SESSION_PRINCIPAL, {"org_id": org_id, "session_id": session_id,
+                                                "user_id": user_id, "now": now})
+        if not rows:
             return None
+        row = rows[0]
         return SessionGrant(org=org_of(row), session_id=row.session_id, member_id=row.member_id,
                             user_id=row.user_id, email=row.email, full_name=row.full_name,
                             role=Role(row.role))
 
     def of_api_key(self, org_id: uuid.UUID, prefix: str) -> KeyGrant | None:
-        row = self._execute(_KEY_PRINCIPAL, {"org_id": org_id, "prefix": prefix}).one_or_none()
-        return KeyGrant(org=org_of(row), key=key_of(row, "key_")) if row else None
+        rows = self._fetch(_KEY_PRINCIPAL, {"org_id": org_id, "prefix": prefix})
+        return KeyGrant(org=org_of(rows[0]), key=key_of(rows[0], "key_")) if rows else None
 
 
 _SUMMARY = (
@@ -85,9 +86,9 @@ class PgMemberDirectory(TenantScoped, MemberDirectory):
     def page(self, org_id: uuid.UUID, *, after: MemberCursor | None,
              limit: int) -> list[MemberSummary]:
         if after is None:
-            rows = self._execute(_SUMMARY, {"org_id": org_id, "limit": limit})
+            rows = self._fetch(_SUMMARY, {"org_id": org_id, "limit": limit})
         else:
-            rows = self._execute(_SUMMARY_AFTER, {"org_id": org_id, "limit": limit,
+            rows = self._fetch(_SUMMARY_AFTER, {"org_id": org_id, "limit": limit,
                                                   "after_at": after.created_at,
                                                   "after_id": after.id})
         return [MemberSummary(id=r.id, org_id=r.org_id, user_id=r.user_id, email=r.email,
@@ -95,5 +96,5 @@ class PgMemberDirectory(TenantScoped, MemberDirectory):
                 for r in rows]
 
     def memberships_of_user(self, user_id: uuid.UUID) -> list[Membership]:
-        rows = self._execute(_MEMBERSHIPS, {"user_id": user_id})
+        rows = self._fetch(_MEMBERSHIPS, {"user_id": user_id})
         return [Membership(org=org_of(r), member_id=r.member_id, role=Role(r.role)) for r in rows]

@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+import psycopg
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.exc import DBAPIError
 
 from adapters.postgres.tables import api_key_prefixes, api_keys, invitations, members, sessions
-from adapters.postgres.transaction import Transaction
+from adapters.postgres.transaction import Compiled, Transaction, database_error
 from application.errors import TenantContextMissing
 from application.ports.repositories import (
     ApiKeyRepository,
@@ -37,10 +38,20 @@ class TenantScoped:
         try:
             return self._tx.execute(statement, params)
         except DBAPIError as error:
-            if "tenant context missing" in str(error.orig):
-                raise TenantContextMissing(
-                    "tenant context missing: bind an organization first") from None
-            raise
+            raise _tenant_error(error) from None
+
+    def _fetch(self, statement: Compiled, params: dict) -> list:
+        try:
+            return self._tx.fetch(statement, params)
+        except psycopg.Error as error:
+            raise _tenant_error(error) from None
+
+
+def _tenant_error(error: Exception) -> Exception:
+    """The database's missing-tenant refusal as the application's error; any other as it came."""
+    if "tenant context missing" in database_error(error):
+        return TenantContextMissing("tenant context missing: bind an organization first")
+    return error
 
 
 class PgMembers(TenantScoped, MemberRepository):
@@ -138,6 +149,10 @@ _KEY_COLUMNS = ("org_id", "id", "name", "prefix", "secret_hash", "created_by", "
                 "last_used_at", "revoked_at", "created_at", "updated_at")
 
 
+_LOCATE = Compiled(select(api_key_prefixes.c.org_id)
+                   .where(api_key_prefixes.c.prefix == bindparam("prefix")))
+
+
 class PgApiKeys(TenantScoped, ApiKeyRepository):
     def add(self, k: ApiKey) -> None:
         self._execute(insert(api_keys).values(**{c: getattr(k, c) for c in _KEY_COLUMNS},
@@ -145,8 +160,8 @@ class PgApiKeys(TenantScoped, ApiKeyRepository):
         self._tx.execute(insert(api_key_prefixes).values(id=k.id, prefix=k.prefix, org_id=k.org_id))
 
     def locate(self, prefix: str) -> uuid.UUID | None:
-        query = select(api_key_prefixes.c.org_id).where(api_key_prefixes.c.prefix == prefix)
-        return self._tx.execute(query).scalar_one_or_none()
+        rows = self._tx.lookup(_LOCATE, {"prefix": prefix})
+        return rows[0].org_id if rows else None
 
     def get(self, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
         return self._one(api_keys.c.org_id == org_id, api_keys.c.id == key_id)

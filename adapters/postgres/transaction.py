@@ -1,57 +1,59 @@
-"""One PostgreSQL transaction on one pooled connection, opened in a single round trip.
+"""One PostgreSQL transaction on one pooled connection, opened in one round trip.
 
 Nothing is sent when a unit of work starts. BEGIN, and `SET LOCAL app.org_id` when the tenant
-is bound, wait for the first statement and go out with it in one psycopg pipeline: three
-statements, one network round trip. Later `SET LOCAL`s (a user scope, a second tenant) ride
-with the next statement the same way; each stays a statement of its own, never sharing one
-with the reads it guards.
+is bound, wait for the first statement and then go out together as one simple-protocol
+message ("BEGIN; SET LOCAL app.org_id = '…'"), each its own statement, never sharing one
+with the reads it guards. Later `SET LOCAL`s (a user scope, a second tenant) ride the same way
+in front of the next statement.
 
-The pool does not ping connections before use. If a pooled connection turns out dead on that
-first round trip, nothing of the unit of work has run: the connection is replaced and the
-round trip retried once.
+The pool does not ping connections before use. If a pooled connection turns out dead, that
+opening round trip fails before any statement of the unit of work ran: the connection is
+replaced and the opening retried once.
+
+Hot reads (the principal, the members page) are SQLAlchemy Core statements compiled once at
+import (`Compiled`) and run on psycopg's cursor directly, which prepares them server-side
+after a few uses; everything else runs through SQLAlchemy's Connection.
 """
 
 from __future__ import annotations
 
-import contextlib
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
+import psycopg
 from psycopg.pq import TransactionStatus
-from sqlalchemy import Connection, Engine, create_engine, event
+from psycopg.rows import namedtuple_row
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
-_PIPELINE = "groundwork.pipeline"
 _DIALECT = postgresql.psycopg.dialect()
+T = TypeVar("T")
 
 
 def app_engine(url, *, pool_size: int) -> Engine:
     """The application's engine: the transaction is ours to open (AUTOCOMMIT at the driver)."""
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
-                           isolation_level="AUTOCOMMIT")
-    event.listen(engine, "after_cursor_execute", _end_pipeline)
-    return engine
-
-
-def _end_pipeline(conn, cursor, statement, parameters, context, executemany) -> None:
-    """Sync a pending pipeline right after its last statement, before SQLAlchemy reads results."""
-    pipeline = conn.info.pop(_PIPELINE, None)
-    if pipeline is not None:
-        pipeline.close()
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                         isolation_level="AUTOCOMMIT")
 
 
 class Compiled:
     """A Core statement compiled once, at import, for psycopg: run without SQLAlchemy's per-call
-    cache-key walk and bind processing (psycopg adapts UUIDs, datetimes and JSON natively)."""
+    cache-key walk and result machinery (psycopg adapts UUIDs, datetimes and JSON natively)."""
 
     def __init__(self, statement) -> None:
         compiled = statement.compile(dialect=_DIALECT)
         self.sql = str(compiled)
         self.constants = {k: v for k, v in compiled.params.items() if v is not None}
 
+    def rows(self, driver: psycopg.Connection, params: dict) -> list:
+        with driver.cursor(row_factory=namedtuple_row) as cursor:
+            return cursor.execute(self.sql, {**self.constants, **params}).fetchall()
+
 
 class Transaction:
-    """What repositories execute on: SQLAlchemy's `execute`, with BEGIN and bindings deferred."""
+    """What repositories execute on: BEGIN and bindings deferred to the first statement."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -63,12 +65,22 @@ class Transaction:
         self._pending.append(f"SET LOCAL {name} = '{uuid.UUID(str(value))}'")
 
     def execute(self, statement, params=None):
-        if self._conn is None:
-            return self._open(statement, params)
-        if self._pending:
-            commands, self._pending = self._pending, []
-            return self._pipelined(self._conn, commands, statement, params)
-        return _run(self._conn, statement, params)
+        """A SQLAlchemy statement, through SQLAlchemy's Connection."""
+        return self._ready().execute(statement, params)
+
+    def fetch(self, statement: Compiled, params: dict) -> list:
+        """A compiled read on psycopg's cursor: its rows, with attribute access."""
+        return statement.rows(self._ready().connection.driver_connection, params)
+
+    def lookup(self, statement: Compiled, params: dict) -> list:
+        """A read of a global table that may run before the transaction opens: it then goes out
+        alone, in autocommit, and BEGIN waits for the next statement (as for an API key's
+        prefix, looked up before its tenant is known)."""
+        if self._conn is not None or self._pending:
+            return self.fetch(statement, params)
+        self._conn, rows = self._connect(lambda driver: statement.rows(driver, params))
+        self._pending = ["BEGIN"]
+        return rows
 
     def commit(self) -> None:
         self._end("COMMIT")
@@ -84,46 +96,43 @@ class Transaction:
                 self._conn.close()
                 self._conn = None
 
-    def _open(self, statement, params):
-        commands, self._pending = ["BEGIN", *self._pending], []
+    def _ready(self) -> Connection:
+        if self._conn is None:
+            # One simple-protocol message may hold several statements: "BEGIN; SET LOCAL …".
+            opening = "; ".join(["BEGIN", *self._pending])
+            self._conn, _ = self._connect(lambda driver: driver.execute(opening, prepare=False))
+        elif self._pending:
+            self._conn.connection.driver_connection.execute("; ".join(self._pending), prepare=False)
+        self._pending = []
+        return self._conn
+
+    def _connect(self, first: Callable[[psycopg.Connection], T]) -> tuple[Connection, T]:
+        """A pooled connection and its answer to `first`, the unit of work's first round trip."""
         for attempt in (1, 2):
             conn = self._engine.connect()
+            driver = conn.connection.driver_connection
             try:
-                result = self._pipelined(conn, commands, statement, params)
-            except DBAPIError as error:
+                answer = first(driver)
+            except psycopg.OperationalError:
+                dead = driver.broken or driver.closed
+                conn.invalidate()
                 conn.close()
-                if attempt == 2 or not error.connection_invalidated:
+                if attempt == 2 or not dead:
                     raise
                 continue
-            self._conn = conn
-            return result
+            return conn, answer
         raise AssertionError("unreachable")
-
-    @staticmethod
-    def _pipelined(conn: Connection, commands: list[str], statement, params):
-        driver = conn.connection.driver_connection
-        with contextlib.ExitStack() as pipeline:
-            pipeline.enter_context(driver.pipeline())
-            for command in commands:
-                # Tenant ids vary: not worth a server-side prepared statement each.
-                driver.execute(command, prepare=command == "BEGIN")
-            conn.info[_PIPELINE] = pipeline
-            try:
-                return _run(conn, statement, params)
-            finally:
-                conn.info.pop(_PIPELINE, None)
 
     def _end(self, command: str) -> None:
         self._pending.clear()
         if self._conn is not None and self._in_transaction():
-            self._conn.exec_driver_sql(command)
+            self._conn.connection.driver_connection.execute(command)
 
     def _in_transaction(self) -> bool:
         status = self._conn.connection.driver_connection.pgconn.transaction_status
         return status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
 
-def _run(conn: Connection, statement, params):
-    if isinstance(statement, Compiled):
-        return conn.exec_driver_sql(statement.sql, {**statement.constants, **(params or {})})
-    return conn.execute(statement, params)
+def database_error(error: Exception) -> str:
+    """The server's message of a driver error, wrapped by SQLAlchemy or not."""
+    return str(error.orig) if isinstance(error, DBAPIError) else str(error)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 
 import click
 from gunicorn.app.base import BaseApplication
 
 from adapters.postgres.migrator import Migrator
 from entrypoints.cli.context import CliContext, pass_context
+from entrypoints.config import Settings
 from entrypoints.secrets import resolve_secret_key
+
+# What may reach a worker of the owner's login: none of it is passed on.
+OWNER_VARIABLES = ("DATABASE_URL",)
 
 
 class _Gunicorn(BaseApplication):
@@ -27,6 +32,35 @@ class _Gunicorn(BaseApplication):
         return create_app()
 
 
+def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int,
+                     reload: bool) -> dict:
+    """The gunicorn settings; the memory backend gets one worker, since each has its own store."""
+    if settings.backend == "memory" and workers != 1:
+        click.echo(f"memory backend: serving with 1 worker, not {workers} (each worker process "
+                   "would keep a store of its own)", err=True)
+        workers = 1
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": 4,
+        "reload": reload,
+        "accesslog": None,
+        "graceful_timeout": 10,
+    }
+
+
+def hand_workers_the_app_login(app_url: str, environ: MutableMapping[str, str]) -> None:
+    """Workers inherit `environ`: they get the application role's URL, and not the owner's.
+
+    The owner's URL (migrations) stays in this process; a worker resolves its database from
+    APP_DATABASE_URL alone (entrypoints/database.py), which starts no embedded server.
+    """
+    for name in OWNER_VARIABLES:
+        environ.pop(name, None)
+    environ["APP_DATABASE_URL"] = app_url
+
+
 @click.command("serve")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")),
@@ -41,20 +75,12 @@ def group(ctx: CliContext, host: str, port: int, workers: int, reload: bool,
     """Serve the API (Swagger UI at /docs) on the configured database."""
     # Resolved once here: workers inherit it, and a missing SECRET_KEY stops the start.
     os.environ["SECRET_KEY"] = resolve_secret_key(ctx.settings)
+    options = gunicorn_options(ctx.settings, host=host, port=port, workers=workers, reload=reload)
     if ctx.settings.backend == "postgres":
         urls = ctx.container.adapters.database_urls()
         if not no_migrate:
             Migrator(urls.owner_url).upgrade()
-        # Workers reuse the resolved server instead of starting the embedded one again.
-        os.environ["DATABASE_URL"] = urls.owner_url.render_as_string(hide_password=False)
-        os.environ["APP_DATABASE_URL"] = urls.app_url.render_as_string(hide_password=False)
+        # Workers reuse the resolved server (never start the embedded one again), as the app.
+        hand_workers_the_app_login(urls.app_url.render_as_string(hide_password=False), os.environ)
     click.echo(f"serving on http://{host}:{port} (docs at http://{host}:{port}/docs)", err=True)
-    _Gunicorn({
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": 4,
-        "reload": reload,
-        "accesslog": None,
-        "graceful_timeout": 10,
-    }).run()
+    _Gunicorn(options).run()

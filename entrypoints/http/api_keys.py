@@ -21,7 +21,7 @@ class ApiKeysView(MethodView):
         """List the org's API keys (never their secrets)."""
         return use_case("api_keys").list(slug, credential)
 
-    @blp.arguments(NewApiKeySchema)
+    @blp.arguments(NewApiKeySchema())
     @blp.response(201, CreatedApiKeySchema)
     @blp.doc(security=BEARER_SECURITY)
     @signed_in

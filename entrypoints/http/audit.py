@@ -59,7 +59,7 @@ def _command(slug, credential, args) -> ReadAudit:
 
 @blp.route("/<slug>/audit")
 class AuditLogView(MethodView):
-    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.arguments(AuditQuerySchema(), location="query")
     @blp.response(200, AuditPageSchema)
     @blp.alt_response(403, description="Only owners and admins read the audit log")
     @blp.doc(security=BEARER_SECURITY)
@@ -71,7 +71,7 @@ class AuditLogView(MethodView):
 
 @blp.route("/<slug>/audit/export")
 class AuditExportView(MethodView):
-    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.arguments(AuditQuerySchema(), location="query")
     @blp.response(200, description="One JSON object per line (application/x-ndjson)")
     @blp.doc(security=BEARER_SECURITY)
     @authenticated

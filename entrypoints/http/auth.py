@@ -29,7 +29,7 @@ def _client() -> dict:
 
 @blp.route("/auth/login")
 class LoginView(MethodView):
-    @blp.arguments(LoginSchema)
+    @blp.arguments(LoginSchema())
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, description="Invalid credentials")
     @blp.alt_response(429, description="Too many attempts; see Retry-After")
@@ -40,7 +40,7 @@ class LoginView(MethodView):
 
 @blp.route("/auth/refresh")
 class RefreshView(MethodView):
-    @blp.arguments(RefreshSchema)
+    @blp.arguments(RefreshSchema())
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, description="Invalid, used or revoked refresh token")
     def post(self, body):
@@ -61,7 +61,7 @@ class LogoutView(MethodView):
 
 @blp.route("/auth/switch-org")
 class SwitchOrgView(MethodView):
-    @blp.arguments(SwitchOrgSchema)
+    @blp.arguments(SwitchOrgSchema())
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(404, description="Not a member of that organization")
     @blp.doc(security=BEARER_SECURITY)
@@ -83,7 +83,7 @@ class MeView(MethodView):
 
 @blp.route("/signup")
 class SignupView(MethodView):
-    @blp.arguments(SignupSchema)
+    @blp.arguments(SignupSchema())
     @blp.response(201, TokenPairSchema)
     @blp.alt_response(409, description="The slug or the email is taken")
     @blp.alt_response(422, description="Invalid fields, or a password that breaks the policy")
@@ -94,7 +94,7 @@ class SignupView(MethodView):
 
 @blp.route("/auth/password")
 class SetPasswordView(MethodView):
-    @blp.arguments(SetPasswordSchema)
+    @blp.arguments(SetPasswordSchema())
     @blp.response(204)
     @blp.alt_response(401, description="The link is unknown, used or expired")
     @blp.alt_response(422, description="The password breaks the policy")

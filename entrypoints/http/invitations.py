@@ -19,7 +19,7 @@ blp = Blueprint("invitations", __name__, url_prefix="/api/v1", description="Invi
 
 @blp.route("/orgs/<slug>/invitations")
 class InvitationsView(MethodView):
-    @blp.arguments(InviteSchema)
+    @blp.arguments(InviteSchema())
     @blp.response(201, InvitationSchema)
     @blp.alt_response(409, description="Already a member")
     @blp.doc(security=BEARER_SECURITY)
@@ -31,7 +31,7 @@ class InvitationsView(MethodView):
 
 @blp.route("/invitations/accept")
 class AcceptView(MethodView):
-    @blp.arguments(AcceptInvitationSchema)
+    @blp.arguments(AcceptInvitationSchema())
     @blp.response(201, MemberSchema)
     @blp.alt_response(401, description="Unknown, used or expired invitation")
     def post(self, body):

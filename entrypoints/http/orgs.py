@@ -39,7 +39,7 @@ class OrganizationView(MethodView):
         """Read the organization the credential belongs to."""
         return use_case("organizations").get(GetOrganization(slug=slug, actor=credential))
 
-    @blp.arguments(OrganizationPatchSchema)
+    @blp.arguments(OrganizationPatchSchema())
     @blp.response(200, OrganizationSchema)
     @blp.alt_response(403, description="Your role may not change the organization")
     @blp.doc(security=BEARER_SECURITY)
@@ -59,7 +59,7 @@ class OrganizationView(MethodView):
 
 @blp.route("/<slug>/members")
 class MembersView(MethodView):
-    @blp.arguments(MemberPageQuerySchema, location="query")
+    @blp.arguments(MemberPageQuerySchema(), location="query")
     @blp.response(200, MemberSchema(many=True), headers=NEXT_PAGE_HEADER)
     @blp.alt_response(404, description="No such organization for this credential")
     @blp.doc(security=BEARER_SECURITY)
@@ -74,7 +74,7 @@ class MembersView(MethodView):
             headers["Link"] = f'<{request.base_url}?{query}>; rel="next"'
         return jsonify([member_json(m) for m in page.members]), 200, headers
 
-    @blp.arguments(NewMemberSchema)
+    @blp.arguments(NewMemberSchema())
     @blp.response(201, MemberSchema)
     @blp.alt_response(409, description="Already a member")
     @blp.doc(security=BEARER_SECURITY)
@@ -93,7 +93,7 @@ class MemberView(MethodView):
         """Read one member."""
         return use_case("members").get(GetMember(slug=slug, member=str(member_id), actor=credential))
 
-    @blp.arguments(RoleChangeSchema)
+    @blp.arguments(RoleChangeSchema())
     @blp.response(200, MemberSchema)
     @blp.alt_response(409, description="The last owner keeps the role")
     @blp.doc(security=BEARER_SECURITY)

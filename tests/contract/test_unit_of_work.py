@@ -143,9 +143,23 @@ def test_a_user_scope_reads_only_that_users_memberships(uow_factory, unique_slug
         uow.bind_user(user.id)
         assert {m.id for m in uow.members.memberships_of_user(user.id)} == {member_a.id, member_b.id}
         assert list(uow.audit.entries(a.id)) == []
-        assert uow.members.list(b.id) in ([], [member_b])
     with uow_factory() as uow, pytest.raises(TenantContextMissing):
         uow.members.memberships_of_user(user.id)
+
+
+def test_a_user_scope_lists_its_own_membership_of_an_org_and_no_one_elses(uow_factory, unique_slug):
+    _, user, _ = _seed_org_with_member(uow_factory, unique_slug())
+    b, _, admin_b = _seed_org_with_member(uow_factory, unique_slug())
+    member_b = Member(org_id=b.id, id=uuid.uuid4(), user_id=user.id, role=Role.VIEWER,
+                      created_at=NOW, updated_at=NOW)
+    with uow_factory() as uow:
+        uow.bind(b.id)
+        uow.members.add(member_b)
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind_user(user.id)
+        assert uow.members.get(b.id, admin_b.id) is None
+        assert uow.members.list(b.id) == [member_b]
 
 
 def test_sessions_round_trip_and_stay_in_their_org(uow_factory, unique_slug):

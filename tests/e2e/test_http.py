@@ -1,10 +1,12 @@
 """The HTTP edge: health, readiness, docs, and problem+json for every error."""
 
+import json
+
 import pytest
 
 from entrypoints.config import Settings
 from entrypoints.container import build_container
-from entrypoints.http.app import create_app
+from entrypoints.http.app import MAX_BODY_BYTES, create_app
 from tests.fixtures.app import memory_container
 
 
@@ -74,8 +76,21 @@ def test_an_unexpected_error_is_a_500_with_a_request_id_and_no_internals():
     assert response.headers["X-Request-ID"] == "req-123"
 
 
-def test_an_oversized_body_is_refused(client):
-    response = client.post("/health", data=b"x" * (1024 * 1024 + 1),
+def _login_body(size: int) -> bytes:
+    """A well-formed sign-in body padded with whitespace to exactly `size` bytes."""
+    body = json.dumps({"email": "nobody@example.test", "password": "not the passphrase"}).encode()
+    return body + b" " * (size - len(body))
+
+
+def test_an_oversized_body_is_refused_with_a_413_problem(client):
+    response = client.post("/api/v1/auth/login", data=_login_body(MAX_BODY_BYTES + 1),
                            content_type="application/json")
-    assert response.status_code in (405, 413)
+    assert response.status_code == 413
     assert response.content_type == "application/problem+json"
+    assert response.json["status"] == 413 and response.json["title"]
+
+
+def test_a_body_at_the_limit_is_read(client):
+    response = client.post("/api/v1/auth/login", data=_login_body(MAX_BODY_BYTES),
+                           content_type="application/json")
+    assert response.status_code == 401

@@ -1,0 +1,55 @@
+"""The pool does not ping: a pooled connection that died (a restarted server, a killed backend,
+a proxy's idle timeout) fails the unit of work's first round trip, and that is retried once on
+a fresh connection, before any statement of the request ran."""
+
+import time
+
+import pytest
+from sqlalchemy import text
+
+from adapters.postgres.transaction import app_engine
+from application.organizations import CreateOrganization, GetOrganization
+from tests.fixtures.app import postgres_container
+
+
+@pytest.fixture
+def one_connection(pg_urls):
+    container = postgres_container(pg_urls)
+    engine = app_engine(pg_urls.app_url, pool_size=1)
+    container.adapters.engine.override(engine)
+    yield container, engine
+    engine.dispose()
+
+
+def _kill_pooled_connection(engine, owner_engine) -> int:
+    with engine.connect() as conn:
+        pid = conn.connection.driver_connection.info.backend_pid
+    with owner_engine.connect() as owner:
+        owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    time.sleep(0.2)  # the backend is gone before the next checkout
+    return pid
+
+
+def test_a_dead_pooled_connection_is_replaced_and_the_request_succeeds(one_connection, owner_engine,
+                                                                       operator, unique_slug):
+    container, engine = one_connection
+    slug = unique_slug("dead")
+    container.application.organizations().create(CreateOrganization(
+        name="Dead", slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
+    for _ in range(3):
+        killed = _kill_pooled_connection(engine, owner_engine)
+        org = container.application.organizations().get(GetOrganization(slug=slug, actor=operator))
+        assert org.slug == slug
+        with engine.connect() as conn:
+            assert conn.connection.driver_connection.info.backend_pid != killed
+
+
+def test_a_dead_connection_on_an_api_key_lookup_is_replaced_too(one_connection, owner_engine,
+                                                                operator, unique_slug):
+    container, engine = one_connection
+    slug = unique_slug("deadkey")
+    container.application.organizations().create(CreateOrganization(
+        name="Dead", slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
+    _kill_pooled_connection(engine, owner_engine)
+    with container.adapters.unit_of_work() as uow:
+        assert uow.api_keys.locate("no-such-prefix") is None
