@@ -42,7 +42,8 @@ from adapters.postgres.server import (
     stop_embedded,
 )
 from bench import seed, server
-from bench.load import CONNECTIONS, wrk_version
+from bench.delay_proxy import DelayProxy
+from bench.load import CONNECTIONS, HOST, wrk_version
 from bench.phases import Bench, report
 from entrypoints.config import Settings
 from entrypoints.container import build_container
@@ -58,10 +59,15 @@ def main() -> int:
     parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto",
                         help="load generator (auto: wrk when installed, else python)")
     parser.add_argument("--quick", action="store_true", help="1 s rounds: a smoke run, not a result")
+    parser.add_argument("--db-latency-ms", type=float, default=0.0,
+                        help="hold every packet between the app and the (embedded) database this "
+                             "long in each direction, through a loopback proxy; part 1 only")
     args = parser.parse_args()
     wrk = shutil.which("wrk") if args.tool in ("auto", "wrk") else None
     if args.tool == "wrk" and wrk is None:
         parser.error("wrk is not installed")
+    if args.db_latency_ms and os.environ.get("DATABASE_URL"):
+        parser.error("--db-latency-ms works on the embedded PostgreSQL only")
     started = time.perf_counter()
     tmpdir = Path(tempfile.mkdtemp(prefix="gw-bench-http-"))
     server_url = os.environ.get("DATABASE_URL")
@@ -69,7 +75,7 @@ def main() -> int:
     database = "gw_bench" if embedded else f"gw_bench_{secrets.token_hex(4)}"
     if not embedded:
         os.environ.setdefault("APP_DB_PASSWORD", secrets.token_urlsafe(24))
-    container = process = log_path = None
+    container = process = log_path = proxy = None
     created = False
     try:
         if embedded:
@@ -87,8 +93,14 @@ def main() -> int:
         seed.set_password(container, container.adapters.password_hasher(), seed.owner(0), PASSWORD)
         key = seed.api_key(container, 0)
         server.settle(urls)
-        process, port, log_path = server.start(urls, tmpdir, SECRET_KEY)
-        bench = Bench(port=port, tmpdir=tmpdir, wrk=wrk, quick=args.quick)
+        served = urls
+        if args.db_latency_ms:
+            proxy = DelayProxy(_socket_of(urls), args.db_latency_ms / 1000)
+            served = DatabaseUrls(owner_url=urls.owner_url,
+                                  app_url=urls.app_url.set(host=HOST, port=proxy.port, query={}))
+        process, port, log_path = server.start(served, tmpdir, SECRET_KEY)
+        bench = Bench(port=port, tmpdir=tmpdir, wrk=wrk, quick=args.quick,
+                      first_part_only=bool(args.db_latency_ms))
         results = bench.run(seed.slug(0), seed.owner(0), PASSWORD, key,
                             grow=lambda: (seed.in_bulk(urls, SMALL_ORGS, LARGE_ORGS, 9_980),
                                           server.settle(urls)))
@@ -101,6 +113,8 @@ def main() -> int:
             server.stop(process)
         if container is not None:
             container.adapters.engine().dispose()
+        if proxy is not None:
+            proxy.close()
         if embedded:
             stop_embedded(tmpdir / "pgdata")
         elif created:
@@ -110,11 +124,19 @@ def main() -> int:
              else f"DATABASE_URL server, database {database} (dropped afterwards)")
     tool = wrk_version(wrk) if wrk else "python (threads, keep-alive http.client, same machine)"
     print(f"Groundwork HTTP benchmark: {where}; {os.cpu_count()} CPUs")
+    if args.db_latency_ms:
+        print(f"database reached through a loopback proxy holding each packet "
+              f"{args.db_latency_ms:g} ms in each direction")
     print(f"server: gunicorn bench.wsgi:app, {server.WORKERS} workers x gthread {server.THREADS} "
           f"threads, LOG_LEVEL=WARNING; load: {tool}, {CONNECTIONS} keep-alive connections")
     report(results, small=SMALL_ORGS, large=LARGE_ORGS)
     print(f"\ntotal run time {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _socket_of(urls: DatabaseUrls) -> str:
+    """The embedded server's Unix socket: <socket dir>/.s.PGSQL.<port>."""
+    return f"{urls.owner_url.query['host']}/.s.PGSQL.{urls.owner_url.port or 5432}"
 
 
 if __name__ == "__main__":

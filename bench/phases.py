@@ -41,6 +41,7 @@ class Bench:
     tmpdir: Path
     wrk: str | None
     quick: bool = False
+    first_part_only: bool = False
 
     def load(self, target: Target, seconds: float) -> Load:
         seconds = min(seconds, 1.0) if self.quick else seconds
@@ -82,6 +83,8 @@ class Bench:
             if status != 200 or (target.label.endswith("list") and len(body) != 20):
                 raise RuntimeError(f"{target.label} answered {status}: {str(body)[:300]}")
         results = Results(small=self.alternate(small))
+        if self.first_part_only:
+            return results
         login = Target("login", "/api/v1/auth/login", method="POST",
                        bodies=({"email": email, "password": password},))
         measured = self.load(login, LOGIN_SECONDS)
@@ -124,6 +127,8 @@ def report(results: Results, *, small: int, large: int) -> None:
         rows.append(_row(f"lean {kind} ({trips[1]} round trips)", lean, bare))
     _table(["route", "req/s", "p50", "p99", "errors", "alone p50", "alone p99", "ours/bare",
             "ours/lean", "alone p50 ours/lean"], rows)
+    if not results.large:
+        return
     print(f"\n2. sign-in, {CONNECTIONS} at once for {LOGIN_SECONDS:.0f} s, argon2id "
           f"t={PRODUCTION['time_cost']} m={PRODUCTION['memory_cost'] // 1024} MiB "
           f"p={PRODUCTION['parallelism']}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from psycopg.rows import args_row
 from sqlalchemy import and_, bindparam, select, tuple_
 
 from adapters.postgres.global_repositories import org_of
@@ -63,17 +64,18 @@ class PgPrincipals(TenantScoped, Principals):
         return KeyGrant(org=org_of(rows[0]), key=key_of(rows[0], "key_")) if rows else None
 
 
-_SUMMARY = (
-    select(members.c.id, members.c.org_id, members.c.user_id, members.c.role,
-           members.c.created_at, users.c.email, users.c.full_name)
+_SUMMARY = (  # in MemberSummary's field order: rows are made straight into it
+    select(members.c.id, members.c.org_id, members.c.user_id, users.c.email, users.c.full_name,
+           members.c.role, members.c.created_at)
     .select_from(members.join(users, users.c.id == members.c.user_id))
     .where(members.c.org_id == bindparam("org_id"))
     .order_by(members.c.created_at, members.c.id)
     .limit(bindparam("limit"))
 )
 _SUMMARY_AFTER = Compiled(_SUMMARY.where(tuple_(members.c.created_at, members.c.id)
-                                         > tuple_(bindparam("after_at"), bindparam("after_id"))))
-_SUMMARY = Compiled(_SUMMARY)
+                                         > tuple_(bindparam("after_at"), bindparam("after_id"))),
+                          args_row(MemberSummary))
+_SUMMARY = Compiled(_SUMMARY, args_row(MemberSummary))
 _MEMBERSHIPS = Compiled(
     select(org, members.c.id.label("member_id"), members.c.role)
     .select_from(members.join(org, org.c.id == members.c.org_id))
@@ -86,14 +88,9 @@ class PgMemberDirectory(TenantScoped, MemberDirectory):
     def page(self, org_id: uuid.UUID, *, after: MemberCursor | None,
              limit: int) -> list[MemberSummary]:
         if after is None:
-            rows = self._fetch(_SUMMARY, {"org_id": org_id, "limit": limit})
-        else:
-            rows = self._fetch(_SUMMARY_AFTER, {"org_id": org_id, "limit": limit,
-                                                  "after_at": after.created_at,
-                                                  "after_id": after.id})
-        return [MemberSummary(id=r.id, org_id=r.org_id, user_id=r.user_id, email=r.email,
-                              full_name=r.full_name, role=r.role, created_at=r.created_at)
-                for r in rows]
+            return self._fetch(_SUMMARY, {"org_id": org_id, "limit": limit})
+        return self._fetch(_SUMMARY_AFTER, {"org_id": org_id, "limit": limit,
+                                            "after_at": after.created_at, "after_id": after.id})
 
     def memberships_of_user(self, user_id: uuid.UUID) -> list[Membership]:
         rows = self._fetch(_MEMBERSHIPS, {"user_id": user_id})

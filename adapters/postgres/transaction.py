@@ -22,7 +22,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import psycopg
-from psycopg.pq import TransactionStatus
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.dialects import postgresql
@@ -42,14 +41,15 @@ class Compiled:
     """A Core statement compiled once, at import, for psycopg: run without SQLAlchemy's per-call
     cache-key walk and result machinery (psycopg adapts UUIDs, datetimes and JSON natively)."""
 
-    def __init__(self, statement) -> None:
+    def __init__(self, statement, row_factory=namedtuple_row) -> None:
         compiled = statement.compile(dialect=_DIALECT)
         self.sql = str(compiled)
         self.constants = {k: v for k, v in compiled.params.items() if v is not None}
+        self.row_factory = row_factory
 
-    def rows(self, driver: psycopg.Connection, params: dict) -> list:
-        with driver.cursor(row_factory=namedtuple_row) as cursor:
-            return cursor.execute(self.sql, {**self.constants, **params}).fetchall()
+    def rows(self, cursor: psycopg.Cursor, params: dict) -> list:
+        cursor.row_factory = self.row_factory
+        return cursor.execute(self.sql, {**self.constants, **params}).fetchall()
 
 
 class Transaction:
@@ -58,6 +58,8 @@ class Transaction:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._conn: Connection | None = None
+        self._driver: psycopg.Connection | None = None
+        self._cursor: psycopg.Cursor | None = None  # one per transaction, for the compiled reads
         self._pending: list[str] = []
 
     def set_local(self, name: str, value: uuid.UUID | str) -> None:
@@ -70,7 +72,8 @@ class Transaction:
 
     def fetch(self, statement: Compiled, params: dict) -> list:
         """A compiled read on psycopg's cursor: its rows, with attribute access."""
-        return statement.rows(self._ready().connection.driver_connection, params)
+        self._ready()
+        return statement.rows(self._cursor, params)
 
     def lookup(self, statement: Compiled, params: dict) -> list:
         """A read of a global table that may run before the transaction opens: it then goes out
@@ -78,41 +81,47 @@ class Transaction:
         prefix, looked up before its tenant is known)."""
         if self._conn is not None or self._pending:
             return self.fetch(statement, params)
-        self._conn, rows = self._connect(lambda driver: statement.rows(driver, params))
+        rows = self._connect(lambda cursor: statement.rows(cursor, params))
         self._pending = ["BEGIN"]
         return rows
 
     def commit(self) -> None:
-        self._end("COMMIT")
+        self._pending.clear()
+        if self._driver is not None:
+            self._driver.commit()  # psycopg sends COMMIT only inside a transaction
 
     def rollback(self) -> None:
-        self._end("ROLLBACK")
+        self._pending.clear()
+        if self._driver is not None:
+            self._driver.rollback()
 
     def close(self) -> None:
         try:
             self.rollback()
         finally:
             if self._conn is not None:
+                self._cursor.close()
                 self._conn.close()
-                self._conn = None
+                self._conn = self._driver = self._cursor = None
 
     def _ready(self) -> Connection:
         if self._conn is None:
             # One simple-protocol message may hold several statements: "BEGIN; SET LOCAL …".
             opening = "; ".join(["BEGIN", *self._pending])
-            self._conn, _ = self._connect(lambda driver: driver.execute(opening, prepare=False))
+            self._connect(lambda cursor: cursor.execute(opening, prepare=False))
         elif self._pending:
-            self._conn.connection.driver_connection.execute("; ".join(self._pending), prepare=False)
+            self._cursor.execute("; ".join(self._pending), prepare=False)
         self._pending = []
         return self._conn
 
-    def _connect(self, first: Callable[[psycopg.Connection], T]) -> tuple[Connection, T]:
-        """A pooled connection and its answer to `first`, the unit of work's first round trip."""
+    def _connect(self, first: Callable[[psycopg.Cursor], T]) -> T:
+        """Take a pooled connection and return its answer to `first`, the first round trip."""
         for attempt in (1, 2):
             conn = self._engine.connect()
             driver = conn.connection.driver_connection
+            cursor = driver.cursor()
             try:
-                answer = first(driver)
+                answer = first(cursor)
             except psycopg.OperationalError:
                 dead = driver.broken or driver.closed
                 conn.invalidate()
@@ -120,17 +129,12 @@ class Transaction:
                 if attempt == 2 or not dead:
                     raise
                 continue
-            return conn, answer
+            except BaseException:
+                conn.close()
+                raise
+            self._conn, self._driver, self._cursor = conn, driver, cursor
+            return answer
         raise AssertionError("unreachable")
-
-    def _end(self, command: str) -> None:
-        self._pending.clear()
-        if self._conn is not None and self._in_transaction():
-            self._conn.connection.driver_connection.execute(command)
-
-    def _in_transaction(self) -> bool:
-        status = self._conn.connection.driver_connection.pgconn.transaction_status
-        return status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
 
 def database_error(error: Exception) -> str:

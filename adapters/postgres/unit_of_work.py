@@ -33,19 +33,18 @@ class PostgresUnitOfWork(UnitOfWork):
         self._tx: Transaction | None = None
 
     def __enter__(self) -> PostgresUnitOfWork:
-        tx = self._tx = Transaction(self._engine)
-        self.orgs = PgOrganizations(tx)
-        self.users = PgUsers(tx)
-        self.members = PgMembers(tx)
-        self.sessions = PgSessions(tx)
-        self.password_tokens = PgPasswordTokens(tx)
-        self.api_keys = PgApiKeys(tx)
-        self.invitations = PgInvitations(tx)
-        self.audit = PgAuditLog(tx, self._clock, self._ids)
-        self.tenant_data = PgTenantData(tx)
-        self.principals = PgPrincipals(tx)
-        self.directory = PgMemberDirectory(tx)
+        self._tx = Transaction(self._engine)
+        for name in _REPOSITORIES:
+            self.__dict__.pop(name, None)
         return self
+
+    def __getattr__(self, name: str):
+        """A repository is made on its first use in the unit of work: most use few."""
+        make = _REPOSITORIES.get(name)
+        if make is None or self._tx is None:
+            raise AttributeError(name)
+        value = self.__dict__[name] = make(self)
+        return value
 
     def __exit__(self, *exc_info: object) -> None:
         if self._tx is not None:
@@ -63,3 +62,18 @@ class PostgresUnitOfWork(UnitOfWork):
 
     def rollback(self) -> None:
         self._tx.rollback()
+
+
+_REPOSITORIES = {
+    "orgs": lambda uow: PgOrganizations(uow._tx),
+    "users": lambda uow: PgUsers(uow._tx),
+    "members": lambda uow: PgMembers(uow._tx),
+    "sessions": lambda uow: PgSessions(uow._tx),
+    "password_tokens": lambda uow: PgPasswordTokens(uow._tx),
+    "api_keys": lambda uow: PgApiKeys(uow._tx),
+    "invitations": lambda uow: PgInvitations(uow._tx),
+    "audit": lambda uow: PgAuditLog(uow._tx, uow._clock, uow._ids),
+    "tenant_data": lambda uow: PgTenantData(uow._tx),
+    "principals": lambda uow: PgPrincipals(uow._tx),
+    "directory": lambda uow: PgMemberDirectory(uow._tx),
+}

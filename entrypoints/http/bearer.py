@@ -25,8 +25,13 @@ def bearer_token() -> str:
 
 
 def use_case(service: str):
-    """A use-case service from the app's container (one per request; the views call one method)."""
-    return getattr(current_app.container.application, service)()
+    """A use-case service of the app's container, made on first use and kept by the app: the
+    services hold no request state, and rebuilding one per request cost more than its work."""
+    services = current_app.extensions.setdefault("groundwork.use_cases", {})
+    found = services.get(service)
+    if found is None:
+        found = services[service] = getattr(current_app.container.application, service)()
+    return found
 
 
 def authenticated(view):
@@ -34,7 +39,7 @@ def authenticated(view):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        credential = current_app.container.application.credentials().read(bearer_token())
+        credential = use_case("credentials").read(bearer_token())
         return view(*args, credential=credential, **kwargs)
 
     return wrapper
@@ -45,7 +50,7 @@ def signed_in(view):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        credential = current_app.container.application.credentials().session(bearer_token())
+        credential = use_case("credentials").session(bearer_token())
         return view(*args, credential=credential, **kwargs)
 
     return wrapper
