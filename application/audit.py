@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator
 
 from attrs import define
 
+from application.cursors import decode_cursor, encode_cursor
 from application.permissions import Permission
 from application.ports.repositories import AuditFilter
 from application.ports.system import Clock
@@ -68,21 +67,16 @@ class AuditPage:
     next_cursor: str | None
 
 
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int:
+def _after_seq(cursor: str | None) -> int:
     if not cursor:
         return 0
-    try:
-        kind, _, seq = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
-        if kind != "seq" or int(seq) < 0:
-            raise ValueError(cursor)
-        return int(seq)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise InvalidInput("invalid cursor", code="invalid_cursor",
-                           errors={"cursor": ["use the next_cursor of a previous page"]}) from None
+    return decode_cursor(cursor, "seq", _seq, hint="use the next_cursor of a previous page")
+
+
+def _seq(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError(value)
+    return int(value)
 
 
 class AuditReader:
@@ -96,7 +90,7 @@ class AuditReader:
         if not 1 <= cmd.limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", code="invalid_limit",
                                errors={"limit": [f"must be between 1 and {MAX_PAGE}"]})
-        after = decode_cursor(cmd.cursor)
+        after = _after_seq(cmd.cursor)
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, Permission.READ_AUDIT, slug=cmd.slug,
                               now=self._clock.now())
@@ -106,7 +100,7 @@ class AuditReader:
         more = len(entries) > cmd.limit
         entries = entries[:cmd.limit]
         return AuditPage(entries=entries,
-                         next_cursor=encode_cursor(entries[-1].seq) if more else None)
+                         next_cursor=encode_cursor("seq", str(entries[-1].seq)) if more else None)
 
     def export(self, cmd: ReadAudit) -> Iterator[AuditEntry]:
         """Every matching entry, read in batches; the permission is checked before the first."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from datetime import datetime
 
 from attrs import define
 
+from application.cursors import decode_cursor, encode_cursor
 from application.people import find_or_create_user
 from application.permissions import Permission
 from application.ports.read_models import MemberCursor, MemberSummary
@@ -109,7 +108,7 @@ class MemberService:
         if not 1 <= cmd.limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", code="invalid_limit",
                                errors={"limit": [f"must be between 1 and {MAX_PAGE}"]})
-        after = decode_cursor(cmd.cursor)
+        after = _after(cmd.cursor)
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, Permission.READ_ORG, slug=cmd.slug,
                               now=self._clock.now())
@@ -117,7 +116,9 @@ class MemberService:
             uow.commit()  # keeps an API key's last use, if enter() noted one
         page = found[:cmd.limit]
         more = len(found) > cmd.limit
-        return MemberPage(members=page, next_cursor=encode_cursor(page[-1]) if more else None)
+        last = page[-1] if more else None
+        return MemberPage(members=page, next_cursor=encode_cursor(
+            "member", last.created_at.isoformat(), str(last.id)) if last else None)
 
     def every(self, slug: str, actor: Caller) -> list[MemberSummary]:
         """All members, page after page (for operators and scripts)."""
@@ -190,24 +191,15 @@ def _member_with_user(uow: UnitOfWork, principal: Principal, ref: str) -> tuple[
     return member, user
 
 
-def encode_cursor(last: MemberSummary) -> str:
-    raw = f"{last.created_at.isoformat()}|{last.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> MemberCursor | None:
+def _after(cursor: str | None) -> MemberCursor | None:
     if not cursor:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, member_id = raw.partition("|")
-        return MemberCursor(created_at=_aware(datetime.fromisoformat(at)), id=uuid.UUID(member_id))
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise InvalidInput("invalid cursor", code="invalid_cursor",
-                           errors={"cursor": ["use the cursor of a previous page's Link header"]}) from None
+    return decode_cursor(cursor, "member", _member_cursor,
+                         hint="use the cursor of a previous page's Link header")
 
 
-def _aware(moment: datetime) -> datetime:
+def _member_cursor(at: str, member_id: str) -> MemberCursor:
+    moment = datetime.fromisoformat(at)
     if moment.tzinfo is None:
-        raise ValueError("a cursor's time carries its offset")
-    return moment
+        raise ValueError(at)
+    return MemberCursor(created_at=moment, id=uuid.UUID(member_id))

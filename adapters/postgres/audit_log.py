@@ -1,4 +1,5 @@
-"""The audit chain in PostgreSQL: two round trips per append, no lock.
+"""The audit chain in PostgreSQL: two round trips per append, no lock, both statements compiled
+once.
 
 An append reads the chain's head and inserts the next entry with ON CONFLICT (org_id, seq)
 DO NOTHING. A concurrent writer that took the same seq first makes the insert wait for its
@@ -10,12 +11,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres.tables import audit_entries
 from adapters.postgres.tenant_repositories import TenantScoped
-from adapters.postgres.transaction import Transaction
+from adapters.postgres.transaction import Compiled, Transaction
 from application.ports.repositories import AuditFilter, AuditLog
 from application.ports.system import Clock, IdGenerator
 from domain.audit import ActorType, AuditEntry, AuditEvent
@@ -26,8 +28,12 @@ _ENTRY_COLUMNS = (
     "org_id", "id", "seq", "actor_type", "actor_id", "actor_label", "action", "resource_type",
     "resource_id", "details", "ip", "user_agent", "created_at", "prev_hash", "hash",
 )
-_HEAD = (select(audit_entries).where(audit_entries.c.org_id == bindparam("org_id"))
-         .order_by(audit_entries.c.seq.desc()).limit(1))
+_HEAD = Compiled(select(audit_entries).where(audit_entries.c.org_id == bindparam("org_id"))
+                 .order_by(audit_entries.c.seq.desc()).limit(1))
+_APPEND = Compiled(insert(audit_entries)
+                   .values({name: bindparam(name) for name in (*_ENTRY_COLUMNS, "updated_at")})
+                   .on_conflict_do_nothing(index_elements=["org_id", "seq"])
+                   .returning(audit_entries.c.seq))
 
 
 class PgAuditLog(TenantScoped, AuditLog):
@@ -38,15 +44,13 @@ class PgAuditLog(TenantScoped, AuditLog):
 
     def append(self, org_id: uuid.UUID, event: AuditEvent) -> AuditEntry:
         for _ in range(MAX_APPEND_ATTEMPTS):
-            head = self._execute(_HEAD, {"org_id": org_id}).one_or_none()
+            head = self._fetch(_HEAD, {"org_id": org_id})
             entry = AuditEntry.chained(event, org_id=org_id, id=self._ids.new_id(),
-                                       now=self._clock.now(), previous=_entry(head) if head else None)
+                                       now=self._clock.now(), previous=_entry(head[0]) if head else None)
             values = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
-            values["actor_type"] = entry.actor_type.value
-            statement = (insert(audit_entries).values(**values, updated_at=entry.created_at)
-                         .on_conflict_do_nothing(index_elements=["org_id", "seq"])
-                         .returning(audit_entries.c.seq))
-            if self._execute(statement).first() is not None:
+            values |= {"actor_type": entry.actor_type.value, "details": Jsonb(entry.details),
+                       "updated_at": entry.created_at}
+            if self._fetch(_APPEND, values):
                 return entry
         raise Conflict("the audit log is too busy; try again", code="audit_contention")
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, update
+from psycopg.types.json import Jsonb
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres.tables import org, password_tokens, users
-from adapters.postgres.transaction import Transaction
+from adapters.postgres.transaction import Compiled, Transaction
 from application.ports.repositories import (
     OrganizationRepository,
     PasswordTokenRepository,
@@ -48,9 +49,11 @@ class PgOrganizations(OrganizationRepository):
         return [org_of(row) for row in self._tx.execute(query)]
 
     def update(self, o: Organization) -> None:
-        values = _org_values(o)
-        del values["id"]
-        self._tx.execute(update(org).where(org.c.id == o.id).values(**values))
+        self._tx.run(_UPDATE_ORG, _org_values(o) | {"settings": Jsonb(o.settings)})
+
+
+_UPDATE_ORG = Compiled(update(org).where(org.c.id == bindparam("id")).values(
+    {name: bindparam(name) for name in ("name", "slug", "plan", "settings", "status", "updated_at")}))
 
 
 def _org_values(o: Organization) -> dict:

@@ -9,8 +9,9 @@ from psycopg.rows import args_row
 from sqlalchemy import and_, bindparam, select, tuple_
 
 from adapters.postgres.global_repositories import org_of
+from adapters.postgres.sign_in_repositories import key_of
 from adapters.postgres.tables import api_keys, members, org, sessions, users
-from adapters.postgres.tenant_repositories import TenantScoped, key_of
+from adapters.postgres.tenant_repositories import TenantScoped
 from adapters.postgres.transaction import Compiled
 from application.ports.principals import KeyGrant, Principals, SessionGrant
 from application.ports.read_models import (

@@ -1,31 +1,25 @@
-"""Tenant tables. Every query filters on org_id explicitly, on top of row-level security, so a
-distributed PostgreSQL routes it to one shard; no update ever sets org_id or id."""
+"""Tenant tables: members, and the tenant guard every tenant repository builds on. Every query
+filters on org_id explicitly, on top of row-level security, so a distributed PostgreSQL routes
+it to one shard; no update ever sets org_id or id."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import psycopg
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.exc import DBAPIError
 
-from adapters.postgres.tables import api_key_prefixes, api_keys, invitations, members, sessions
+from adapters.postgres.tables import members
 from adapters.postgres.transaction import Compiled, Transaction, database_error
 from application.errors import TenantContextMissing
 from application.ports.repositories import (
-    ApiKeyRepository,
-    InvitationRepository,
     MemberRepository,
-    SessionRepository,
     TenantData,
 )
-from domain.api_key import ApiKey, Scope
 from domain.errors import Conflict
-from domain.invitation import Invitation
 from domain.member import Member, Role
-from domain.session import Session
 
 
 class TenantScoped:
@@ -43,6 +37,12 @@ class TenantScoped:
     def _fetch(self, statement: Compiled, params: dict) -> list:
         try:
             return self._tx.fetch(statement, params)
+        except psycopg.Error as error:
+            raise _tenant_error(error) from None
+
+    def _run(self, statement: Compiled, params: dict) -> int:
+        try:
+            return self._tx.run(statement, params)
         except psycopg.Error as error:
             raise _tenant_error(error) from None
 
@@ -116,104 +116,3 @@ class PgTenantData(TenantScoped, TenantData):
             members.c.org_id == org_id, members.c.role != Role.OWNER.value)
         count = self._execute(query).scalar_one()
         return {"members": count} if count else {}
-
-
-_SESSION_COLUMNS = ("org_id", "id", "user_id", "refresh_token_id", "expires_at", "created_at",
-                    "updated_at", "revoked_at", "revoked_reason", "ip", "user_agent")
-_SESSION_CHANGES = ("refresh_token_id", "updated_at", "revoked_at", "revoked_reason")
-
-
-class PgSessions(TenantScoped, SessionRepository):
-    def add(self, s: Session) -> None:
-        self._execute(insert(sessions).values(**{c: getattr(s, c) for c in _SESSION_COLUMNS}))
-
-    def get(self, org_id: uuid.UUID, session_id: uuid.UUID) -> Session | None:
-        query = select(sessions).where(sessions.c.org_id == org_id, sessions.c.id == session_id)
-        row = self._execute(query).one_or_none()
-        return Session(**{c: getattr(row, c) for c in _SESSION_COLUMNS}) if row else None
-
-    def update(self, s: Session) -> None:
-        self._execute(update(sessions)
-                      .where(sessions.c.org_id == s.org_id, sessions.c.id == s.id)
-                      .values(**{c: getattr(s, c) for c in _SESSION_CHANGES}))
-
-    def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
-        c = sessions.c
-        statement = (update(sessions)
-                     .where(c.user_id == user_id, c.revoked_at.is_(None), c.expires_at > now)
-                     .values(revoked_at=now, revoked_reason=reason, updated_at=now))
-        return self._execute(statement).rowcount
-
-
-_KEY_COLUMNS = ("org_id", "id", "name", "prefix", "secret_hash", "created_by", "expires_at",
-                "last_used_at", "revoked_at", "created_at", "updated_at")
-
-
-_LOCATE = Compiled(select(api_key_prefixes.c.org_id)
-                   .where(api_key_prefixes.c.prefix == bindparam("prefix")))
-
-
-class PgApiKeys(TenantScoped, ApiKeyRepository):
-    def add(self, k: ApiKey) -> None:
-        self._execute(insert(api_keys).values(**{c: getattr(k, c) for c in _KEY_COLUMNS},
-                                              scopes=sorted(s.value for s in k.scopes)))
-        self._tx.execute(insert(api_key_prefixes).values(id=k.id, prefix=k.prefix, org_id=k.org_id))
-
-    def locate(self, prefix: str) -> uuid.UUID | None:
-        rows = self._tx.lookup(_LOCATE, {"prefix": prefix})
-        return rows[0].org_id if rows else None
-
-    def get(self, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
-        return self._one(api_keys.c.org_id == org_id, api_keys.c.id == key_id)
-
-    def get_by_prefix(self, org_id: uuid.UUID, prefix: str) -> ApiKey | None:
-        return self._one(api_keys.c.org_id == org_id, api_keys.c.prefix == prefix)
-
-    def _one(self, *conditions) -> ApiKey | None:
-        row = self._execute(select(api_keys).where(*conditions)).one_or_none()
-        return key_of(row) if row else None
-
-    def list(self, org_id: uuid.UUID) -> list[ApiKey]:
-        query = (select(api_keys).where(api_keys.c.org_id == org_id)
-                 .order_by(api_keys.c.created_at, api_keys.c.id))
-        return [key_of(row) for row in self._execute(query)]
-
-    def record_use(self, k: ApiKey) -> None:
-        self._set(k, last_used_at=k.last_used_at)
-
-    def update(self, k: ApiKey) -> None:
-        self._set(k, name=k.name, expires_at=k.expires_at, last_used_at=k.last_used_at,
-                  revoked_at=k.revoked_at, updated_at=k.updated_at)
-
-    def _set(self, k: ApiKey, **values) -> None:
-        self._execute(update(api_keys).where(api_keys.c.org_id == k.org_id, api_keys.c.id == k.id)
-                      .values(**values))
-
-
-def key_of(row, prefix: str = "") -> ApiKey:
-    """An ApiKey from a row with the api_keys columns, optionally under a label prefix."""
-    return ApiKey(**{c: getattr(row, prefix + c) for c in _KEY_COLUMNS},
-                  scopes=frozenset(Scope(s) for s in getattr(row, prefix + "scopes")))
-
-
-_INVITATION_COLUMNS = ("org_id", "id", "email", "role", "token_hash", "invited_by", "expires_at",
-                       "created_at", "updated_at", "accepted_at")
-
-
-class PgInvitations(TenantScoped, InvitationRepository):
-    def add(self, i: Invitation) -> None:
-        self._execute(insert(invitations).values(
-            **{c: getattr(i, c) for c in _INVITATION_COLUMNS} | {"role": i.role.value}))
-
-    def get_by_hash(self, org_id: uuid.UUID, token_hash: str) -> Invitation | None:
-        query = select(invitations).where(invitations.c.org_id == org_id,
-                                          invitations.c.token_hash == token_hash)
-        row = self._execute(query).one_or_none()
-        if row is None:
-            return None
-        return Invitation(**{c: getattr(row, c) for c in _INVITATION_COLUMNS} | {"role": Role(row.role)})
-
-    def update(self, i: Invitation) -> None:
-        self._execute(update(invitations)
-                      .where(invitations.c.org_id == i.org_id, invitations.c.id == i.id)
-                      .values(accepted_at=i.accepted_at, updated_at=i.updated_at))

@@ -51,6 +51,10 @@ class Compiled:
         cursor.row_factory = self.row_factory
         return cursor.execute(self.sql, {**self.constants, **params}).fetchall()
 
+    def run(self, cursor: psycopg.Cursor, params: dict) -> int:
+        """For a statement that returns no rows: how many it touched."""
+        return cursor.execute(self.sql, {**self.constants, **params}).rowcount
+
 
 class Transaction:
     """What repositories execute on: BEGIN and bindings deferred to the first statement."""
@@ -74,6 +78,11 @@ class Transaction:
         """A compiled read on psycopg's cursor: its rows, with attribute access."""
         self._ready()
         return statement.rows(self._cursor, params)
+
+    def run(self, statement: Compiled, params: dict) -> int:
+        """A compiled write that returns no rows, on psycopg's cursor: the rows it touched."""
+        self._ready()
+        return statement.run(self._cursor, params)
 
     def lookup(self, statement: Compiled, params: dict) -> list:
         """A read of a global table that may run before the transaction opens: it then goes out

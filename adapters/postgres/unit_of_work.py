@@ -7,13 +7,8 @@ from sqlalchemy import Engine
 from adapters.postgres.audit_log import PgAuditLog
 from adapters.postgres.global_repositories import PgOrganizations, PgPasswordTokens, PgUsers
 from adapters.postgres.read_models import PgMemberDirectory, PgPrincipals
-from adapters.postgres.tenant_repositories import (
-    PgApiKeys,
-    PgInvitations,
-    PgMembers,
-    PgSessions,
-    PgTenantData,
-)
+from adapters.postgres.sign_in_repositories import PgApiKeys, PgInvitations, PgSessions
+from adapters.postgres.tenant_repositories import PgMembers, PgTenantData
 from adapters.postgres.transaction import Transaction
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork
