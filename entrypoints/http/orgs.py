@@ -71,7 +71,8 @@ class MembersView(MethodView):
         headers = {}
         if page.next_cursor is not None:
             query = urlencode({"limit": args["limit"], "cursor": page.next_cursor})
-            headers["Link"] = f'<{request.base_url}?{query}>; rel="next"'
+            # Relative (RFC 8288 allows it): never built from a Host header the client sent.
+            headers["Link"] = f'<{request.path}?{query}>; rel="next"'
         return jsonify([member_json(m) for m in page.members]), 200, headers
 
     @blp.arguments(NewMemberSchema())
