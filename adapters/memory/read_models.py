@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from adapters.memory.repositories import TenantScoped
+from adapters.memory.tenant_repositories import TenantScoped
 from application.errors import TenantContextMissing
 from application.ports.principals import KeyGrant, Principals, SessionGrant
 from application.ports.read_models import (
@@ -37,11 +37,11 @@ class MemoryPrincipals(TenantScoped, Principals):
         if not self._visible(org_id):
             return None
         org = self._t.orgs.get(org_id)
-        key = next((k for (oid, _), k in self._t.api_keys.items()
-                    if oid == org_id and k.prefix == prefix), None)
-        if org is None or not org.is_active or key is None:
+        found = next((row for row, k in self._t.api_keys.items()
+                      if row[0] == org_id and k.prefix == prefix), None)
+        if org is None or not org.is_active or found is None:
             return None
-        return KeyGrant(org=org, key=key)
+        return KeyGrant(org=org, key=self._t.api_keys[found])  # the transaction's own copy
 
 
 class MemoryMemberDirectory(TenantScoped, MemberDirectory):

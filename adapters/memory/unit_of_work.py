@@ -2,38 +2,14 @@ from __future__ import annotations
 
 import uuid
 
-import attrs
-
+from adapters.memory.audit_log import MemoryAuditLog
+from adapters.memory.global_repositories import MemoryOrganizations, MemoryPasswordTokens, MemoryUsers
 from adapters.memory.read_models import MemoryMemberDirectory, MemoryPrincipals
-from adapters.memory.repositories import (
-    MemoryApiKeys,
-    MemoryAuditLog,
-    MemoryInvitations,
-    MemoryMembers,
-    MemoryOrganizations,
-    MemoryPasswordTokens,
-    MemorySessions,
-    MemoryTenantData,
-    MemoryUsers,
-)
+from adapters.memory.sign_in_repositories import MemoryApiKeys, MemoryInvitations, MemorySessions
 from adapters.memory.store import MemoryStore
-from application.ports.principals import KeyGrant
+from adapters.memory.tenant_repositories import MemoryMembers, MemoryTenantData
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork
-
-
-class _Principals(MemoryPrincipals):
-    """Hands out the transaction's own copy of the key, as every other read does.
-
-    `MemoryPrincipals.of_api_key` returns the row it found while scanning, which may be the
-    committed object; the caller changes it in place (`record_use`).
-    """
-
-    def of_api_key(self, org_id: uuid.UUID, prefix: str) -> KeyGrant | None:
-        grant = super().of_api_key(org_id, prefix)
-        if grant is None:
-            return None
-        return attrs.evolve(grant, key=self._t.api_keys[(grant.key.org_id, grant.key.id)])
 
 
 class MemoryUnitOfWork(UnitOfWork):
@@ -63,7 +39,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.invitations = MemoryInvitations(tables, self._bound, self._bound_user)
         self.audit = MemoryAuditLog(tables, self._bound, self._bound_user, self._clock, self._ids)
         self.tenant_data = MemoryTenantData(tables, self._bound, self._bound_user)
-        self.principals = _Principals(tables, self._bound, self._bound_user)
+        self.principals = MemoryPrincipals(tables, self._bound, self._bound_user)
         self.directory = MemoryMemberDirectory(tables, self._bound, self._bound_user)
         return self
 

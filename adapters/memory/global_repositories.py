@@ -1,0 +1,85 @@
+"""Global tables (no tenant) in memory: organizations, people and password links.
+
+Like every in-memory repository they work on a `Draft` (adapters/memory/store.py): rows are
+found by looking at the tables without copying (`items()`, `values()`, `peek()`), and what is
+returned is taken with `table[key]`, the transaction's own copy of that row.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from adapters.memory.draft_table import first_row
+from adapters.memory.store import Draft
+from application.ports.repositories import OrganizationRepository, PasswordTokenRepository, UserRepository
+from domain.errors import Conflict
+from domain.organization import Organization, OrgStatus
+from domain.password_token import PasswordToken
+from domain.user import User
+
+
+class MemoryOrganizations(OrganizationRepository):
+    def __init__(self, tables: Draft) -> None:
+        self._t = tables
+
+    def add(self, org: Organization) -> None:
+        if any(o.slug.lower() == org.slug.lower() for o in self._t.orgs.values()):
+            raise Conflict(f"slug {org.slug!r} is already taken", code="slug_taken")
+        self._t.orgs[org.id] = org
+
+    def get(self, org_id: uuid.UUID) -> Organization | None:
+        return self._t.orgs.get(org_id)
+
+    def get_by_slug(self, slug: str) -> Organization | None:
+        return first_row(self._t.orgs, (k for k, o in self._t.orgs.items()
+                                     if o.slug.lower() == slug.lower()))
+
+    def list(self, *, include_deleted: bool = False) -> list[Organization]:
+        orgs = sorted(self._t.orgs.items(), key=lambda row: row[1].slug)
+        return [self._t.orgs[k] for k, o in orgs
+                if include_deleted or o.status is not OrgStatus.DELETED]
+
+    def update(self, org: Organization) -> None:
+        self._t.orgs[org.id] = org
+
+
+class MemoryUsers(UserRepository):
+    def __init__(self, tables: Draft) -> None:
+        self._t = tables
+
+    def add(self, user: User) -> None:
+        if self._by_email(user.email) is not None:
+            raise Conflict(f"a user with email {user.email!r} exists", code="email_taken")
+        self._t.users[user.id] = user
+
+    def get(self, user_id: uuid.UUID) -> User | None:
+        return self._t.users.get(user_id)
+
+    def get_by_email(self, email: str) -> User | None:
+        key = self._by_email(email)
+        return None if key is None else self._t.users[key]
+
+    def _by_email(self, email: str) -> uuid.UUID | None:
+        return next((k for k, u in self._t.users.items() if u.email == email.lower()), None)
+
+    def get_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
+        return {i: self._t.users[i] for i in user_ids if i in self._t.users}
+
+    def update(self, user: User) -> None:
+        if user.id in self._t.users:
+            self._t.users[user.id] = user
+
+
+class MemoryPasswordTokens(PasswordTokenRepository):
+    def __init__(self, tables: Draft) -> None:
+        self._t = tables
+
+    def add(self, token: PasswordToken) -> None:
+        self._t.password_tokens[token.id] = token
+
+    def get_by_hash(self, token_hash: str) -> PasswordToken | None:
+        return first_row(self._t.password_tokens, (k for k, t in self._t.password_tokens.items()
+                                                if t.token_hash == token_hash))
+
+    def update(self, token: PasswordToken) -> None:
+        self._t.password_tokens[token.id] = token

@@ -1,0 +1,98 @@
+"""Tenant tables of signing in, in memory: sessions, API keys (and their global prefix index),
+invitations. As every tenant repository, they see only the bound organization."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from adapters.memory.draft_table import first_row
+from adapters.memory.tenant_repositories import TenantScoped
+from application.errors import TenantContextMissing
+from application.ports.repositories import ApiKeyRepository, InvitationRepository, SessionRepository
+from domain.api_key import ApiKey
+from domain.errors import Conflict
+from domain.invitation import Invitation
+from domain.session import Session
+
+
+class MemorySessions(TenantScoped, SessionRepository):
+    def add(self, session: Session) -> None:
+        if not self._visible(session.org_id):
+            raise TenantContextMissing("a session may only be added to the bound organization")
+        self._t.sessions[(session.org_id, session.id)] = session
+
+    def get(self, org_id: uuid.UUID, session_id: uuid.UUID) -> Session | None:
+        return self._t.sessions.get((org_id, session_id)) if self._visible(org_id) else None
+
+    def update(self, session: Session) -> None:
+        key = (session.org_id, session.id)
+        if self._visible(session.org_id) and key in self._t.sessions:
+            self._t.sessions[key] = session
+
+    def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
+        if self._bound_user() != user_id or self._bound_org() is not None:
+            raise TenantContextMissing("ending a user's sessions needs that user's scope")
+        live = [k for k, s in self._t.sessions.items() if s.user_id == user_id and s.is_active(now)]
+        for key in live:
+            session = self._t.sessions[key]
+            session.revoke(reason, now)
+            self._t.sessions[key] = session
+        return len(live)
+
+
+class MemoryApiKeys(TenantScoped, ApiKeyRepository):
+    def add(self, key: ApiKey) -> None:
+        if not self._visible(key.org_id):
+            raise TenantContextMissing("an API key may only be added to the bound organization")
+        if key.prefix in self._t.api_key_prefixes:
+            raise Conflict("API key prefix collision", code="api_key_prefix_taken")
+        self._t.api_keys[(key.org_id, key.id)] = key
+        self._t.api_key_prefixes[key.prefix] = key.org_id
+
+    def locate(self, prefix: str) -> uuid.UUID | None:
+        return self._t.api_key_prefixes.peek(prefix)
+
+    def get(self, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
+        return self._t.api_keys.get((org_id, key_id)) if self._visible(org_id) else None
+
+    def get_by_prefix(self, org_id: uuid.UUID, prefix: str) -> ApiKey | None:
+        return first_row(self._t.api_keys, (k for k, key in self._rows(org_id) if key.prefix == prefix))
+
+    def list(self, org_id: uuid.UUID) -> list[ApiKey]:
+        return [self._t.api_keys[k] for k, _ in self._rows(org_id)]
+
+    def _rows(self, org_id: uuid.UUID) -> list[tuple[tuple[uuid.UUID, uuid.UUID], ApiKey]]:
+        if not self._visible(org_id):
+            return []
+        found = [(k, key) for k, key in self._t.api_keys.items() if k[0] == org_id]
+        return sorted(found, key=lambda row: (row[1].created_at, row[1].id))
+
+    def update(self, key: ApiKey) -> None:
+        row = (key.org_id, key.id)
+        if self._visible(key.org_id) and row in self._t.api_keys:
+            self._t.api_keys[row] = key
+
+    def record_use(self, key: ApiKey) -> None:
+        row = (key.org_id, key.id)
+        if self._visible(key.org_id) and row in self._t.api_keys:
+            stored = self._t.api_keys[row]
+            stored.last_used_at = key.last_used_at
+            self._t.api_keys[row] = stored
+
+
+class MemoryInvitations(TenantScoped, InvitationRepository):
+    def add(self, invitation: Invitation) -> None:
+        if not self._visible(invitation.org_id):
+            raise TenantContextMissing("an invitation may only be added to the bound organization")
+        self._t.invitations[(invitation.org_id, invitation.id)] = invitation
+
+    def get_by_hash(self, org_id: uuid.UUID, token_hash: str) -> Invitation | None:
+        if not self._visible(org_id):
+            return None
+        return first_row(self._t.invitations, (k for k, i in self._t.invitations.items()
+                                            if k[0] == org_id and i.token_hash == token_hash))
+
+    def update(self, invitation: Invitation) -> None:
+        if self._visible(invitation.org_id):
+            self._t.invitations[(invitation.org_id, invitation.id)] = invitation
