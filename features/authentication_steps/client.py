@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from features.authentication_steps.world import INVALID_TOKEN, PASSWORD, Signin, World
+from features.authentication_steps.world import INVALID_TOKEN, Signin, World
+from tests.fixtures.app import PASSWORD
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -6,7 +6,8 @@ from pytest_bdd import parsers, then, when
 
 from features.authentication_steps.client import access_token, assert_problem, sign_in
 from features.authentication_steps.roles_and_membership import ACTIONS
-from features.authentication_steps.world import PASSWORD, WRONG_PASSWORD
+from features.authentication_steps.world import WRONG_PASSWORD
+from tests.fixtures.app import PASSWORD
 
 REQUESTS = {
     "a sign-in whose body is not JSON": lambda w: w.call(

@@ -11,8 +11,8 @@ import jwt
 from jwt.warnings import InsecureKeyLengthWarning
 
 from features.authentication_steps.client import bearer
-from features.authentication_steps.world import ACCESS_TTL, PASSWORD, Signin, World
-from tests.fixtures.app import TEST_SECRET_KEY
+from features.authentication_steps.world import ACCESS_TTL, Signin, World
+from tests.fixtures.app import PASSWORD, TEST_SECRET_KEY
 
 
 def _b64(data: bytes) -> str:

@@ -16,13 +16,13 @@ from features.authentication_steps.client import (
 from features.authentication_steps.given import each_owner_has_signed_in
 from features.authentication_steps.world import (
     ACCESS_TTL,
-    PASSWORD,
     WHO,
     WRONG_PASSWORD,
     audit_entries,
     user_id_of,
 )
 from features.conftest import rows_to_dicts
+from tests.fixtures.app import PASSWORD
 
 # --- When ----------------------------------------------------------------------------------
 

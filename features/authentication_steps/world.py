@@ -14,8 +14,8 @@ from attrs import define, field
 from application.members import AddMember
 from application.organizations import CreateOrganization
 from entrypoints.http.app import create_app
+from tests.fixtures.app import set_password
 
-PASSWORD = "a long and private passphrase"
 WRONG_PASSWORD = "not the passphrase at all"
 ISSUER, AUDIENCE = "groundwork", "groundwork-api"
 ACCESS_TTL = 15 * 60
@@ -104,15 +104,6 @@ def world(container, operator, unique_slug) -> World:
 
 
 # --- set up as the operator ----------------------------------------------------------------
-
-
-def set_password(container, email: str, password: str = PASSWORD) -> None:
-    hasher = container.adapters.password_hasher()
-    with container.adapters.unit_of_work() as uow:
-        user = uow.users.get_by_email(email)
-        user.password_hash = hasher.hash(password)
-        uow.users.update(user)
-        uow.commit()
 
 
 def user_id_of(container, email: str) -> uuid.UUID:

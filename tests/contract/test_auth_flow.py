@@ -7,17 +7,8 @@ from application.errors import Unauthenticated
 from application.members import AddMember, RemoveMember
 from application.organizations import CreateOrganization
 from domain.errors import InvalidInput
-
-PASSWORD = "a long and private passphrase"
-
-
-def _set_password(container, email, password=PASSWORD):
-    hasher = container.adapters.password_hasher()
-    with container.adapters.unit_of_work() as uow:
-        user = uow.users.get_by_email(email)
-        user.password_hash = hasher.hash(password)
-        uow.users.update(user)
-        uow.commit()
+from tests.fixtures.app import PASSWORD
+from tests.fixtures.app import set_password as _set_password
 
 
 @pytest.fixture

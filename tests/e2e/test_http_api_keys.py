@@ -7,7 +7,8 @@ import pytest
 from application.members import AddMember
 from application.organizations import CreateOrganization
 from entrypoints.http.app import create_app
-from tests.contract.test_auth_flow import PASSWORD, _set_password
+from tests.fixtures.app import PASSWORD
+from tests.fixtures.app import set_password as _set_password
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from entrypoints.cli.context import CliContext
 from entrypoints.cli.main import cli
 from entrypoints.config import Settings
 from entrypoints.http.app import create_app
-from tests.contract.test_auth_flow import PASSWORD, _set_password
+from tests.fixtures.app import PASSWORD
+from tests.fixtures.app import set_password as _set_password
 
 NEW = "an entirely new passphrase"
 

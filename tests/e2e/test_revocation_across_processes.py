@@ -11,8 +11,9 @@ import pytest
 
 from application.members import AddMember
 from application.organizations import CreateOrganization
-from tests.contract.test_auth_flow import PASSWORD, _set_password
 from tests.e2e.live_server import http, live_server
+from tests.fixtures.app import PASSWORD
+from tests.fixtures.app import set_password as _set_password
 
 pytestmark = pytest.mark.postgres
 

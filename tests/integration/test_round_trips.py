@@ -8,8 +8,8 @@ from application.api_keys import CreateApiKey
 from application.members import AddMember
 from application.organizations import CreateOrganization
 from entrypoints.http.app import create_app
-from tests.contract.test_auth_flow import PASSWORD, _set_password
-from tests.fixtures.app import postgres_container
+from tests.fixtures.app import PASSWORD, postgres_container
+from tests.fixtures.app import set_password as _set_password
 from tests.integration.wire import WireTrace
 
 WARM_UP = 6  # psycopg prepares a statement on its 5th use: count the steady state

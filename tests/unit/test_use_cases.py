@@ -14,7 +14,7 @@ from application.organizations import (
 from application.principals import SessionCredential
 from domain.audit import Actor, ActorType
 from domain.errors import Conflict, Forbidden, InvalidInput, InvariantViolated, NotFound
-from tests.fixtures.app import memory_container
+from tests.fixtures.app import PASSWORD, memory_container, set_password
 
 
 @pytest.fixture
@@ -29,17 +29,9 @@ def acme(c, operator):
     return "acme"
 
 
-PASSWORD = "a long and private passphrase"
-
-
 def _user_actor(c, slug, email) -> SessionCredential:
     """Signs the person in to `slug` and returns what the HTTP edge would hand the use cases."""
-    hasher = c.adapters.password_hasher()
-    with c.adapters.unit_of_work() as uow:
-        user = uow.users.get_by_email(email)
-        user.password_hash = hasher.hash(PASSWORD)
-        uow.users.update(user)
-        uow.commit()
+    set_password(c, email)
     pair = c.application.auth().login(Login(email=email, password=PASSWORD, org=slug))
     return c.application.credentials().session(pair.access_token)
 
