@@ -74,7 +74,7 @@ def _after_seq(cursor: str | None) -> int:
 
 
 def _seq(value: str) -> int:
-    if not value.isdigit():
+    if not value.isdigit() or int(value) >= 2 ** 63:  # a bigint in the database
         raise ValueError(value)
     return int(value)
 

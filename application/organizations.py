@@ -108,7 +108,8 @@ class OrganizationService:
     def update(self, cmd: UpdateOrganization) -> OrganizationSummary:
         now = self._clock.now()
         with self._uow_factory() as uow:
-            principal = enter(uow, cmd.actor, Permission.UPDATE_ORG, slug=cmd.slug, now=now)
+            principal = enter(uow, cmd.actor, Permission.UPDATE_ORG, slug=cmd.slug, now=now,
+                              lock_org=True)
             org = principal.org
             changes: dict[str, Any] = {}
             if cmd.name is not None and cmd.name != org.name:
@@ -133,7 +134,7 @@ class OrganizationService:
         """Soft-delete an org that holds nothing but its owners and its audit trail."""
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, Permission.DELETE_ORG, slug=cmd.slug,
-                              now=self._clock.now())
+                              now=self._clock.now(), lock_org=True)
             org = principal.org
             blocking = uow.tenant_data.blocking_dependencies(org.id)
             if blocking:

@@ -86,18 +86,20 @@ class Principal:
 
 
 def enter(uow: UnitOfWork, caller: Caller, permission: Permission | None, *, now: datetime,
-          slug: str | None = None) -> Principal:
+          slug: str | None = None, lock_org: bool = False) -> Principal:
     """Bind the caller's tenant, resolve the principal and check it may act, in `uow`.
 
     `slug` is the organization the request addresses: a credential for another org gets
-    NotFound, so a tenant never learns that another exists.
+    NotFound, so a tenant never learns that another exists. `lock_org`, for a use case that
+    changes the org, holds the org's row until commit, taken first so that every such
+    transaction takes its locks in the same order.
     """
     if isinstance(caller, SessionCredential):
-        principal = _of_session(uow, caller, now)
+        principal = _of_session(uow, caller, now, lock_org)
     elif isinstance(caller, ApiKeyCredential):
-        principal = _of_api_key(uow, caller, now)
+        principal = _of_api_key(uow, caller, now, lock_org)
     elif isinstance(caller, Actor) and caller.type is ActorType.OPERATOR:
-        principal = _of_operator(uow, caller, slug)
+        principal = _of_operator(uow, caller, slug, lock_org)
     else:
         raise Unauthenticated(CREDENTIAL_INVALID)
     if slug is not None and principal.org.slug != _normalised(slug):
@@ -111,10 +113,11 @@ def _normalised(slug: str) -> str:
     return (slug or "").strip().lower()
 
 
-def _of_session(uow: UnitOfWork, credential: SessionCredential, now: datetime) -> Principal:
+def _of_session(uow: UnitOfWork, credential: SessionCredential, now: datetime,
+                lock_org: bool) -> Principal:
     uow.bind(credential.org_id)
     grant = uow.principals.of_session(credential.org_id, credential.session_id,
-                                      credential.user_id, now)
+                                      credential.user_id, now, lock_org=lock_org)
     if grant is None:
         raise Unauthenticated(CREDENTIAL_INVALID)
     actor = Actor(type=ActorType.USER, label=grant.email, id=grant.user_id, org_id=grant.org.id)
@@ -122,12 +125,13 @@ def _of_session(uow: UnitOfWork, credential: SessionCredential, now: datetime) -
                      member_id=grant.member_id, full_name=grant.full_name)
 
 
-def _of_api_key(uow: UnitOfWork, credential: ApiKeyCredential, now: datetime) -> Principal:
+def _of_api_key(uow: UnitOfWork, credential: ApiKeyCredential, now: datetime,
+                lock_org: bool) -> Principal:
     org_id = uow.api_keys.locate(credential.prefix)
     if org_id is None:
         raise Unauthenticated(CREDENTIAL_INVALID)
     uow.bind(org_id)
-    grant = uow.principals.of_api_key(org_id, credential.prefix)
+    grant = uow.principals.of_api_key(org_id, credential.prefix, lock_org=lock_org)
     if (grant is None or not grant.key.usable(now)
             or not hmac.compare_digest(grant.key.secret_hash, key_digest(credential.secret))):
         raise Unauthenticated(CREDENTIAL_INVALID)
@@ -135,17 +139,17 @@ def _of_api_key(uow: UnitOfWork, credential: ApiKeyCredential, now: datetime) ->
     actor = Actor(type=ActorType.API_KEY, label=f"api_key:{key.prefix}", id=key.id,
                   org_id=org_id, scopes=frozenset(key.scopes))
     first_use = key.last_used_at is None
-    if key.record_use(now, resolution=KEY_USE_RESOLUTION):
-        uow.api_keys.record_use(key)
-        if first_use:
-            uow.audit.append(org_id, AuditEvent(actor=actor, action="api_key.first_used",
-                                                resource_type="api_key", resource_id=str(key.id)))
+    stored = key.record_use(now, resolution=KEY_USE_RESOLUTION) and uow.api_keys.record_use(
+        key, unless_used_since=now - KEY_USE_RESOLUTION)  # once, even in a burst
+    if stored and first_use:
+        uow.audit.append(org_id, AuditEvent(actor=actor, action="api_key.first_used",
+                                            resource_type="api_key", resource_id=str(key.id)))
     return Principal(org=grant.org, actor=actor)
 
 
-def _of_operator(uow: UnitOfWork, actor: Actor, slug: str | None) -> Principal:
+def _of_operator(uow: UnitOfWork, actor: Actor, slug: str | None, lock_org: bool) -> Principal:
     normalised = _normalised(slug)
-    org = None if slug_problem(normalised) else uow.orgs.get_by_slug(normalised)
+    org = None if slug_problem(normalised) else uow.orgs.get_by_slug(normalised, lock=lock_org)
     if org is None or org.status is OrgStatus.DELETED:  # operators still reach suspended orgs
         raise NotFound(f"organization {slug!r} not found", code="org_not_found")
     uow.bind(org.id)

@@ -30,7 +30,8 @@ class MemoryOrganizations(OrganizationRepository):
     def get(self, org_id: uuid.UUID) -> Organization | None:
         return self._t.orgs.get(org_id)
 
-    def get_by_slug(self, slug: str) -> Organization | None:
+    def get_by_slug(self, slug: str, *, lock: bool = False) -> Organization | None:
+        """`lock` needs nothing here: the store's lock serialises every unit of work."""
         return first_row(self._t.orgs, (k for k, o in self._t.orgs.items()
                                      if o.slug.lower() == slug.lower()))
 

@@ -18,8 +18,9 @@ from domain.user import UserStatus
 
 
 class MemoryPrincipals(TenantScoped, Principals):
+    # `lock_org` needs nothing here: the store's lock serialises every unit of work.
     def of_session(self, org_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID,
-                   now: datetime) -> SessionGrant | None:
+                   now: datetime, *, lock_org: bool = False) -> SessionGrant | None:
         if not self._visible(org_id):
             return None
         session = self._t.sessions.get((org_id, session_id))
@@ -33,7 +34,8 @@ class MemoryPrincipals(TenantScoped, Principals):
         return SessionGrant(org=org, session_id=session.id, member_id=member.id, user_id=user.id,
                             email=user.email, full_name=user.full_name, role=member.role)
 
-    def of_api_key(self, org_id: uuid.UUID, prefix: str) -> KeyGrant | None:
+    def of_api_key(self, org_id: uuid.UUID, prefix: str, *,
+                   lock_org: bool = False) -> KeyGrant | None:
         if not self._visible(org_id):
             return None
         org = self._t.orgs.get(org_id)

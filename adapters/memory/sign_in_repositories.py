@@ -73,12 +73,16 @@ class MemoryApiKeys(TenantScoped, ApiKeyRepository):
         if self._visible(key.org_id) and row in self._t.api_keys:
             self._t.api_keys[row] = key
 
-    def record_use(self, key: ApiKey) -> None:
+    def record_use(self, key: ApiKey, *, unless_used_since: datetime) -> bool:
+        """Units of work run one at a time here, so no use can have slipped in since `key` was
+        read: the condition the PostgreSQL adapter checks always holds."""
         row = (key.org_id, key.id)
-        if self._visible(key.org_id) and row in self._t.api_keys:
-            stored = self._t.api_keys[row]
-            stored.last_used_at = key.last_used_at
-            self._t.api_keys[row] = stored
+        if not self._visible(key.org_id) or row not in self._t.api_keys:
+            return False
+        stored = self._t.api_keys[row]
+        stored.last_used_at = key.last_used_at
+        self._t.api_keys[row] = stored
+        return True
 
 
 class MemoryInvitations(TenantScoped, InvitationRepository):

@@ -37,8 +37,10 @@ class PgOrganizations(OrganizationRepository):
         row = self._tx.execute(select(org).where(org.c.id == org_id)).one_or_none()
         return org_of(row) if row else None
 
-    def get_by_slug(self, slug: str) -> Organization | None:
+    def get_by_slug(self, slug: str, *, lock: bool = False) -> Organization | None:
         query = select(org).where(func.lower(org.c.slug) == slug.lower())
+        if lock:
+            query = query.with_for_update(key_share=True)
         row = self._tx.execute(query).one_or_none()
         return org_of(row) if row else None
 

@@ -26,7 +26,7 @@ from domain.user import UserStatus
 
 _ACTIVE_ORG = org.c.status == OrgStatus.ACTIVE.value
 
-_SESSION_PRINCIPAL = Compiled(
+_SESSION_PRINCIPAL = (
     select(org, sessions.c.id.label("session_id"), members.c.id.label("member_id"),
            members.c.role, users.c.id.label("user_id"), users.c.email, users.c.full_name)
     .select_from(sessions
@@ -40,18 +40,23 @@ _SESSION_PRINCIPAL = Compiled(
            users.c.status == UserStatus.ACTIVE.value, _ACTIVE_ORG)
 )
 
-_KEY_PRINCIPAL = Compiled(
+_KEY_PRINCIPAL = (
     select(org, *(column.label(f"key_{column.name}") for column in api_keys.c))
     .select_from(api_keys.join(org, org.c.id == api_keys.c.org_id))
     .where(api_keys.c.org_id == bindparam("org_id"), api_keys.c.prefix == bindparam("prefix"),
            _ACTIVE_ORG)
 )
+# Each with and without a lock on the org's row (FOR NO KEY UPDATE OF org).
+_SESSION = {lock: Compiled(_SESSION_PRINCIPAL.with_for_update(of=org, key_share=True) if lock
+                           else _SESSION_PRINCIPAL) for lock in (False, True)}
+_KEY = {lock: Compiled(_KEY_PRINCIPAL.with_for_update(of=org, key_share=True) if lock
+                       else _KEY_PRINCIPAL) for lock in (False, True)}
 
 
 class PgPrincipals(TenantScoped, Principals):
     def of_session(self, org_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID,
-                   now: datetime) -> SessionGrant | None:
-        rows = self._fetch(_SESSION_PRINCIPAL, {"org_id": org_id, "session_id": session_id,
+                   now: datetime, *, lock_org: bool = False) -> SessionGrant | None:
+        rows = self._fetch(_SESSION[lock_org], {"org_id": org_id, "session_id": session_id,
                                                 "user_id": user_id, "now": now})
         if not rows:
             return None
@@ -60,8 +65,9 @@ class PgPrincipals(TenantScoped, Principals):
                             user_id=row.user_id, email=row.email, full_name=row.full_name,
                             role=Role(row.role))
 
-    def of_api_key(self, org_id: uuid.UUID, prefix: str) -> KeyGrant | None:
-        rows = self._fetch(_KEY_PRINCIPAL, {"org_id": org_id, "prefix": prefix})
+    def of_api_key(self, org_id: uuid.UUID, prefix: str, *,
+                   lock_org: bool = False) -> KeyGrant | None:
+        rows = self._fetch(_KEY[lock_org], {"org_id": org_id, "prefix": prefix})
         return KeyGrant(org=org_of(rows[0]), key=key_of(rows[0], "key_")) if rows else None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 
 from adapters.postgres.tables import api_key_prefixes, api_keys, invitations, sessions
 from adapters.postgres.tenant_repositories import TenantScoped
@@ -52,6 +52,13 @@ _LOCATE = Compiled(select(api_key_prefixes.c.org_id)
                    .where(api_key_prefixes.c.prefix == bindparam("prefix")))
 
 
+_RECORD_USE = Compiled(
+    update(api_keys)
+    .where(api_keys.c.org_id == bindparam("org_id"), api_keys.c.id == bindparam("id"),
+           or_(api_keys.c.last_used_at.is_(None), api_keys.c.last_used_at < bindparam("since")))
+    .values(last_used_at=bindparam("now")))
+
+
 class PgApiKeys(TenantScoped, ApiKeyRepository):
     def add(self, k: ApiKey) -> None:
         self._execute(insert(api_keys).values(**{c: getattr(k, c) for c in _KEY_COLUMNS},
@@ -77,8 +84,9 @@ class PgApiKeys(TenantScoped, ApiKeyRepository):
                  .order_by(api_keys.c.created_at, api_keys.c.id))
         return [key_of(row) for row in self._execute(query)]
 
-    def record_use(self, k: ApiKey) -> None:
-        self._set(k, last_used_at=k.last_used_at)
+    def record_use(self, k: ApiKey, *, unless_used_since: datetime) -> bool:
+        return self._run(_RECORD_USE, {"org_id": k.org_id, "id": k.id, "now": k.last_used_at,
+                                       "since": unless_used_since}) == 1
 
     def update(self, k: ApiKey) -> None:
         self._set(k, name=k.name, expires_at=k.expires_at, last_used_at=k.last_used_at,

@@ -35,13 +35,18 @@ class KeyGrant:
 
 
 class Principals(abc.ABC):
-    """Each method is one read and needs the unit of work bound to `org_id` first."""
+    """Each method is one read and needs the unit of work bound to `org_id` first.
+
+    `lock_org` also locks the org's row until the transaction ends, for a use case about to
+    change the org: concurrent changes then queue, and each reads what the last one wrote.
+    """
 
     @abc.abstractmethod
     def of_session(self, org_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID,
-                   now: datetime) -> SessionGrant | None:
+                   now: datetime, *, lock_org: bool = False) -> SessionGrant | None:
         """None unless the session is live, the person active and a member, the org active."""
 
     @abc.abstractmethod
-    def of_api_key(self, org_id: uuid.UUID, prefix: str) -> KeyGrant | None:
+    def of_api_key(self, org_id: uuid.UUID, prefix: str, *,
+                   lock_org: bool = False) -> KeyGrant | None:
         """None unless a key with this prefix exists in an active org."""

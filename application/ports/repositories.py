@@ -29,7 +29,8 @@ class OrganizationRepository(abc.ABC):
     def get(self, org_id: uuid.UUID) -> Organization | None: ...
 
     @abc.abstractmethod
-    def get_by_slug(self, slug: str) -> Organization | None: ...
+    def get_by_slug(self, slug: str, *, lock: bool = False) -> Organization | None:
+        """`lock`: hold the org's row until the transaction ends (see Principals)."""
 
     @abc.abstractmethod
     def list(self, *, include_deleted: bool = False) -> list[Organization]: ...
@@ -170,8 +171,9 @@ class ApiKeyRepository(abc.ABC):
     def list(self, org_id: uuid.UUID) -> list[ApiKey]: ...
 
     @abc.abstractmethod
-    def record_use(self, key: ApiKey) -> None:
-        """Store the key's last use only."""
+    def record_use(self, key: ApiKey, *, unless_used_since: datetime) -> bool:
+        """Store `key.last_used_at` only, unless a use at or after `unless_used_since` is stored
+        already (by a concurrent request); True when stored."""
 
     @abc.abstractmethod
     def update(self, key: ApiKey) -> None: ...

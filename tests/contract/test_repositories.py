@@ -119,8 +119,9 @@ def test_record_use_stores_the_last_use_only(uow_factory, unique_slug):
     _add(uow_factory, org.id, "api_keys", key)
     with uow_factory() as uow:
         uow.bind(org.id)
-        uow.api_keys.record_use(attrs.evolve(key, name="not stored", revoked_at=NOW + SEC,
-                                             last_used_at=NOW + 5 * SEC))
+        assert uow.api_keys.record_use(attrs.evolve(key, name="not stored", revoked_at=NOW + SEC,
+                                                    last_used_at=NOW + 5 * SEC),
+                                       unless_used_since=NOW)
         uow.commit()
     with uow_factory() as uow:
         uow.bind(org.id)
