@@ -1,4 +1,7 @@
-"""One contract, two adapters: in-memory and PostgreSQL must behave the same."""
+"""One contract, two adapters: in-memory and PostgreSQL must behave the same.
+
+The unit of work's own contract (transactions, tenant binding, user scope); the repositories'
+is in test_repositories.py and test_read_ports.py."""
 
 import uuid
 from datetime import UTC, datetime, timedelta

@@ -1,4 +1,6 @@
-"""The in-memory store: a unit of work costs what it touches, and stays fully isolated."""
+"""The in-memory store: a unit of work costs what it touches, and stays fully isolated.
+
+Kept whole (a little over 200 lines): cost, isolation and commit are one story about one class."""
 
 import copy
 import threading
