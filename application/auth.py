@@ -139,6 +139,8 @@ class AuthService:
 
     def refresh(self, refresh_token: str, *, ip: str | None = None,
                 user_agent: str | None = None) -> TokenPair:
+        """Rotate the refresh token. A token used twice, even by two requests at once, ends
+        the session: exactly one use wins the conditional write, the other is reuse."""
         claims = self._tokens.read(refresh_token, expected=TokenType.REFRESH)
         now = self._clock.now()
         actor = Actor(type=ActorType.USER, label=str(claims.subject), id=claims.subject)
@@ -146,14 +148,6 @@ class AuthService:
             uow.bind(claims.org_id)
             session = uow.sessions.get(claims.org_id, claims.session_id)
             if session is None or not session.is_active(now) or session.user_id != claims.subject:
-                raise Unauthenticated(CREDENTIAL_INVALID)
-            if session.refresh_token_id != claims.token_id:
-                session.revoke("refresh_token_reused", now)
-                uow.sessions.update(session)
-                uow.audit.append(claims.org_id, AuditEvent(
-                    actor=actor, action="auth.refresh_reuse_detected", resource_type="session",
-                    resource_id=str(session.id), ip=ip, user_agent=user_agent))
-                uow.commit()
                 raise Unauthenticated(CREDENTIAL_INVALID)
             grant = uow.principals.of_session(claims.org_id, session.id, claims.subject, now)
             if grant is None:
@@ -165,7 +159,14 @@ class AuthService:
                 subject=claims.subject, org_id=claims.org_id, session_id=session.id,
                 type=TokenType.REFRESH)
             session.rotate(refresh_claims.token_id, now)
-            uow.sessions.update(session)
+            if not uow.sessions.rotate(session, previous_token_id=claims.token_id):
+                session.revoke("refresh_token_reused", now)
+                uow.sessions.revoke(session)
+                uow.audit.append(claims.org_id, AuditEvent(
+                    actor=actor, action="auth.refresh_reuse_detected", resource_type="session",
+                    resource_id=str(session.id), ip=ip, user_agent=user_agent))
+                uow.commit()
+                raise Unauthenticated(CREDENTIAL_INVALID)
             uow.audit.append(claims.org_id, AuditEvent(
                 actor=actor, action="auth.refresh", resource_type="session",
                 resource_id=str(session.id), ip=ip, user_agent=user_agent))

@@ -90,7 +90,7 @@ class SessionService:
                      now: datetime) -> None:
         session = uow.sessions.get(credential.org_id, credential.session_id)
         session.revoke(reason, now)
-        uow.sessions.update(session)
+        uow.sessions.revoke(session)
         uow.audit.append(credential.org_id, AuditEvent(
             actor=actor, action="auth.logout", resource_type="session",
             resource_id=str(session.id), details={"reason": reason}))

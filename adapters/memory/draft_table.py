@@ -35,7 +35,7 @@ class DraftTable(Mapping[K, V]):
     def __init__(self, committed: dict[K, V], copier: Callable[[V], V] = detached) -> None:
         self._committed = committed
         self._mine: dict[K, V] = {}      # rows written or handed out: the transaction's own
-        self._written: set[K] = set()    # of those, the ones written (add, update)
+        self._written: dict[K, V] = {}   # what was written (add, update), copied as written
         self._dropped: set[K] = set()    # committed rows this transaction removed
         self._copy = copier
         self._closed = False
@@ -58,6 +58,15 @@ class DraftTable(Mapping[K, V]):
         mine = self._mine.get(key, _MISSING)
         if mine is not _MISSING:
             return mine
+        if key in self._dropped:
+            return default
+        return self._committed.get(key, default)
+
+    def stored(self, key: K, default: Any = None) -> Any:
+        """The row as last written (no copy): this transaction's if it wrote it, else the
+        committed one. Changes made in place and not yet written do not show, as in a database."""
+        if key in self._written:
+            return self._written[key]
         if key in self._dropped:
             return default
         return self._committed.get(key, default)
@@ -89,7 +98,7 @@ class DraftTable(Mapping[K, V]):
     def __setitem__(self, key: K, value: V) -> None:
         self._check_open()
         self._mine[key] = value
-        self._written.add(key)
+        self._written[key] = self._copy(value)
         self._dropped.discard(key)
 
     def pop(self, key: K, default: Any = None) -> Any:
@@ -98,7 +107,7 @@ class DraftTable(Mapping[K, V]):
         if value is _MISSING:
             return default
         self._mine.pop(key, None)
-        self._written.discard(key)
+        self._written.pop(key, None)
         if key in self._committed:
             self._dropped.add(key)
         return value
@@ -111,19 +120,17 @@ class DraftTable(Mapping[K, V]):
     def published(self) -> dict[K, V]:
         """The table as the commit leaves it: the committed dict itself when nothing changed.
 
-        Only rows written (add, update) are kept, as in PostgreSQL: a row changed in place
-        and never written back is not. What is published is copied once more, so the
-        caller's objects stay the caller's.
+        Only rows as written (add, update) are kept, as in PostgreSQL: a change made in place
+        and never written back is not, even to a row written before. The copies taken at
+        each write are what is published, so the caller's objects stay the caller's.
         """
         committed = self._committed
-        changed = {key: value for key, value in self._mine.items() if key in self._written}
-        if not changed and not self._dropped:
+        if not self._written and not self._dropped:
             return committed
         table = dict(committed)
         for key in self._dropped:
             del table[key]
-        for key, value in changed.items():
-            table[key] = self._copy(value)
+        table.update(self._written)
         return table
 
     def close(self) -> None:

@@ -25,10 +25,33 @@ class MemorySessions(TenantScoped, SessionRepository):
     def get(self, org_id: uuid.UUID, session_id: uuid.UUID) -> Session | None:
         return self._t.sessions.get((org_id, session_id)) if self._visible(org_id) else None
 
-    def update(self, session: Session) -> None:
+    def rotate(self, session: Session, *, previous_token_id: str) -> bool:
+        live = self._live(session)
+        if live is None or live.refresh_token_id != previous_token_id:
+            return False
+        return self._write(session, refresh_token_id=session.refresh_token_id,
+                           updated_at=session.updated_at)
+
+    def revoke(self, session: Session) -> bool:
+        if self._live(session) is None:
+            return False
+        return self._write(session, revoked_at=session.revoked_at,
+                           revoked_reason=session.revoked_reason, updated_at=session.revoked_at)
+
+    def _live(self, session: Session) -> Session | None:
+        """The session as last written, if it is not revoked (no copy: for looking)."""
+        if not self._visible(session.org_id):
+            return None
+        stored = self._t.sessions.stored((session.org_id, session.id))
+        return stored if stored is not None and stored.revoked_at is None else None
+
+    def _write(self, session: Session, **changes) -> bool:
         key = (session.org_id, session.id)
-        if self._visible(session.org_id) and key in self._t.sessions:
-            self._t.sessions[key] = session
+        row = self._t.sessions[key]
+        for name, value in changes.items():
+            setattr(row, name, value)
+        self._t.sessions[key] = row
+        return True
 
     def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
         if self._bound_user() != user_id or self._bound_org() is not None:

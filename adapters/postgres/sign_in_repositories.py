@@ -19,7 +19,13 @@ from domain.session import Session
 
 _SESSION_COLUMNS = ("org_id", "id", "user_id", "refresh_token_id", "expires_at", "created_at",
                     "updated_at", "revoked_at", "revoked_reason", "ip", "user_agent")
-_SESSION_CHANGES = ("refresh_token_id", "updated_at", "revoked_at", "revoked_reason")
+_THIS_LIVE_SESSION = (sessions.c.org_id == bindparam("org_id"), sessions.c.id == bindparam("id"),
+                      sessions.c.revoked_at.is_(None))
+_ROTATE = Compiled(update(sessions)
+                   .where(*_THIS_LIVE_SESSION, sessions.c.refresh_token_id == bindparam("previous"))
+                   .values(refresh_token_id=bindparam("token"), updated_at=bindparam("now")))
+_REVOKE = Compiled(update(sessions).where(*_THIS_LIVE_SESSION).values(
+    revoked_at=bindparam("at"), revoked_reason=bindparam("reason"), updated_at=bindparam("at")))
 
 
 class PgSessions(TenantScoped, SessionRepository):
@@ -31,10 +37,13 @@ class PgSessions(TenantScoped, SessionRepository):
         row = self._execute(query).one_or_none()
         return Session(**{c: getattr(row, c) for c in _SESSION_COLUMNS}) if row else None
 
-    def update(self, s: Session) -> None:
-        self._execute(update(sessions)
-                      .where(sessions.c.org_id == s.org_id, sessions.c.id == s.id)
-                      .values(**{c: getattr(s, c) for c in _SESSION_CHANGES}))
+    def rotate(self, s: Session, *, previous_token_id: str) -> bool:
+        return self._run(_ROTATE, {"org_id": s.org_id, "id": s.id, "previous": previous_token_id,
+                                   "token": s.refresh_token_id, "now": s.updated_at}) == 1
+
+    def revoke(self, s: Session) -> bool:
+        return self._run(_REVOKE, {"org_id": s.org_id, "id": s.id, "at": s.revoked_at,
+                                   "reason": s.revoked_reason}) == 1
 
     def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
         c = sessions.c

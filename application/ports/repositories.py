@@ -134,7 +134,15 @@ class SessionRepository(abc.ABC):
     def get(self, org_id: uuid.UUID, session_id: uuid.UUID) -> Session | None: ...
 
     @abc.abstractmethod
-    def update(self, session: Session) -> None: ...
+    def rotate(self, session: Session, *, previous_token_id: str) -> bool:
+        """Store the session's new refresh token only if the stored one is still
+        `previous_token_id` and the session is not revoked: of two uses of one refresh token,
+        exactly one wins. True when stored."""
+
+    @abc.abstractmethod
+    def revoke(self, session: Session) -> bool:
+        """Store the session's revocation unless it is revoked already; True when stored.
+        Nothing else of the row is written, so no stale copy undoes another's change."""
 
     @abc.abstractmethod
     def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:

@@ -82,7 +82,7 @@ def test_a_live_session_grants_its_member_person_and_org(uow_factory, unique_slu
 
 
 ENDINGS = {
-    "revoked session": lambda uow, org, user, member, session: uow.sessions.update(
+    "revoked session": lambda uow, org, user, member, session: uow.sessions.revoke(
         attrs.evolve(session, revoked_at=NOW, revoked_reason="logout")),
     "removed member": lambda uow, org, user, member, session: uow.members.remove(org.id, member.id),
     "disabled user": lambda uow, org, user, member, session: uow.users.update(

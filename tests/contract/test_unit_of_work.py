@@ -182,8 +182,12 @@ def test_sessions_round_trip_and_stay_in_their_org(uow_factory, unique_slug):
         stored = uow.sessions.get(org.id, session.id)
         assert stored == session
         stored.rotate("r2", NOW + timedelta(minutes=1))
+        assert not uow.sessions.rotate(stored, previous_token_id="r0")  # not the stored token
+        assert uow.sessions.rotate(stored, previous_token_id="r1")
         stored.revoke("logout", NOW + timedelta(minutes=2))
-        uow.sessions.update(stored)
+        assert uow.sessions.revoke(stored)
+        assert not uow.sessions.revoke(stored)  # once revoked, stays as first revoked
+        assert not uow.sessions.rotate(stored, previous_token_id="r2")  # a revoked one: never
         uow.commit()
     with uow_factory() as uow:
         uow.bind(org.id)
