@@ -167,10 +167,14 @@ class MemberService:
                 member.ensure_an_owner_remains(becoming=None,
                                                owners=uow.members.lock_owners(member.org_id))
             uow.members.remove(member.org_id, member.id)
+            # For good: were they added again, their old tokens must not come back to life.
+            ended = uow.sessions.revoke_all_in_org(member.org_id, user.id, "member_removed",
+                                                   self._clock.now())
             uow.audit.append(member.org_id, AuditEvent(
                 actor=principal.actor, action="member.removed", resource_type="member",
                 resource_id=str(member.id),
-                details={"user_id": str(user.id), "email": user.email, "role": str(member.role)}))
+                details={"user_id": str(user.id), "email": user.email, "role": str(member.role),
+                         "sessions_ended": ended}))
             uow.commit()
             return summary(member, user)
 

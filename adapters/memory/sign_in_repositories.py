@@ -63,6 +63,18 @@ class MemorySessions(TenantScoped, SessionRepository):
             self._t.sessions[key] = session
         return len(live)
 
+    def revoke_all_in_org(self, org_id: uuid.UUID, user_id: uuid.UUID, reason: str,
+                          now: datetime) -> int:
+        if not self._visible(org_id):
+            return 0
+        live = [k for k, s in self._t.sessions.items()
+                if k[0] == org_id and s.user_id == user_id and s.revoked_at is None]
+        for key in live:
+            session = self._t.sessions[key]
+            session.revoke(reason, now)
+            self._t.sessions[key] = session
+        return len(live)
+
 
 class MemoryApiKeys(TenantScoped, ApiKeyRepository):
     def add(self, key: ApiKey) -> None:

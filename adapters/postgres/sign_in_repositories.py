@@ -52,6 +52,14 @@ class PgSessions(TenantScoped, SessionRepository):
                      .values(revoked_at=now, revoked_reason=reason, updated_at=now))
         return self._execute(statement).rowcount
 
+    def revoke_all_in_org(self, org_id: uuid.UUID, user_id: uuid.UUID, reason: str,
+                          now: datetime) -> int:
+        c = sessions.c
+        statement = (update(sessions)
+                     .where(c.org_id == org_id, c.user_id == user_id, c.revoked_at.is_(None))
+                     .values(revoked_at=now, revoked_reason=reason, updated_at=now))
+        return self._execute(statement).rowcount
+
 
 _KEY_COLUMNS = ("org_id", "id", "name", "prefix", "secret_hash", "created_by", "expires_at",
                 "last_used_at", "revoked_at", "created_at", "updated_at")

@@ -148,6 +148,11 @@ class SessionRepository(abc.ABC):
     def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
         """End every live session of the user in every org (needs the user scope)."""
 
+    @abc.abstractmethod
+    def revoke_all_in_org(self, org_id: uuid.UUID, user_id: uuid.UUID, reason: str,
+                          now: datetime) -> int:
+        """End every live session of the user in this org (tenant bound); how many ended."""
+
 
 class PasswordTokenRepository(abc.ABC):
     @abc.abstractmethod

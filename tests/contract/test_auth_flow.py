@@ -118,3 +118,20 @@ def test_removing_a_member_revokes_their_access_at_once(world, operator):
         _me(container, pair.access_token)
     with pytest.raises(Unauthenticated):
         auth.refresh(pair.refresh_token)
+
+
+def test_a_removed_member_added_again_does_not_get_old_sessions_back(world, operator):
+    container, slug, _ = world
+    email = f"back@{slug}.test"
+    members = container.application.members()
+    members.add(AddMember(slug=slug, email=email, role="member", actor=operator))
+    _set_password(container, email)
+    pair = container.application.auth().login(Login(email=email, password=PASSWORD))
+    members.remove(RemoveMember(slug=slug, member=email, actor=operator))
+    members.add(AddMember(slug=slug, email=email, role="viewer", actor=operator))
+    with pytest.raises(Unauthenticated):
+        _me(container, pair.access_token)
+    with pytest.raises(Unauthenticated):
+        container.application.auth().refresh(pair.refresh_token)
+    fresh = container.application.auth().login(Login(email=email, password=PASSWORD))
+    assert _me(container, fresh.access_token).org.role == "viewer"
