@@ -63,9 +63,6 @@ class MemoryUsers(UserRepository):
     def _by_email(self, email: str) -> uuid.UUID | None:
         return next((k for k, u in self._t.users.items() if u.email == email.lower()), None)
 
-    def get_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
-        return {i: self._t.users[i] for i in user_ids if i in self._t.users}
-
     def update(self, user: User) -> None:
         if user.id in self._t.users:
             self._t.users[user.id] = user

@@ -91,9 +91,6 @@ class MemoryApiKeys(TenantScoped, ApiKeyRepository):
     def get(self, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
         return self._t.api_keys.get((org_id, key_id)) if self._visible(org_id) else None
 
-    def get_by_prefix(self, org_id: uuid.UUID, prefix: str) -> ApiKey | None:
-        return first_row(self._t.api_keys, (k for k, key in self._rows(org_id) if key.prefix == prefix))
-
     def list(self, org_id: uuid.UUID) -> list[ApiKey]:
         return [self._t.api_keys[k] for k, _ in self._rows(org_id)]
 

@@ -62,9 +62,6 @@ class MemoryMembers(TenantScoped, MemberRepository):
     def get_by_user(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member | None:
         return first_row(self._t.members, (k for k, m in self._rows(org_id) if m.user_id == user_id))
 
-    def list(self, org_id: uuid.UUID) -> list[Member]:
-        return [self._t.members[k] for k, _ in self._rows(org_id)]
-
     def _rows(self, org_id: uuid.UUID) -> list[tuple[tuple[uuid.UUID, uuid.UUID], Member]]:
         """The org's members this transaction may read, in order, not handed out: for looking."""
         found = [(k, m) for k, m in self._t.members.items()

@@ -92,12 +92,6 @@ class PgUsers(UserRepository):
         row = self._tx.execute(query).one_or_none()
         return _user(row) if row else None
 
-    def get_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
-        if not user_ids:
-            return {}
-        rows = self._tx.execute(select(users).where(users.c.id.in_(user_ids)))
-        return {row.id: _user(row) for row in rows}
-
     def update(self, u: User) -> None:
         self._tx.execute(update(users).where(users.c.id == u.id).values(
             full_name=u.full_name, password_hash=u.password_hash, status=u.status.value,

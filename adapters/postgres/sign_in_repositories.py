@@ -89,9 +89,6 @@ class PgApiKeys(TenantScoped, ApiKeyRepository):
     def get(self, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
         return self._one(api_keys.c.org_id == org_id, api_keys.c.id == key_id)
 
-    def get_by_prefix(self, org_id: uuid.UUID, prefix: str) -> ApiKey | None:
-        return self._one(api_keys.c.org_id == org_id, api_keys.c.prefix == prefix)
-
     def _one(self, *conditions) -> ApiKey | None:
         row = self._execute(select(api_keys).where(*conditions)).one_or_none()
         return key_of(row) if row else None

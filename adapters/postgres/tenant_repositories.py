@@ -74,11 +74,6 @@ class PgMembers(TenantScoped, MemberRepository):
         row = self._execute(select(members).where(*conditions)).one_or_none()
         return _member(row) if row else None
 
-    def list(self, org_id: uuid.UUID) -> list[Member]:
-        query = (select(members).where(members.c.org_id == org_id)
-                 .order_by(members.c.created_at, members.c.id))
-        return [_member(row) for row in self._execute(query)]
-
     def update(self, m: Member) -> None:
         self._execute(
             update(members).where(members.c.org_id == m.org_id, members.c.id == m.id)

@@ -50,10 +50,6 @@ class UserRepository(abc.ABC):
     def get_by_email(self, email: str) -> User | None: ...
 
     @abc.abstractmethod
-    def get_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
-        """The users with these ids, in one read; missing ids are simply absent."""
-
-    @abc.abstractmethod
     def update(self, user: User) -> None: ...
 
 
@@ -66,9 +62,6 @@ class MemberRepository(abc.ABC):
 
     @abc.abstractmethod
     def get_by_user(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member | None: ...
-
-    @abc.abstractmethod
-    def list(self, org_id: uuid.UUID) -> list[Member]: ...
 
     @abc.abstractmethod
     def update(self, member: Member) -> None: ...
@@ -176,9 +169,6 @@ class ApiKeyRepository(abc.ABC):
 
     @abc.abstractmethod
     def get(self, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None: ...
-
-    @abc.abstractmethod
-    def get_by_prefix(self, org_id: uuid.UUID, prefix: str) -> ApiKey | None: ...
 
     @abc.abstractmethod
     def list(self, org_id: uuid.UUID) -> list[ApiKey]: ...

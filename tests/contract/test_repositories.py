@@ -92,8 +92,8 @@ def test_api_keys_round_trip_in_order_and_are_located_without_a_tenant(uow_facto
         uow.bind(org.id)
         assert uow.api_keys.get(org.id, early.id) == early
         assert uow.api_keys.get(org.id, uuid.uuid4()) is None
-        assert uow.api_keys.get_by_prefix(org.id, late.prefix) == late
-        assert uow.api_keys.get_by_prefix(org.id, MISSING) is None
+        assert uow.principals.of_api_key(org.id, late.prefix).key == late
+        assert uow.principals.of_api_key(org.id, MISSING) is None
         assert uow.api_keys.list(org.id) == sorted([late, early, tied],
                                                    key=lambda k: (k.created_at, k.id))
 
@@ -111,7 +111,7 @@ def test_an_api_key_update_stores_its_changes(uow_factory, unique_slug):
     with uow_factory() as uow:
         uow.bind(org.id)
         assert _same_but_updated_at(uow.api_keys.get(org.id, key.id), changed)
-        assert not uow.api_keys.get_by_prefix(org.id, key.prefix).usable(NOW)
+        assert not uow.principals.of_api_key(org.id, key.prefix).key.usable(NOW)
 
 
 def test_record_use_stores_the_last_use_only(uow_factory, unique_slug):
@@ -141,7 +141,6 @@ def test_an_api_key_of_org_a_is_invisible_and_untouchable_when_org_b_is_bound(uo
         uow.bind(b.id)
         assert uow.api_keys.locate(key.prefix) == a.id
         assert uow.api_keys.get(a.id, key.id) is None
-        assert uow.api_keys.get_by_prefix(a.id, key.prefix) is None
         assert uow.api_keys.list(a.id) == []
         assert uow.principals.of_api_key(a.id, key.prefix) is None
         uow.api_keys.update(attrs.evolve(key, name="hijacked"))

@@ -58,7 +58,7 @@ def test_every_field_round_trips(uow_factory, unique_slug):
         uow.bind(org.id)
         assert uow.members.get(org.id, member.id) == member
         assert uow.members.get_by_user(org.id, user.id) == member
-        assert uow.members.list(org.id) == [member]
+        assert [m.id for m in uow.directory.page(org.id, after=None, limit=10)] == [member.id]
 
 
 def test_nothing_is_kept_without_commit(uow_factory, unique_slug):
@@ -78,9 +78,9 @@ def test_duplicate_slug_and_email_are_conflicts(uow_factory, unique_slug):
 
 
 def test_tenant_tables_refuse_to_work_without_a_bound_org(uow_factory, unique_slug):
-    org, _, _ = _seed_org_with_member(uow_factory, unique_slug())
+    org, user, _ = _seed_org_with_member(uow_factory, unique_slug())
     with uow_factory() as uow, pytest.raises(TenantContextMissing):
-        uow.members.list(org.id)
+        uow.members.get_by_user(org.id, user.id)
     with uow_factory() as uow, pytest.raises(TenantContextMissing):
         list(uow.audit.entries(org.id))
 
@@ -91,7 +91,7 @@ def test_a_bound_unit_of_work_sees_no_other_org(uow_factory, unique_slug):
     with uow_factory() as uow:
         uow.bind(b.id)
         assert uow.members.get(a.id, member_a.id) is None
-        assert uow.members.list(a.id) == []
+        assert uow.directory.page(a.id, after=None, limit=10) == []
 
 
 def test_audit_entries_chain_and_round_trip(uow_factory, unique_slug):
@@ -127,9 +127,8 @@ def test_owners_are_counted_and_removal_keeps_the_rest(uow_factory, unique_slug)
         uow.commit()
     with uow_factory() as uow:
         uow.bind(org.id)
-        remaining = uow.members.list(org.id)
-        assert [m.id for m in remaining] == [owner.id]
-        assert remaining[0].invited_by is None
+        assert [m.id for m in uow.directory.page(org.id, after=None, limit=10)] == [owner.id]
+        assert uow.members.get(org.id, owner.id).invited_by is None
         assert uow.tenant_data.blocking_dependencies(org.id) == {}
 
 
@@ -162,7 +161,8 @@ def test_a_user_scope_lists_its_own_membership_of_an_org_and_no_one_elses(uow_fa
     with uow_factory() as uow:
         uow.bind_user(user.id)
         assert uow.members.get(b.id, admin_b.id) is None
-        assert uow.members.list(b.id) == [member_b]
+        assert [m.id for m in uow.directory.page(b.id, after=None, limit=10)] == [member_b.id]
+        assert uow.members.get(b.id, member_b.id) == member_b
 
 
 def test_sessions_round_trip_and_stay_in_their_org(uow_factory, unique_slug):
@@ -199,10 +199,3 @@ def test_sessions_round_trip_and_stay_in_their_org(uow_factory, unique_slug):
         assert uow.sessions.get(org.id, session.id) is None
 
 
-def test_users_are_read_many_at_once(uow_factory, unique_slug):
-    _, first, _ = _seed_org_with_member(uow_factory, unique_slug())
-    _, second, _ = _seed_org_with_member(uow_factory, unique_slug())
-    with uow_factory() as uow:
-        found = uow.users.get_many([first.id, second.id, uuid.uuid4()])
-        assert found == {first.id: first, second.id: second}
-        assert uow.users.get_many([]) == {}
