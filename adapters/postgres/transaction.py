@@ -1,18 +1,20 @@
 """One PostgreSQL transaction on one pooled connection, opened in one round trip.
 
 Nothing is sent when a unit of work starts. BEGIN, and `SET LOCAL app.org_id` when the tenant
-is bound, wait for the first statement and then go out together as one simple-protocol
-message ("BEGIN; SET LOCAL app.org_id = '…'"), each its own statement, never sharing one
-with the reads it guards. Later `SET LOCAL`s (a user scope, a second tenant) ride the same way
-in front of the next statement.
+is bound, wait until the first statement is due, then go out ahead of it as one message
+("BEGIN; SET LOCAL app.org_id = '…'", simple protocol, straight to libpq): each its own
+statement, never sharing one with the reads it guards. A later `SET LOCAL` (a user scope, a
+second tenant) goes the same way ahead of the next statement. COMMIT and ROLLBACK go straight
+to libpq too, and only when a transaction is open.
 
-The pool does not ping connections before use. If a pooled connection turns out dead, that
-opening round trip fails before any statement of the unit of work ran: the connection is
-replaced and the opening retried once.
+The pool does not ping connections before use. If a pooled connection turns out dead, the
+unit of work's first round trip fails before any of its statements ran: the connection is
+replaced and that round trip retried once.
 
-Hot reads (the principal, the members page) are SQLAlchemy Core statements compiled once at
-import (`Compiled`) and run on psycopg's cursor directly, which prepares them server-side
-after a few uses; everything else runs through SQLAlchemy's Connection.
+Hot statements (the principal, the members page, the key lookup, the org update, the audit
+head and append) are SQLAlchemy Core statements compiled once at import (`Compiled`) and run on
+psycopg's cursor, which prepares them server-side after a few uses; the rest runs through
+SQLAlchemy's Connection.
 """
 
 from __future__ import annotations
