@@ -26,8 +26,18 @@ def _kill_pooled_connection(engine, owner_engine) -> int:
         pid = conn.connection.driver_connection.info.backend_pid
     with owner_engine.connect() as owner:
         owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    time.sleep(0.2)  # the backend is gone before the next checkout
+        deadline = time.monotonic() + 10  # the backend is gone before the next checkout
+        while _alive(owner, pid):
+            assert time.monotonic() < deadline, "the backend did not end"
+            time.sleep(0.05)
     return pid
+
+
+def _alive(owner, pid: int) -> bool:
+    found = owner.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                          {"pid": pid}).scalar_one()
+    owner.rollback()  # pg_stat_activity is read once per transaction
+    return bool(found)
 
 
 def test_a_dead_pooled_connection_is_replaced_and_the_request_succeeds(one_connection, owner_engine,
