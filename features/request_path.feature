@@ -32,6 +32,12 @@ Feature: The request path
     When the owner removes the member from acme
     Then the member's next request is refused as unauthenticated
 
+  Scenario: A removed member added back does not get the old sign-in back
+    Given the member has just listed the members of acme
+    When the owner removes the member from acme
+    And the owner adds the member back to acme
+    Then the member's next request is refused as unauthenticated
+
   Scenario: A demoted admin loses the admin's rights at once
     Given the admin has just renamed acme to "Acme Labs"
     When the owner makes the admin a viewer

@@ -6,12 +6,11 @@ import pytest
 from attrs import define, field
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from adapters.postgres.transaction import app_engine
 from application.api_keys import CreateApiKey
 from application.members import AddMember
 from application.organizations import CreateOrganization
 from entrypoints.http.app import create_app
-from tests.fixtures.app import PASSWORD, postgres_container
+from tests.fixtures.app import PASSWORD, postgres_container_on_own_pool
 from tests.fixtures.app import set_password as _set_password
 from tests.integration.wire import WireTrace
 
@@ -40,9 +39,7 @@ class World:
 
 @pytest.fixture
 def world(pg_urls, operator, unique_slug):
-    container = postgres_container(pg_urls)
-    engine = app_engine(pg_urls.app_url, pool_size=1)
-    container.adapters.engine.override(engine)
+    container, engine = postgres_container_on_own_pool(pg_urls)
     yield World(client=create_app(container).test_client(), container=container,
                 wire=WireTrace(engine), slugs={"acme": unique_slug("acme")})
     engine.dispose()
@@ -127,6 +124,13 @@ def _member_id(world, email):
 def removes(world):
     member = _member_id(world, f"member@{world.slugs['acme']}.test")
     assert world.call("owner", "delete", f"{_members_path(world, 'acme')}/{member}").status_code == 204
+
+
+@when("the owner adds the member back to acme")
+def adds_back(world):
+    response = world.call("owner", "post", _members_path(world, "acme"),
+                          json={"email": f"member@{world.slugs['acme']}.test", "role": "member"})
+    assert response.status_code == 201
 
 
 @when("the owner makes the admin a viewer")

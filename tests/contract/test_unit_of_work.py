@@ -48,6 +48,17 @@ def _seed_org_with_member(uow_factory, slug):
     return org, user, member
 
 
+def _also_member(uow_factory, org, user) -> Member:
+    """The user joins a second org, as a viewer."""
+    member = Member(org_id=org.id, id=uuid.uuid4(), user_id=user.id, role=Role.VIEWER,
+                    created_at=NOW, updated_at=NOW)
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        uow.members.add(member)
+        uow.commit()
+    return member
+
+
 def test_every_field_round_trips(uow_factory, unique_slug):
     org, user, member = _seed_org_with_member(uow_factory, unique_slug())
     with uow_factory() as uow:
@@ -135,12 +146,7 @@ def test_owners_are_counted_and_removal_keeps_the_rest(uow_factory, unique_slug)
 def test_a_user_scope_reads_only_that_users_memberships(uow_factory, unique_slug):
     a, user, member_a = _seed_org_with_member(uow_factory, unique_slug())
     b, _, _ = _seed_org_with_member(uow_factory, unique_slug())
-    member_b = Member(org_id=b.id, id=uuid.uuid4(), user_id=user.id, role=Role.VIEWER,
-                      created_at=NOW, updated_at=NOW)
-    with uow_factory() as uow:
-        uow.bind(b.id)
-        uow.members.add(member_b)
-        uow.commit()
+    member_b = _also_member(uow_factory, b, user)
     with uow_factory() as uow:
         uow.bind_user(user.id)
         assert {m.id for m in uow.members.memberships_of_user(user.id)} == {member_a.id, member_b.id}
@@ -152,12 +158,7 @@ def test_a_user_scope_reads_only_that_users_memberships(uow_factory, unique_slug
 def test_a_user_scope_lists_its_own_membership_of_an_org_and_no_one_elses(uow_factory, unique_slug):
     _, user, _ = _seed_org_with_member(uow_factory, unique_slug())
     b, _, admin_b = _seed_org_with_member(uow_factory, unique_slug())
-    member_b = Member(org_id=b.id, id=uuid.uuid4(), user_id=user.id, role=Role.VIEWER,
-                      created_at=NOW, updated_at=NOW)
-    with uow_factory() as uow:
-        uow.bind(b.id)
-        uow.members.add(member_b)
-        uow.commit()
+    member_b = _also_member(uow_factory, b, user)
     with uow_factory() as uow:
         uow.bind_user(user.id)
         assert uow.members.get(b.id, admin_b.id) is None

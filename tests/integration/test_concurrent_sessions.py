@@ -2,8 +2,6 @@
 refresh token used by ten requests at once wins once and ends the session; a refresh racing a
 sign-out or a disable never brings the session back."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from application.auth import Login
@@ -11,6 +9,7 @@ from application.errors import Unauthenticated
 from application.organizations import CreateOrganization
 from application.users import SetUserStatus
 from tests.fixtures.app import PASSWORD, set_password
+from tests.fixtures.concurrency import all_at_once
 
 pytestmark = pytest.mark.postgres
 RACERS = 10
@@ -26,12 +25,6 @@ def person(pg_container, operator, unique_slug):
     return pg_container, email
 
 
-def _at_once(calls):
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        futures = [pool.submit(call) for call in calls]
-    return [future.exception() or future.result() for future in futures]
-
-
 def _live(container, access_token) -> bool:
     credential = container.application.credentials().session(access_token)
     try:
@@ -45,7 +38,7 @@ def test_one_refresh_token_used_ten_times_at_once_wins_once_and_ends_the_session
     container, email = person
     auth = container.application.auth()
     pair = auth.login(Login(email=email, password=PASSWORD))
-    outcomes = _at_once([lambda: auth.refresh(pair.refresh_token)] * RACERS)
+    outcomes = all_at_once([lambda: auth.refresh(pair.refresh_token)] * RACERS)
     winners = [o for o in outcomes if not isinstance(o, Exception)]
     assert len(winners) == 1, outcomes
     assert all(isinstance(o, Unauthenticated) for o in outcomes if o is not winners[0])
@@ -64,7 +57,7 @@ def test_a_refresh_racing_the_end_of_a_session_never_brings_it_back(person, oper
             p.access_token))) if ending == "sign-out" else (
             lambda: container.application.users().set_status(SetUserStatus(
                 email=email, status="disabled", actor=operator)))
-        outcomes = _at_once([end] + [lambda p=pair: auth.refresh(p.refresh_token)] * 3)
+        outcomes = all_at_once([end] + [lambda p=pair: auth.refresh(p.refresh_token)] * 3)
         if ending == "disable":
             container.application.users().set_status(SetUserStatus(
                 email=email, status="active", actor=operator))

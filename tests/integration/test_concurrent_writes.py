@@ -1,8 +1,6 @@
 """Writes that race, as an outsider sends them: each change is kept, a deletion stays, a key's
 first use is recorded once, and no two writers deadlock."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from application.api_keys import CreateApiKey
@@ -12,6 +10,7 @@ from domain.errors import DomainError
 from domain.organization import OrgStatus
 from entrypoints.http.app import create_app
 from tests.fixtures.app import PASSWORD, set_password
+from tests.fixtures.concurrency import all_at_once
 
 pytestmark = pytest.mark.postgres
 WRITERS = 10
@@ -23,12 +22,6 @@ def org(pg_container, operator, unique_slug):
     pg_container.application.organizations().create(CreateOrganization(
         name="Race", slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
     return slug
-
-
-def _at_once(calls):
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        futures = [pool.submit(call) for call in calls]
-    return [future.exception() or future.result() for future in futures]
 
 
 def _org(container, slug):
@@ -45,7 +38,7 @@ def _actions(container, slug):
 
 def test_parallel_settings_changes_are_all_kept(pg_container, operator, org):
     organizations = pg_container.application.organizations()
-    outcomes = _at_once([lambda i=i: organizations.update(UpdateOrganization(
+    outcomes = all_at_once([lambda i=i: organizations.update(UpdateOrganization(
         slug=org, actor=operator, settings={f"team_{i}": i})) for i in range(WRITERS)])
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     settings = _org(pg_container, org).settings
@@ -54,7 +47,7 @@ def test_parallel_settings_changes_are_all_kept(pg_container, operator, org):
 
 def test_parallel_renames_each_see_the_last(pg_container, operator, org):
     organizations = pg_container.application.organizations()
-    _at_once([lambda i=i: organizations.update(UpdateOrganization(
+    all_at_once([lambda i=i: organizations.update(UpdateOrganization(
         slug=org, actor=operator, settings={"locale": "de" if i % 2 else "fr"}, name=f"Race {i}"))
         for i in range(WRITERS)])
     renames = [a for a in _actions(pg_container, org) if a == "org.updated"]
@@ -68,7 +61,7 @@ def test_a_deletion_racing_settings_changes_stays_a_deletion(pg_container, opera
         for i in range(WRITERS)]
     calls.insert(WRITERS // 2, lambda: organizations.delete(DeleteOrganization(slug=org,
                                                                               actor=operator)))
-    outcomes = _at_once(calls)
+    outcomes = all_at_once(calls)
     assert all(o is None or not isinstance(o, Exception) or isinstance(o, DomainError)
                for o in outcomes), outcomes
     assert _org(pg_container, org).status is OrgStatus.DELETED
@@ -79,7 +72,7 @@ def test_a_burst_of_first_uses_records_the_key_s_first_use_once(pg_container, op
     secret = pg_container.application.api_keys().create(CreateApiKey(
         slug=org, actor=operator, name="burst", scopes=["org:read"])).secret
     members = pg_container.application.members()
-    outcomes = _at_once([lambda: members.every(org, ApiKeyCredential.parse(secret))] * WRITERS)
+    outcomes = all_at_once([lambda: members.every(org, ApiKeyCredential.parse(secret))] * WRITERS)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert _actions(pg_container, org).count("api_key.first_used") == 1
 
@@ -96,6 +89,6 @@ def test_people_and_a_new_key_writing_at_once_never_deadlock(pg_container, opera
         return client.patch(f"/api/v1/orgs/{org}", headers={"Authorization": f"Bearer {bearer}"},
                             json={"settings": {f"writer_{i}": i}}).status_code
 
-    statuses = _at_once([lambda i=i: patch(token if i % 2 else secret, i) for i in range(2 * WRITERS)])
+    statuses = all_at_once([lambda i=i: patch(token if i % 2 else secret, i) for i in range(2 * WRITERS)])
     assert statuses == [200] * (2 * WRITERS)
     assert _actions(pg_container, org).count("api_key.first_used") == 1

@@ -7,16 +7,13 @@ import time
 import pytest
 from sqlalchemy import text
 
-from adapters.postgres.transaction import app_engine
 from application.organizations import CreateOrganization, GetOrganization
-from tests.fixtures.app import postgres_container
+from tests.fixtures.app import postgres_container_on_own_pool
 
 
 @pytest.fixture
 def one_connection(pg_urls):
-    container = postgres_container(pg_urls)
-    engine = app_engine(pg_urls.app_url, pool_size=1)
-    container.adapters.engine.override(engine)
+    container, engine = postgres_container_on_own_pool(pg_urls)
     yield container, engine
     engine.dispose()
 

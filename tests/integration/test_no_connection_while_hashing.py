@@ -7,12 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.postgres.transaction import app_engine
 from adapters.security.argon2_hasher import FAST_FOR_TESTS, Argon2Hasher
 from application.organizations import CreateOrganization
 from application.passwords import IssuePasswordLink
 from entrypoints.http.app import create_app
-from tests.fixtures.app import PASSWORD, postgres_container, set_password
+from tests.fixtures.app import PASSWORD, postgres_container_on_own_pool, set_password
 
 pytestmark = pytest.mark.postgres
 
@@ -36,9 +35,7 @@ class WatchedHasher(Argon2Hasher):
 
 @pytest.fixture
 def watched(pg_urls, operator, unique_slug):
-    container = postgres_container(pg_urls)
-    engine = app_engine(pg_urls.app_url, pool_size=2)
-    container.adapters.engine.override(engine)
+    container, engine = postgres_container_on_own_pool(pg_urls, pool_size=2)
     hasher = WatchedHasher(engine)
     container.adapters.password_hasher.override(hasher)
     slug = unique_slug("hash")

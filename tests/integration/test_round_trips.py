@@ -3,12 +3,11 @@ five statements in three round trips; a write, audit entry included, one transac
 
 import pytest
 
-from adapters.postgres.transaction import app_engine
 from application.api_keys import CreateApiKey
 from application.members import AddMember
 from application.organizations import CreateOrganization
 from entrypoints.http.app import create_app
-from tests.fixtures.app import PASSWORD, postgres_container
+from tests.fixtures.app import PASSWORD, postgres_container_on_own_pool
 from tests.fixtures.app import set_password as _set_password
 from tests.integration.wire import WireTrace
 
@@ -18,9 +17,7 @@ WARM_UP = 6  # psycopg prepares a statement on its 5th use: count the steady sta
 @pytest.fixture
 def traced(pg_urls, operator, unique_slug):
     """An app on a one-connection pool whose every checkout is traced; an org of 20 members."""
-    container = postgres_container(pg_urls)
-    engine = app_engine(pg_urls.app_url, pool_size=1)
-    container.adapters.engine.override(engine)
+    container, engine = postgres_container_on_own_pool(pg_urls)
     slug = unique_slug("wire")
     container.application.organizations().create(CreateOrganization(
         name="Wire", slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
