@@ -113,15 +113,16 @@ class InvitationService:
         if invitee is None or not invitee.password_hash:
             password_hash = self._new_password(invitation.email, cmd)  # with no connection held
         with self._uow_factory() as uow:
-            invitation = _open_invitation(uow, org_id, digest, now)  # still open once hashed?
+            invitation = _open_invitation(uow, org_id, digest, now)
+            invitation.accept(now)
+            if not uow.invitations.claim(invitation):  # accepted meanwhile, by a racing request
+                raise Unauthenticated(INVALID)
             user = self._account(uow, invitation.email, cmd.full_name, password_hash, now)
             if uow.members.get_by_user(org_id, user.id) is not None:
                 raise Conflict(f"{user.email} is already a member", code="already_member")
             member = Member(org_id=org_id, id=self._ids.new_id(), user_id=user.id,
                             role=invitation.role, created_at=now, updated_at=now)
             uow.members.add(member)
-            invitation.accept(now)
-            uow.invitations.update(invitation)
             uow.audit.append(org_id, AuditEvent(
                 actor=Actor(type=ActorType.USER, label=user.email, id=user.id),
                 action="invitation.accepted", resource_type="invitation",

@@ -79,11 +79,12 @@ class PasswordService:
         check_password(cmd.password, email=user.email)
         password_hash = self._hasher.hash(cmd.password)  # with no connection held
         with self._uow_factory() as uow:
-            record, user = _usable_link(uow, digest, now)  # still unused once hashed?
+            record, user = _usable_link(uow, digest, now)
+            record.use(now)
+            if not uow.password_tokens.claim(record):  # used meanwhile, by a racing request
+                raise Unauthenticated("invalid or expired link")
             user.set_password(password_hash, now)
             uow.users.update(user)
-            record.use(now)
-            uow.password_tokens.update(record)
             org_ids = orgs_of(uow, user)
             ended = uow.sessions.revoke_all_of_user(user.id, "password_changed", now)
             audit_in_each(uow, org_ids, AuditEvent(

@@ -12,6 +12,7 @@ from adapters.memory.probe import MemoryProbe
 from adapters.memory.store import MemoryStore
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.postgres.probe import PostgresProbe
+from adapters.postgres.sign_in_repositories import KeyLocations
 from adapters.postgres.transaction import app_engine
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from adapters.security.argon2_hasher import Argon2Hasher
@@ -74,7 +75,8 @@ class Adapters(containers.DeclarativeContainer):
 
     unit_of_work = providers.Selector(
         settings.provided.backend,
-        postgres=providers.Factory(PostgresUnitOfWork, engine=engine, clock=clock, ids=ids),
+        postgres=providers.Factory(PostgresUnitOfWork, engine=engine, clock=clock, ids=ids,
+                                   key_locations=providers.Singleton(KeyLocations)),
         memory=providers.Factory(MemoryUnitOfWork, store=memory_store, clock=clock, ids=ids),
     )
     database_probe = providers.Selector(

@@ -79,5 +79,9 @@ class MemoryPasswordTokens(PasswordTokenRepository):
         return first_row(self._t.password_tokens, (k for k, t in self._t.password_tokens.items()
                                                 if t.token_hash == token_hash))
 
-    def update(self, token: PasswordToken) -> None:
+    def claim(self, token: PasswordToken) -> bool:
+        stored = self._t.password_tokens.stored(token.id)
+        if stored is None or stored.used_at is not None:
+            return False
         self._t.password_tokens[token.id] = token
+        return True

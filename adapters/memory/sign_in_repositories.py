@@ -129,6 +129,10 @@ class MemoryInvitations(TenantScoped, InvitationRepository):
         return first_row(self._t.invitations, (k for k, i in self._t.invitations.items()
                                             if k[0] == org_id and i.token_hash == token_hash))
 
-    def update(self, invitation: Invitation) -> None:
-        if self._visible(invitation.org_id):
-            self._t.invitations[(invitation.org_id, invitation.id)] = invitation
+    def claim(self, invitation: Invitation) -> bool:
+        key = (invitation.org_id, invitation.id)
+        stored = self._t.invitations.stored(key) if self._visible(invitation.org_id) else None
+        if stored is None or stored.accepted_at is not None:
+            return False
+        self._t.invitations[key] = invitation
+        return True

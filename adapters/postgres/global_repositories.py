@@ -116,9 +116,13 @@ class PgPasswordTokens(PasswordTokenRepository):
         row = self._tx.execute(query).one_or_none()
         return PasswordToken(**{c: getattr(row, c) for c in _TOKEN_COLUMNS}) if row else None
 
-    def update(self, t: PasswordToken) -> None:
-        self._tx.execute(update(password_tokens).where(password_tokens.c.id == t.id)
-                         .values(used_at=t.used_at, updated_at=t.updated_at))
+    def claim(self, t: PasswordToken) -> bool:
+        return self._tx.run(_CLAIM_TOKEN, {"id": t.id, "at": t.used_at}) == 1
+
+
+_CLAIM_TOKEN = Compiled(update(password_tokens).where(
+    password_tokens.c.id == bindparam("id"), password_tokens.c.used_at.is_(None),
+).values(used_at=bindparam("at"), updated_at=bindparam("at")))
 
 
 _TOKEN_COLUMNS = ("id", "user_id", "token_hash", "expires_at", "created_at", "updated_at", "used_at")

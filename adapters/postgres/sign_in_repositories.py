@@ -3,14 +3,16 @@ As every tenant repository: org_id in every query, never an update of org_id or 
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, or_, select, update
 
 from adapters.postgres.tables import api_key_prefixes, api_keys, invitations, sessions
 from adapters.postgres.tenant_repositories import TenantScoped
-from adapters.postgres.transaction import Compiled
+from adapters.postgres.transaction import Compiled, Transaction
 from application.ports.repositories import ApiKeyRepository, InvitationRepository, SessionRepository
 from domain.api_key import ApiKey, Scope
 from domain.invitation import Invitation
@@ -76,15 +78,50 @@ _RECORD_USE = Compiled(
     .values(last_used_at=bindparam("now")))
 
 
+class KeyLocations:
+    """Which org an API key prefix belongs to, remembered per process (bounded, least recently
+    used out). Safe to keep without invalidation: the application role may only SELECT and
+    INSERT `api_key_prefixes` (never update or delete), so a prefix's org never changes; whether
+    the key is still live is read in the request's own transaction every time."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._capacity = capacity
+        self._orgs: OrderedDict[str, uuid.UUID] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, prefix: str) -> uuid.UUID | None:
+        with self._lock:
+            org_id = self._orgs.get(prefix)
+            if org_id is not None:
+                self._orgs.move_to_end(prefix)
+            return org_id
+
+    def remember(self, prefix: str, org_id: uuid.UUID) -> None:
+        with self._lock:
+            self._orgs[prefix] = org_id
+            if len(self._orgs) > self._capacity:
+                self._orgs.popitem(last=False)
+
+
 class PgApiKeys(TenantScoped, ApiKeyRepository):
+    def __init__(self, tx: Transaction, locations: KeyLocations) -> None:
+        super().__init__(tx)
+        self._locations = locations
+
     def add(self, k: ApiKey) -> None:
         self._execute(insert(api_keys).values(**{c: getattr(k, c) for c in _KEY_COLUMNS},
                                               scopes=sorted(s.value for s in k.scopes)))
         self._tx.execute(insert(api_key_prefixes).values(id=k.id, prefix=k.prefix, org_id=k.org_id))
 
     def locate(self, prefix: str) -> uuid.UUID | None:
-        rows = self._tx.lookup(_LOCATE, {"prefix": prefix})
-        return rows[0].org_id if rows else None
+        org_id = self._locations.get(prefix)
+        if org_id is None:
+            rows = self._tx.lookup(_LOCATE, {"prefix": prefix})
+            if not rows:
+                return None
+            org_id = rows[0].org_id
+            self._locations.remember(prefix, org_id)
+        return org_id
 
     def get(self, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
         return self._one(api_keys.c.org_id == org_id, api_keys.c.id == key_id)
@@ -134,7 +171,12 @@ class PgInvitations(TenantScoped, InvitationRepository):
             return None
         return Invitation(**{c: getattr(row, c) for c in _INVITATION_COLUMNS} | {"role": Role(row.role)})
 
-    def update(self, i: Invitation) -> None:
-        self._execute(update(invitations)
-                      .where(invitations.c.org_id == i.org_id, invitations.c.id == i.id)
-                      .values(accepted_at=i.accepted_at, updated_at=i.updated_at))
+    def claim(self, i: Invitation) -> bool:
+        return self._run(_CLAIM_INVITATION, {"org_id": i.org_id, "id": i.id,
+                                             "at": i.accepted_at}) == 1
+
+
+_CLAIM_INVITATION = Compiled(update(invitations).where(
+    invitations.c.org_id == bindparam("org_id"), invitations.c.id == bindparam("id"),
+    invitations.c.accepted_at.is_(None),
+).values(accepted_at=bindparam("at"), updated_at=bindparam("at")))

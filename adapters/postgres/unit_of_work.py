@@ -7,7 +7,12 @@ from sqlalchemy import Engine
 from adapters.postgres.audit_log import PgAuditLog
 from adapters.postgres.global_repositories import PgOrganizations, PgPasswordTokens, PgUsers
 from adapters.postgres.read_models import PgMemberDirectory, PgPrincipals
-from adapters.postgres.sign_in_repositories import PgApiKeys, PgInvitations, PgSessions
+from adapters.postgres.sign_in_repositories import (
+    KeyLocations,
+    PgApiKeys,
+    PgInvitations,
+    PgSessions,
+)
 from adapters.postgres.tenant_repositories import PgMembers, PgTenantData
 from adapters.postgres.transaction import Transaction
 from application.ports.system import Clock, IdGenerator
@@ -21,8 +26,10 @@ class PostgresUnitOfWork(UnitOfWork):
     citus.propagate_set_commands = 'local') forwards SET LOCAL to its shards.
     """
 
-    def __init__(self, engine: Engine, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, engine: Engine, clock: Clock, ids: IdGenerator,
+                 key_locations: KeyLocations) -> None:
         self._engine = engine
+        self._key_locations = key_locations
         self._clock = clock
         self._ids = ids
         self._tx: Transaction | None = None
@@ -65,7 +72,7 @@ _REPOSITORIES = {
     "members": lambda uow: PgMembers(uow._tx),
     "sessions": lambda uow: PgSessions(uow._tx),
     "password_tokens": lambda uow: PgPasswordTokens(uow._tx),
-    "api_keys": lambda uow: PgApiKeys(uow._tx),
+    "api_keys": lambda uow: PgApiKeys(uow._tx, uow._key_locations),
     "invitations": lambda uow: PgInvitations(uow._tx),
     "audit": lambda uow: PgAuditLog(uow._tx, uow._clock, uow._ids),
     "tenant_data": lambda uow: PgTenantData(uow._tx),

@@ -2,10 +2,17 @@
 
 Signature, algorithm, issuer, audience and the presence of claims are checked by pyjwt;
 the times are checked here against the injected Clock, so tests control time.
+
+A token that verified once is remembered (bounded, per process) with its claims: the same bytes
+under the same key always verify the same way, and pyjwt's checks were the largest single cost
+of an authenticated request. Only tokens that verified are kept, so garbage cannot fill the
+cache, and the times are checked on every read. Whether the session is still live is not a
+property of the token and is never cached (application.principals reads it per request).
 """
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -20,12 +27,14 @@ ALGORITHMS = ["HS256"]
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "org", "sid", "jti", "typ"]
 MIN_KEY_BYTES = 32
 LEEWAY = timedelta(seconds=5)
+VERIFIED_TOKENS_KEPT = 4096
 
 
 class JwtTokenService(TokenService):
     def __init__(self, *, secret_key: str, clock: Clock, access_ttl: timedelta,
                  refresh_ttl: timedelta, issuer: str = "groundwork",
-                 audience: str = "groundwork-api") -> None:
+                 audience: str = "groundwork-api",
+                 verified_tokens_kept: int = VERIFIED_TOKENS_KEPT) -> None:
         if len(secret_key.encode()) < MIN_KEY_BYTES:
             raise ValueError(f"SECRET_KEY must be at least {MIN_KEY_BYTES} bytes long")
         self._key = secret_key
@@ -33,6 +42,7 @@ class JwtTokenService(TokenService):
         self._ttl = {TokenType.ACCESS: access_ttl, TokenType.REFRESH: refresh_ttl}
         self._issuer = issuer
         self._audience = audience
+        self._verified = functools.lru_cache(maxsize=verified_tokens_kept)(self._verify)
 
     def issue(self, *, subject: uuid.UUID, org_id: uuid.UUID, session_id: uuid.UUID,
               type: TokenType) -> tuple[str, TokenClaims]:
@@ -50,17 +60,7 @@ class JwtTokenService(TokenService):
 
     def read(self, token: str, *, expected: TokenType) -> TokenClaims:
         try:
-            payload = jwt.decode(
-                token, self._key, algorithms=ALGORITHMS, audience=self._audience,
-                issuer=self._issuer,
-                options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False,
-                         "verify_nbf": False})
-            claims = TokenClaims(
-                subject=uuid.UUID(payload["sub"]), org_id=uuid.UUID(payload["org"]),
-                session_id=uuid.UUID(payload["sid"]), token_id=str(payload["jti"]),
-                type=TokenType(payload["typ"]),
-                issued_at=_at(payload["iat"]), expires_at=_at(payload["exp"]))
-            not_before = _at(payload["nbf"])
+            claims, not_before = self._verified(token)
         except (jwt.InvalidTokenError, ValueError, TypeError, KeyError, OverflowError):
             raise Unauthenticated("invalid or expired credentials") from None
         now = self._clock.now()
@@ -68,6 +68,18 @@ class JwtTokenService(TokenService):
                 or now + LEEWAY < not_before or now + LEEWAY < claims.issued_at):
             raise Unauthenticated("invalid or expired credentials")
         return claims
+
+    def _verify(self, token: str) -> tuple[TokenClaims, datetime]:
+        payload = jwt.decode(
+            token, self._key, algorithms=ALGORITHMS, audience=self._audience, issuer=self._issuer,
+            options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False,
+                     "verify_nbf": False})
+        claims = TokenClaims(
+            subject=uuid.UUID(payload["sub"]), org_id=uuid.UUID(payload["org"]),
+            session_id=uuid.UUID(payload["sid"]), token_id=str(payload["jti"]),
+            type=TokenType(payload["typ"]),
+            issued_at=_at(payload["iat"]), expires_at=_at(payload["exp"]))
+        return claims, _at(payload["nbf"])
 
 
 def _at(timestamp) -> datetime:

@@ -155,7 +155,9 @@ class PasswordTokenRepository(abc.ABC):
     def get_by_hash(self, token_hash: str) -> PasswordToken | None: ...
 
     @abc.abstractmethod
-    def update(self, token: PasswordToken) -> None: ...
+    def claim(self, token: PasswordToken) -> bool:
+        """Store `token.used_at` unless the link was used already (by a concurrent request, say):
+        True when this call claimed it. Of any number of simultaneous claims, one wins."""
 
 
 class ApiKeyRepository(abc.ABC):
@@ -190,4 +192,6 @@ class InvitationRepository(abc.ABC):
     def get_by_hash(self, org_id: uuid.UUID, token_hash: str) -> Invitation | None: ...
 
     @abc.abstractmethod
-    def update(self, invitation: Invitation) -> None: ...
+    def claim(self, invitation: Invitation) -> bool:
+        """Store `invitation.accepted_at` unless it was accepted already: True when this call
+        claimed it. Of any number of simultaneous claims, one wins."""

@@ -168,7 +168,8 @@ def test_invitations_round_trip_are_accepted_and_stay_in_their_org(uow_factory, 
         stored = uow.invitations.get_by_hash(org.id, invited.token_hash)
         assert stored == invited
         stored.accept(NOW + 2 * SEC)
-        uow.invitations.update(stored)
+        assert uow.invitations.claim(stored)
+        assert not uow.invitations.claim(stored)  # once only, even in the same transaction
         uow.commit()
     with uow_factory() as uow:
         uow.bind(org.id)
@@ -189,8 +190,13 @@ def test_password_tokens_round_trip_and_are_used_without_a_tenant(uow_factory, u
         stored = uow.password_tokens.get_by_hash(token.token_hash)
         assert stored == token and uow.password_tokens.get_by_hash(MISSING) is None
         stored.use(NOW + 2 * SEC)
-        uow.password_tokens.update(stored)
+        assert uow.password_tokens.claim(stored)
+        assert not uow.password_tokens.claim(stored)
         uow.commit()
+    with uow_factory() as uow:
+        used = uow.password_tokens.get_by_hash(token.token_hash)
+        used.use(NOW + 3 * SEC)
+        assert not uow.password_tokens.claim(used)  # a link used and committed stays used
     with uow_factory() as uow:
         again = uow.password_tokens.get_by_hash(token.token_hash)
         assert _same_but_updated_at(again, stored) and not again.usable(NOW + 3 * SEC)
@@ -206,7 +212,7 @@ def test_an_update_moves_updated_at_forward(uow_factory, unique_slug):
     with uow_factory() as uow:
         stored = uow.password_tokens.get_by_hash(token.token_hash)
         stored.use(NOW + 2 * SEC)
-        uow.password_tokens.update(stored)
+        uow.password_tokens.claim(stored)
         uow.commit()
     with uow_factory() as uow:
         assert uow.password_tokens.get_by_hash(token.token_hash).updated_at >= NOW + 2 * SEC

@@ -101,3 +101,34 @@ def test_a_refresh_token_is_not_an_access_token(tokens):
     assert tokens.read(refresh, expected=TokenType.REFRESH).type is TokenType.REFRESH
     with pytest.raises(Unauthenticated):
         tokens.read(refresh, expected=TokenType.ACCESS)
+
+
+def test_a_token_read_before_is_still_checked_for_time_and_type_on_every_read(tokens, issued, clock):
+    """Verified tokens are remembered (the signature check is the costly part), their times not."""
+    assert tokens.read(issued[0], expected=TokenType.ACCESS) == issued[1]
+    with pytest.raises(Unauthenticated):
+        tokens.read(issued[0], expected=TokenType.REFRESH)
+    clock.advance(timedelta(minutes=15, seconds=6))
+    with pytest.raises(Unauthenticated):
+        tokens.read(issued[0], expected=TokenType.ACCESS)
+
+
+def test_a_token_under_another_key_is_refused_even_after_it_verified_under_its_own(clock, issued):
+    other = JwtTokenService(secret_key="o" * 64, clock=clock, access_ttl=timedelta(minutes=15),
+                            refresh_ttl=timedelta(days=7))
+    with pytest.raises(Unauthenticated):
+        other.read(issued[0], expected=TokenType.ACCESS)
+
+
+def test_only_tokens_that_verified_are_remembered_and_never_more_than_the_bound(tokens, clock):
+    for _ in range(50):
+        with pytest.raises(Unauthenticated):
+            tokens.read(f"garbage.{uuid.uuid4()}.x", expected=TokenType.ACCESS)
+    assert tokens._verified.cache_info().currsize == 0
+    small = JwtTokenService(secret_key=KEY, clock=clock, access_ttl=timedelta(minutes=15),
+                            refresh_ttl=timedelta(days=7), verified_tokens_kept=3)
+    for _ in range(10):
+        token, _ = small.issue(subject=uuid.uuid4(), org_id=uuid.uuid4(),
+                               session_id=uuid.uuid4(), type=TokenType.ACCESS)
+        small.read(token, expected=TokenType.ACCESS)
+    assert small._verified.cache_info().currsize == 3
