@@ -7,7 +7,7 @@ import binascii
 from collections.abc import Callable
 from typing import TypeVar
 
-from domain.errors import InvalidInput
+from application.errors import InvalidCursor
 
 T = TypeVar("T")
 _SEPARATOR = "|"
@@ -19,7 +19,7 @@ def encode_cursor(kind: str, *parts: str) -> str:
 
 
 def decode_cursor(cursor: str, kind: str, read: Callable[..., T], *, hint: str) -> T:
-    """`read(*parts)` of a cursor of `kind`; any cursor it cannot read is InvalidInput."""
+    """`read(*parts)` of a cursor of `kind`; any cursor it cannot read is InvalidCursor."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         found, *parts = raw.split(_SEPARATOR)
@@ -27,5 +27,5 @@ def decode_cursor(cursor: str, kind: str, read: Callable[..., T], *, hint: str) 
             raise ValueError(cursor)
         return read(*parts)
     except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
-        raise InvalidInput("invalid cursor", code="invalid_cursor",
-                           errors={"cursor": [hint]}) from None
+        raise InvalidCursor("invalid cursor", code="invalid_cursor",
+                            errors={"cursor": [hint]}) from None

@@ -3,7 +3,7 @@ tenant binding is missing, or a caller is throttled. The HTTP edge maps them lik
 
 from __future__ import annotations
 
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 
 
 class TenantContextMissing(DomainError):
@@ -24,3 +24,10 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class InvalidCursor(InvalidInput):
+    """A page cursor that this server did not issue (or that was tampered with): a malformed
+    request (400), not a field a person filled in wrongly."""
+
+    code = "invalid_cursor"

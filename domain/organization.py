@@ -11,6 +11,7 @@ from domain.choices import parse_choice
 from domain.errors import InvalidInput
 from domain.settings import validate_settings
 from domain.slug import normalise_slug
+from domain.text import UNSAFE_TEXT_PROBLEM, unsafe_text
 
 MAX_NAME_LENGTH = 200
 
@@ -28,6 +29,9 @@ class OrgStatus(enum.StrEnum):
 
 
 def clean_name(raw: str, *, field_name: str = "name") -> str:
+    if unsafe_text(raw or ""):
+        raise InvalidInput(f"{field_name} {UNSAFE_TEXT_PROBLEM}", code="invalid_name",
+                           errors={field_name: [UNSAFE_TEXT_PROBLEM]})
     name = " ".join((raw or "").split())
     if not name:
         raise InvalidInput(f"{field_name} must not be empty", code="invalid_name",

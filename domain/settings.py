@@ -6,13 +6,16 @@ Every error is reported with its path, all at once.
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import re
 import zoneinfo
 from typing import Any
 
 from domain.currencies import ISO_4217
 from domain.errors import InvalidInput
+from domain.text import UNSAFE_TEXT_PROBLEM, unsafe_text
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "default_currency": "EUR",
@@ -20,7 +23,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "locale": "en",
 }
 MAX_SETTINGS_BYTES = 64 * 1024
-_LOCALE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|\d{3}))?$")
+MAX_SETTINGS_DEPTH = 4  # objects and arrays nested inside a key's value
+MAX_KEY_LENGTH = 100
+MAX_NUMBER = 2**63 - 1
+LOCALE_PATTERN = r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|\d{3}))?$"
+_LOCALE = re.compile(LOCALE_PATTERN)
 
 
 def _currency(value: Any) -> str | None:
@@ -29,12 +36,14 @@ def _currency(value: Any) -> str | None:
     return None
 
 
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """The IANA time zone names this machine's tz database knows."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def _timezone(value: Any) -> str | None:
-    if not isinstance(value, str) or not value:
-        return "must be an IANA time zone name such as Europe/Berlin"
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    if not isinstance(value, str) or value not in time_zones():
         return "must be an IANA time zone name such as Europe/Berlin"
     return None
 
@@ -66,8 +75,8 @@ def validate_settings(settings: Any) -> dict[str, Any]:
                            errors={"settings": ["must be a JSON object"]})
     errors: dict[str, list[str]] = {}
     for key, value in settings.items():
-        if not isinstance(key, str) or not key:
-            errors.setdefault("settings", []).append("keys must be non-empty strings")
+        if not _fit_key(key):
+            errors.setdefault("settings", []).append(_KEY_PROBLEM)
             continue
         rule = _RULES.get(key)
         problem = rule(value) if rule else _free_form(value)
@@ -81,8 +90,34 @@ def validate_settings(settings: Any) -> dict[str, Any]:
 
 
 def _free_form(value: Any) -> str | None:
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):
-        return "must be plain JSON"
+    """Any plain JSON, nested at most MAX_SETTINGS_DEPTH deep, its text free of control characters.
+    Walked without recursion, so no depth of nesting can exhaust the stack."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth >= MAX_SETTINGS_DEPTH:
+                return f"must be nested at most {MAX_SETTINGS_DEPTH} levels deep"
+            children = list(item.items()) if isinstance(item, dict) else [(None, v) for v in item]
+            for key, child in children:
+                if key is not None and not _fit_key(key):
+                    return _KEY_PROBLEM
+                pending.append((child, depth + 1))
+        elif isinstance(item, str):
+            if unsafe_text(item):
+                return f"text {UNSAFE_TEXT_PROBLEM}"
+        elif item is not None and not isinstance(item, bool | int | float) or (
+                isinstance(item, float) and not math.isfinite(item)):
+            return "must be plain JSON"
+        elif not isinstance(item, bool) and isinstance(item, int | float) and not (
+                -MAX_NUMBER <= item <= MAX_NUMBER):
+            return f"numbers must be within ±{MAX_NUMBER}"
     return None
+
+
+def _fit_key(key: Any) -> bool:
+    return isinstance(key, str) and 0 < len(key) <= MAX_KEY_LENGTH and not unsafe_text(key)
+
+
+_KEY_PROBLEM = (f"keys must be strings of 1 to {MAX_KEY_LENGTH} characters without control "
+                "characters")

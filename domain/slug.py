@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from domain.errors import InvalidInput
+from domain.errors import Conflict, InvalidInput
 
 MIN_LENGTH = 3
 MAX_LENGTH = 63
@@ -20,8 +20,11 @@ RESERVED = frozenset(
 
 
 def normalise_slug(raw: str) -> str:
-    """Trim, lower-case and validate; the result is the canonical slug."""
+    """Trim, lower-case and validate; the result is the canonical slug. A reserved word is well
+    formed but not available, as a taken slug is (409, not 422)."""
     slug = (raw or "").strip().lower()
+    if slug in RESERVED:
+        raise Conflict(f"the slug {slug!r} is reserved", code="slug_unavailable")
     problem = slug_problem(slug)
     if problem:
         raise InvalidInput(f"invalid slug {slug!r}: {problem}", code="invalid_slug",

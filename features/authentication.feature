@@ -180,7 +180,7 @@ Feature: Signing in, and reaching only your own organization
 
     Examples:
       | request                                      | status | code              |
-      | a sign-in whose body is not JSON             | 400    | validation_failed |
+      | a sign-in whose body is not JSON             | 400    | malformed_body    |
       | a sign-in without a password                 | 422    | validation_failed |
       | a sign-in with a wrong password              | 401    | unauthenticated   |
       | Ann's request to rename acme                 | 403    | forbidden         |

@@ -85,16 +85,21 @@ Feature: Organizations
       | -acme | may not start or end with a hyphen |
       | acme- | may not start or end with a hyphen |
 
-    Examples: Reserved words
-      | slug  | reason             |
-      | admin | is a reserved word |
-      | Admin | is a reserved word |
-      | api   | is a reserved word |
-      | login | is a reserved word |
-
     Examples: Length
       | slug | reason                          |
       | ab   | must be 3 to 63 characters long |
+
+  Scenario Outline: A reserved word is not available as a slug
+    When I try to create the organization "Acme Corp" with slug "<slug>"
+    Then it is refused as a conflict because the slug "<reserved>" is reserved
+    And no organization exists
+
+    Examples:
+      | slug  | reserved |
+      | admin | admin    |
+      | Admin | admin    |
+      | api   | api      |
+      | login | login    |
 
   Scenario: An organization that still has members cannot be deleted
     Given the organization "Acme Corp" with slug "acme", owned by "owner@acme.test"

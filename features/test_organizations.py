@@ -175,6 +175,13 @@ def slug_taken(outcome, slug):
     assert repr(slug) in error.message
 
 
+@then(parsers.parse('it is refused as a conflict because the slug "{slug}" is reserved'))
+def slug_reserved(outcome, slug):
+    error = outcome.refusal(Conflict)
+    assert error.code == "slug_unavailable"
+    assert repr(slug) in error.message
+
+
 @then(parsers.parse('"{slug}" is still the only organization, named "{name}"'))
 def only_org(container, actor, slug, name):
     orgs = container.application.organizations().list(ListOrganizations(actor=actor))

@@ -19,7 +19,7 @@ MIGRATIONS_DIR = Path(migrations.__file__).parent
 
 class Migrator:
     def __init__(self, owner_url: URL | str) -> None:
-        self._engine = create_engine(owner_url, poolclass=pool.NullPool)
+        self._engine = create_engine(owner_url, poolclass=pool.NullPool, hide_parameters=True)
 
     def _run(self, fn, *args) -> None:
         with self._engine.begin() as conn:

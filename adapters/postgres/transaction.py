@@ -39,6 +39,7 @@ _OPEN = (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
 def app_engine(url, *, pool_size: int) -> Engine:
     """The application's engine: the transaction is ours to open (AUTOCOMMIT at the driver)."""
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                         hide_parameters=True,  # no password hash or token in an error log
                          isolation_level="AUTOCOMMIT")
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from application.api_keys import CreateApiKey
-from entrypoints.http.bearer import BEARER_SECURITY, signed_in, use_case
+from entrypoints.http.bearer import signed_in, use_case
+from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.tenant_schemas import ApiKeySchema, CreatedApiKeySchema, NewApiKeySchema
 
 blp = Blueprint("api_keys", __name__, url_prefix="/api/v1/orgs", description="API keys")
@@ -15,7 +15,7 @@ blp = Blueprint("api_keys", __name__, url_prefix="/api/v1/orgs", description="AP
 @blp.route("/<slug>/api-keys")
 class ApiKeysView(MethodView):
     @blp.response(200, ApiKeySchema(many=True))
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(403, 404)
     @signed_in
     def get(self, slug, credential):
         """List the org's API keys (never their secrets)."""
@@ -23,7 +23,7 @@ class ApiKeysView(MethodView):
 
     @blp.arguments(NewApiKeySchema())
     @blp.response(201, CreatedApiKeySchema)
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(403, 404)
     @signed_in
     def post(self, body, slug, credential):
         """Create a key: `secret` is shown in this answer only. Use it as `Bearer <secret>`."""
@@ -33,7 +33,7 @@ class ApiKeysView(MethodView):
 @blp.route("/<slug>/api-keys/<uuid:key_id>")
 class ApiKeyView(MethodView):
     @blp.response(200, ApiKeySchema)
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(403, 404)
     @signed_in
     def delete(self, slug, key_id, credential):
         """Revoke a key; it is refused from the next request on."""

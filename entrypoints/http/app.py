@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from pathlib import Path
@@ -9,15 +10,16 @@ from pathlib import Path
 import flask_swagger_ui
 import structlog
 from flask import Flask, g, request, send_from_directory
-from flask_smorest import Api
 
 from entrypoints.container import Container, build_container
 from entrypoints.http import api_keys, audit, auth, invitations, orgs, system
-from entrypoints.http.problems import register_problem_handlers
+from entrypoints.http.problems import ProblemApi, register_problem_handlers
+from entrypoints.http.settings_schema import documented_json_schema
 
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 MAX_BODY_BYTES = 1024 * 1024
 _log = structlog.get_logger("groundwork.http")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # a client's id is echoed only if it is tame
 
 
 def create_app(container: Container | None = None) -> Flask:
@@ -35,9 +37,15 @@ def create_app(container: Container | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.container = container
-    api = Api(app)
+    app.config["API_SPEC_OPTIONS"] = {"servers": [{"url": "/", "description": "This server"}]}
+    api = ProblemApi(app)
+    api.ma_plugin.converter.add_attribute_function(documented_json_schema)
     api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                       "description": "An access token from login, signup or refresh"})
+    api.spec.components.security_scheme(
+        "apiKeyAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "gw_<prefix>_<secret>",
+                       "description": "An organization's API key, sent as a bearer token"})
     for blueprint in (system.blp, auth.blp, orgs.blp, audit.blp, api_keys.blp, invitations.blp):
         api.register_blueprint(blueprint)
     register_problem_handlers(app)
@@ -50,12 +58,15 @@ def create_app(container: Container | None = None) -> Flask:
 def _request_logging(app: Flask) -> None:
     @app.before_request
     def start() -> None:
-        g.request_id = request.headers.get("X-Request-ID", "")[:64] or str(uuid.uuid4())
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
         g.started = time.perf_counter()
 
     @app.after_request
     def finish(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.setdefault("Cache-Control", "no-store")  # tokens and tenant data
         _log.info("request", request_id=g.get("request_id"), method=request.method,
                   route=request.url_rule.rule if request.url_rule else None,
                   status=response.status_code,

@@ -6,21 +6,22 @@ import json
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from application.audit import MAX_PAGE, ReadAudit
 from application.ports.repositories import AuditFilter
-from entrypoints.http.bearer import BEARER_SECURITY, authenticated, use_case
+from entrypoints.http.bearer import authenticated, use_case
+from entrypoints.http.blueprint import Blueprint, documents
+from entrypoints.http.fields import text
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/orgs", description="Audit log")
 
 
 class AuditQuerySchema(Schema):
-    action = fields.String(validate=validate.Length(max=100))
+    action = text(max_length=100)
     actor = fields.UUID(metadata={"description": "The acting user's or key's id"})
-    resource_type = fields.String(validate=validate.Length(max=100))
-    resource_id = fields.String(validate=validate.Length(max=200))
+    resource_type = text(max_length=100)
+    resource_id = text(max_length=200)
     since = fields.AwareDateTime(metadata={"description": "Inclusive, ISO 8601 with offset"})
     until = fields.AwareDateTime(metadata={"description": "Exclusive, ISO 8601 with offset"})
     cursor = fields.String(validate=validate.Length(max=100))
@@ -61,8 +62,7 @@ def _command(slug, credential, args) -> ReadAudit:
 class AuditLogView(MethodView):
     @blp.arguments(AuditQuerySchema(), location="query")
     @blp.response(200, AuditPageSchema)
-    @blp.alt_response(403, description="Only owners and admins read the audit log")
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(why={403: "Only owners and admins read the audit log"})
     @authenticated
     def get(self, args, slug, credential):
         """Read the audit log, oldest first; follow `next_cursor` for more."""
@@ -73,7 +73,6 @@ class AuditLogView(MethodView):
 class AuditExportView(MethodView):
     @blp.arguments(AuditQuerySchema(), location="query")
     @blp.response(200, description="One JSON object per line (application/x-ndjson)")
-    @blp.doc(security=BEARER_SECURITY)
     @authenticated
     def get(self, args, slug, credential):
         """Export every matching entry as JSON Lines."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from application.auth import Login
 from application.passwords import SetPassword
@@ -18,7 +17,8 @@ from entrypoints.http.auth_schemas import (
     SwitchOrgSchema,
     TokenPairSchema,
 )
-from entrypoints.http.bearer import BEARER_SECURITY, signed_in, use_case
+from entrypoints.http.bearer import signed_in, use_case
+from entrypoints.http.blueprint import Blueprint, documents
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in and out")
 
@@ -31,8 +31,7 @@ def _client() -> dict:
 class LoginView(MethodView):
     @blp.arguments(LoginSchema())
     @blp.response(200, TokenPairSchema)
-    @blp.alt_response(401, description="Invalid credentials")
-    @blp.alt_response(429, description="Too many attempts; see Retry-After")
+    @documents(why={401: "Invalid credentials", 429: "Too many attempts; see Retry-After"})
     def post(self, body):
         """Exchange email and password for an access and a refresh token."""
         return use_case("auth").login(Login(**body, **_client()))
@@ -42,7 +41,7 @@ class LoginView(MethodView):
 class RefreshView(MethodView):
     @blp.arguments(RefreshSchema())
     @blp.response(200, TokenPairSchema)
-    @blp.alt_response(401, description="Invalid, used or revoked refresh token")
+    @documents(why={401: "Invalid, used or revoked refresh token"})
     def post(self, body):
         """Rotate a refresh token; presenting a used one ends the whole session."""
         return use_case("auth").refresh(body["refresh_token"], **_client())
@@ -51,8 +50,7 @@ class RefreshView(MethodView):
 @blp.route("/auth/logout")
 class LogoutView(MethodView):
     @blp.response(204)
-    @blp.alt_response(401, description="Not signed in")
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(why={401: "Not signed in"})
     @signed_in
     def post(self, credential):
         """End this session: its access and refresh tokens stop working at once."""
@@ -63,8 +61,7 @@ class LogoutView(MethodView):
 class SwitchOrgView(MethodView):
     @blp.arguments(SwitchOrgSchema())
     @blp.response(200, TokenPairSchema)
-    @blp.alt_response(404, description="Not a member of that organization")
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(why={404: "Not a member of that organization"})
     @signed_in
     def post(self, body, credential):
         """Move this sign-in to another organization you belong to; this session ends."""
@@ -74,7 +71,6 @@ class SwitchOrgView(MethodView):
 @blp.route("/me")
 class MeView(MethodView):
     @blp.response(200, MeSchema)
-    @blp.doc(security=BEARER_SECURITY)
     @signed_in
     def get(self, credential):
         """Who you are, the org this credential is for, and all your memberships."""
@@ -85,8 +81,11 @@ class MeView(MethodView):
 class SignupView(MethodView):
     @blp.arguments(SignupSchema())
     @blp.response(201, TokenPairSchema)
-    @blp.alt_response(409, description="The slug or the email is taken")
-    @blp.alt_response(422, description="Invalid fields, or a password that breaks the policy")
+    @documents(why={
+        403: "Sign-up is turned off on this server",
+        409: "The slug or the email is taken, or the slug is reserved",
+        422: "Invalid fields, or a password that breaks the policy",
+    })
     def post(self, body):
         """Create an organization and become its owner, signed in."""
         return use_case("signup").signup(Signup(**body, **_client()))
@@ -96,8 +95,10 @@ class SignupView(MethodView):
 class SetPasswordView(MethodView):
     @blp.arguments(SetPasswordSchema())
     @blp.response(204)
-    @blp.alt_response(401, description="The link is unknown, used or expired")
-    @blp.alt_response(422, description="The password breaks the policy")
+    @documents(why={
+        401: "The link is unknown, used or expired",
+        422: "The password breaks the policy",
+    })
     def post(self, body):
         """Set a password with a single-use link; every existing session of the user ends."""
         use_case("passwords").set_password(SetPassword(**body, **_client()))

@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from domain.password import MAX_LENGTH as MAX_PASSWORD
-from domain.slug import MAX_LENGTH as MAX_SLUG
-from domain.user import MAX_EMAIL_LENGTH
+from entrypoints.http.fields import email, password, slug, text, token
 
 
 class LoginSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=MAX_EMAIL_LENGTH))
-    password = fields.String(required=True, load_only=True,
-                             validate=validate.Length(min=1, max=MAX_PASSWORD))
-    org = fields.String(load_default=None, validate=validate.Length(max=MAX_SLUG),
-                        metadata={"description": "Slug of the org to sign in to, when several."})
-
+    email = email(required=True)
+    password = password(required=True)
+    org = slug(metadata={"description": "Slug of the org to sign in to, when several."})
 
 
 class RefreshSchema(Schema):
-    refresh_token = fields.String(required=True, load_only=True,
-                                  validate=validate.Length(min=1, max=4096))
-
+    refresh_token = token(required=True, max_length=4096)
 
 
 class OrgSummarySchema(Schema):
     id = fields.UUID(required=True)
     slug = fields.String(required=True)
     name = fields.String(required=True)
-
 
 
 class TokenPairSchema(Schema):
@@ -39,10 +31,8 @@ class TokenPairSchema(Schema):
     org = fields.Nested(OrgSummarySchema, required=True)
 
 
-
 class SwitchOrgSchema(Schema):
-    org = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SLUG))
-
+    org = slug(required=True)
 
 
 class MembershipSchema(Schema):
@@ -50,7 +40,6 @@ class MembershipSchema(Schema):
     slug = fields.String(required=True)
     name = fields.String(required=True)
     role = fields.String(required=True)
-
 
 
 class MeSchema(Schema):
@@ -61,16 +50,14 @@ class MeSchema(Schema):
     memberships = fields.List(fields.Nested(MembershipSchema), required=True)
 
 
-
 class SignupSchema(Schema):
-    org_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    slug = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SLUG + 10))
-    email = fields.String(required=True, validate=validate.Length(min=3, max=MAX_EMAIL_LENGTH))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD))
-    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-
+    org_name = text(required=True)
+    slug = slug(required=True)
+    email = email(required=True)
+    password = password(new=True, required=True)
+    full_name = text(required=True)
 
 
 class SetPasswordSchema(Schema):
-    token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD))
+    token = token(required=True, max_length=200)
+    password = password(new=True, required=True)

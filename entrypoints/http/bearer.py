@@ -13,8 +13,10 @@ from flask import current_app, request
 
 from application.errors import Unauthenticated
 from application.principals import CREDENTIAL_INVALID
+from entrypoints.http.blueprint import documents
 
-BEARER_SECURITY = [{"bearerAuth": []}]
+SESSION_SECURITY = [{"bearerAuth": []}]
+TENANT_SECURITY = [{"bearerAuth": []}, {"apiKeyAuth": []}]
 
 
 def bearer_token() -> str:
@@ -35,14 +37,15 @@ def use_case(service: str):
 
 
 def authenticated(view):
-    """A person's session or an API key, passed to the view as `credential`."""
+    """A person's session or an API key, passed to the view as `credential`; the route is one
+    organization's (404 for any other, 403 when the role or the key's scopes fall short)."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         credential = use_case("credentials").read(bearer_token())
         return view(*args, credential=credential, **kwargs)
 
-    return wrapper
+    return _secured(wrapper, TENANT_SECURITY, 401, 403, 404)
 
 
 def signed_in(view):
@@ -53,4 +56,11 @@ def signed_in(view):
         credential = use_case("credentials").session(bearer_token())
         return view(*args, credential=credential, **kwargs)
 
-    return wrapper
+    return _secured(wrapper, SESSION_SECURITY, 401)
+
+
+def _secured(view, security: list[dict], *statuses: int):
+    view = documents(*statuses, why={401: "No credential, or one that is invalid, expired or "
+                                          "revoked"})(view)
+    view._apidoc.setdefault("manual_doc", {})["security"] = security
+    return view

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from application.invitations import AcceptInvitation, Invite
-from entrypoints.http.bearer import BEARER_SECURITY, authenticated, use_case
+from entrypoints.http.bearer import authenticated, use_case
+from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.tenant_schemas import (
     AcceptInvitationSchema,
     InvitationSchema,
@@ -21,8 +21,7 @@ blp = Blueprint("invitations", __name__, url_prefix="/api/v1", description="Invi
 class InvitationsView(MethodView):
     @blp.arguments(InviteSchema())
     @blp.response(201, InvitationSchema)
-    @blp.alt_response(409, description="Already a member")
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(why={409: "Already a member"})
     @authenticated
     def post(self, body, slug, credential):
         """Invite a person by email with a role; the token goes by email only."""
@@ -33,7 +32,7 @@ class InvitationsView(MethodView):
 class AcceptView(MethodView):
     @blp.arguments(AcceptInvitationSchema())
     @blp.response(201, MemberSchema)
-    @blp.alt_response(401, description="Unknown, used or expired invitation")
+    @documents(why={401: "Unknown, used or expired invitation"})
     def post(self, body):
         """Accept an invitation; a new account chooses its password here."""
         return use_case("invitations").accept(AcceptInvitation(**body))

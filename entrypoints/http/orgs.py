@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from flask import jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from application.members import MAX_PAGE, AddMember, ChangeRole, GetMember, ListMembers, RemoveMember
 from application.organizations import (
@@ -14,7 +13,8 @@ from application.organizations import (
     GetOrganization,
     UpdateOrganization,
 )
-from entrypoints.http.bearer import BEARER_SECURITY, authenticated, use_case
+from entrypoints.http.bearer import authenticated, use_case
+from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.tenant_schemas import (
     MEMBER_PAGE_PARAMETERS,
     NEXT_PAGE_HEADER,
@@ -33,8 +33,7 @@ blp = Blueprint("orgs", __name__, url_prefix="/api/v1/orgs", description="Organi
 @blp.route("/<slug>")
 class OrganizationView(MethodView):
     @blp.response(200, OrganizationSchema)
-    @blp.alt_response(404, description="No such organization for this credential")
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(why={404: "No such organization for this credential"})
     @authenticated
     def get(self, slug, credential):
         """Read the organization the credential belongs to."""
@@ -42,16 +41,14 @@ class OrganizationView(MethodView):
 
     @blp.arguments(OrganizationPatchSchema())
     @blp.response(200, OrganizationSchema)
-    @blp.alt_response(403, description="Your role may not change the organization")
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(why={403: "Your role may not change the organization"})
     @authenticated
     def patch(self, body, slug, credential):
         """Rename the organization or change settings (merged key by key, then validated)."""
         return use_case("organizations").update(UpdateOrganization(slug=slug, actor=credential, **body))
 
     @blp.response(204)
-    @blp.alt_response(409, description="The organization still has data; the body lists it")
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(why={409: "The organization still has data; the body lists it"})
     @authenticated
     def delete(self, slug, credential):
         """Delete the organization (owners only) once only its owners remain."""
@@ -61,9 +58,9 @@ class OrganizationView(MethodView):
 @blp.route("/<slug>/members")
 class MembersView(MethodView):
     @blp.response(200, MemberSchema(many=True), headers=NEXT_PAGE_HEADER)
-    @blp.alt_response(404, description="No such organization for this credential")
-    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
-    @blp.doc(security=BEARER_SECURITY, parameters=MEMBER_PAGE_PARAMETERS)
+    @documents(why={404: "No such organization for this credential"})
+    @documents(422)
+    @blp.doc(parameters=MEMBER_PAGE_PARAMETERS)
     @authenticated
     def get(self, slug, credential):
         """List the organization's members, oldest first; a `Link: <...>; rel="next"` header
@@ -79,8 +76,7 @@ class MembersView(MethodView):
 
     @blp.arguments(NewMemberSchema())
     @blp.response(201, MemberSchema)
-    @blp.alt_response(409, description="Already a member")
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(why={409: "Already a member"})
     @authenticated
     def post(self, body, slug, credential):
         """Add a person (created if new) with a role; only owners add owners."""
@@ -90,7 +86,6 @@ class MembersView(MethodView):
 @blp.route("/<slug>/members/<uuid:member_id>")
 class MemberView(MethodView):
     @blp.response(200, MemberSchema)
-    @blp.doc(security=BEARER_SECURITY)
     @authenticated
     def get(self, slug, member_id, credential):
         """Read one member."""
@@ -98,8 +93,7 @@ class MemberView(MethodView):
 
     @blp.arguments(RoleChangeSchema())
     @blp.response(200, MemberSchema)
-    @blp.alt_response(409, description="The last owner keeps the role")
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(why={409: "The last owner keeps the role"})
     @authenticated
     def patch(self, body, slug, member_id, credential):
         """Change a member's role; an admin cannot touch an owner."""
@@ -107,8 +101,7 @@ class MemberView(MethodView):
                                               actor=credential))
 
     @blp.response(204)
-    @blp.alt_response(409, description="The last owner cannot be removed")
-    @blp.doc(security=BEARER_SECURITY)
+    @documents(why={409: "The last owner cannot be removed"})
     @authenticated
     def delete(self, slug, member_id, credential):
         """Remove a member; their sessions stop working at once."""

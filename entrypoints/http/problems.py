@@ -2,28 +2,74 @@
 
 from __future__ import annotations
 
+import http
 import uuid
 
 import structlog
 from flask import Flask, Response, g, json
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
-from application.errors import TenantContextMissing, TooManyAttempts, Unauthenticated
+from application.errors import (
+    InvalidCursor,
+    TenantContextMissing,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, InvariantViolated, NotFound
 
 PROBLEM_JSON = "application/problem+json"
 _log = structlog.get_logger("groundwork.http")
 
-# One table maps each domain error to its status.
-STATUS_OF: dict[type[DomainError], int] = {
-    NotFound: 404,
-    Unauthenticated: 401,
-    TooManyAttempts: 429,
-    Conflict: 409,
-    Forbidden: 403,
-    InvalidInput: 422,
-    InvariantViolated: 409,
-    TenantContextMissing: 500,
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error response carries them."""
+
+    type = fields.String(required=True, metadata={"format": "uri"})
+    title = fields.String(required=True, metadata={"description": "A short, human summary"})
+    status = fields.Integer(required=True)
+    detail = fields.String(metadata={"description": "What went wrong in this occurrence"})
+    instance = fields.String()
+    code = fields.String(metadata={"description": "A stable, machine-readable reason"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "For 422 (and a 400 body): messages per field"})
+    request_id = fields.String(metadata={"description": "For 500: quote it when reporting"})
+
+    class Meta:
+        title = "Problem"
+        unknown = INCLUDE  # RFC 9457 extension members, e.g. a 409's `dependencies`
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api whose standard error responses are problem+json with ProblemSchema."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            if status >= 400:
+                self._register_problem(status.name, status.phrase)
+        self._register_problem("DEFAULT_ERROR", "Any other problem")
+
+    def _register_problem(self, name: str, description: str) -> None:
+        response = {"description": description, "schema": ProblemSchema}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(name, response, lazy=True)
+
+# One table maps each error to its status and a title for people (the first class that
+# matches decides).
+STATUS_OF: dict[type[DomainError], tuple[int, str]] = {
+    InvalidCursor: (400, "The page cursor is not one this server gave out"),
+    NotFound: (404, "Not found"),
+    Unauthenticated: (401, "Authentication failed"),
+    TooManyAttempts: (429, "Too many attempts"),
+    Conflict: (409, "In conflict with what exists"),
+    Forbidden: (403, "Not allowed"),
+    InvalidInput: (422, "The request has invalid fields"),
+    InvariantViolated: (409, "Not allowed by the rules of the organization"),
+    TenantContextMissing: (500, "Internal server error"),
 }
 
 
@@ -43,12 +89,15 @@ def _from_http(error: HTTPException) -> Response:
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
-    if messages:
-        errors = _flatten(messages)
-        response = problem(status, "Validation failed", "the request has invalid fields",
-                           code="validation_failed", errors=errors)
+    if messages and status == 400:
+        response = problem(status, "The request body is not acceptable JSON",
+                           "the body could not be read", code="malformed_body",
+                           errors=_flatten(messages))
+    elif messages:
+        response = problem(status, "The request has invalid fields", "see `errors`",
+                           code="validation_failed", errors=_flatten(messages))
     else:
-        response = problem(status, error.name, error.description, code=None)
+        response = problem(status, error.name, data.get("message") or error.description)
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
     if status == 405 and error.get_response().headers.get("Allow"):
@@ -73,13 +122,13 @@ def _flatten(messages: dict, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _from_domain(error: DomainError) -> Response:
-    status = next((s for cls, s in STATUS_OF.items() if isinstance(error, cls)), 400)
+    status, title = next((found for cls, found in STATUS_OF.items() if isinstance(error, cls)),
+                         (400, "Bad request"))
     if status >= 500:
         return _unexpected(error)
     extra = {"errors": error.errors} if isinstance(error, InvalidInput) and error.errors else {}
     extra.update({k: v for k, v in error.details.items()})
-    response = problem(status, type(error).__name__.replace("_", " "), error.message,
-                       code=error.code, **extra)
+    response = problem(status, title, error.message, code=error.code, **extra)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="groundwork"'
     if isinstance(error, TooManyAttempts):

@@ -6,8 +6,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import current_app, jsonify
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from entrypoints.http.blueprint import Blueprint
 from entrypoints.http.system_schemas import HealthSchema, ReadySchema, SystemInfoSchema
 
 blp = Blueprint("system", __name__, description="Service health and identity")

@@ -10,8 +10,8 @@ from marshmallow import Schema, fields, validate
 from application.members import MAX_PAGE
 from domain.api_key import Scope
 from domain.member import Role
-from domain.password import MAX_LENGTH as MAX_PASSWORD
-from domain.user import MAX_EMAIL_LENGTH
+from entrypoints.http.fields import email, password, text, token
+from entrypoints.http.settings_schema import settings_json_schema
 
 ROLES = [role.value for role in Role]
 SCOPES = [scope.value for scope in Scope]
@@ -26,7 +26,6 @@ class OrganizationSchema(Schema):
     status = fields.String(required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
-
 
 
 MAX_CURSOR = 200
@@ -76,31 +75,26 @@ class MemberSchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
-
 class OrganizationPatchSchema(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    settings = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)))
-
+    name = text()
+    settings = fields.Dict(metadata={"json_schema": settings_json_schema()})
 
 
 class NewMemberSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=3, max=MAX_EMAIL_LENGTH))
+    email = email(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    full_name = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
-
+    full_name = text()
 
 
 class RoleChangeSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
 
 
-
 class NewApiKeySchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = text(required=True)
     scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True,
         validate=validate.Length(min=1, max=4))
-    expires_in_days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=3650))
-
+    expires_in_days = fields.Integer(validate=validate.Range(min=1, max=3650))
 
 
 class ApiKeySchema(Schema):
@@ -114,17 +108,14 @@ class ApiKeySchema(Schema):
     revoked_at = fields.DateTime(allow_none=True)
 
 
-
 class CreatedApiKeySchema(Schema):
     key = fields.Nested(ApiKeySchema, required=True)
     secret = fields.String(required=True, metadata={"description": "Shown once; store it now"})
 
 
-
 class InviteSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=3, max=MAX_EMAIL_LENGTH))
+    email = email(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-
 
 
 class InvitationSchema(Schema):
@@ -134,12 +125,11 @@ class InvitationSchema(Schema):
     expires_at = fields.DateTime(required=True)
 
 
-
 class AcceptInvitationSchema(Schema):
-    token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
-    password = fields.String(load_default=None, load_only=True,
-                             validate=validate.Length(min=1, max=MAX_PASSWORD))
-    full_name = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    token = token(required=True, max_length=200)
+    password = password(new=True,
+                        metadata={"description": "Required when the invitee has no account yet"})
+    full_name = text()
 
 
 def member_json(member) -> dict:

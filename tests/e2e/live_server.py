@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -34,10 +35,12 @@ def http(method: str, url: str, body: bytes | None = None,
 
 @contextlib.contextmanager
 def live_server(env: dict[str, str], *, workers: int = 2):
-    """Yields (base_url, process); stops the whole process group afterwards."""
+    """Yields (base_url, process); stops the whole process group afterwards, then sets the
+    process's `output`. The output goes to a file, so a chatty server never blocks on a full pipe."""
     port = free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the process ends
     server = subprocess.Popen([str(GROUNDWORK), "serve", "--port", str(port), "--workers", str(workers)],
-                              env={**os.environ, **env}, stdout=subprocess.PIPE,
+                              env={**os.environ, **env}, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -54,4 +57,7 @@ def live_server(env: dict[str, str], *, workers: int = 2):
         yield base, server
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.output = server.communicate(timeout=20)[0].decode()
+        server.wait(timeout=20)
+        log.seek(0)
+        server.output = log.read().decode(errors="replace")
+        log.close()

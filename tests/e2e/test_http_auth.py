@@ -120,11 +120,16 @@ def test_bad_login_bodies_are_422_naming_the_field(world, body, field):
     assert "x" * 20 not in response.get_data(as_text=True)
 
 
-def test_swagger_ui_offers_bearer_authorization(world):
+def test_the_document_says_which_credential_each_operation_takes(world):
     client, _, _ = world
     spec = client.get("/openapi.json").json
-    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
-    assert spec["paths"]["/api/v1/orgs/{slug}"]["get"]["security"] == [{"bearerAuth": []}]
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearerAuth"]["scheme"] == schemes["apiKeyAuth"]["scheme"] == "bearer"
+    paths = spec["paths"]
+    assert paths["/api/v1/orgs/{slug}"]["get"]["security"] == [{"bearerAuth": []},
+                                                               {"apiKeyAuth": []}]
+    assert paths["/api/v1/me"]["get"]["security"] == [{"bearerAuth": []}]
+    assert paths["/api/v1/auth/login"]["post"]["security"] == []
 
 
 def test_repeated_wrong_passwords_are_throttled_with_retry_after(world):

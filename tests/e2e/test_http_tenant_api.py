@@ -189,7 +189,9 @@ def test_the_audit_log_pages_by_cursor_and_filters(api):
     assert seen == list(range(1, len(seen) + 1)) and len(seen) >= 8
     logins = client.get(path, query_string={"action": "auth.login"}, headers=headers["owner"]).json
     assert len(logins["entries"]) == 4 and {e["action"] for e in logins["entries"]} == {"auth.login"}
-    assert client.get(path, query_string={"cursor": "bogus!"}, headers=headers["owner"]).status_code == 422
+    for cursor in ("bogus!", "c2VxfDk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "bogus\x00"):  # the 2nd: past bigint
+        bad = client.get(path, query_string={"cursor": cursor}, headers=headers["owner"])
+        assert bad.status_code == 400 and bad.json["code"] == "invalid_cursor", cursor
     assert client.get(path, query_string={"limit": 1000}, headers=headers["owner"]).status_code == 422
     naive = client.get(path, query_string={"since": "2026-01-01T00:00:00"}, headers=headers["owner"])
     assert naive.status_code == 422 and "since" in naive.json["errors"]

@@ -1,0 +1,45 @@
+"""The JSON Schema of an organization's settings, built from the domain's own rules
+(domain/settings.py), so that what OpenAPI says and what the server accepts are one thing."""
+
+from __future__ import annotations
+
+from domain.currencies import ISO_4217
+from domain.settings import LOCALE_PATTERN, MAX_KEY_LENGTH, MAX_NUMBER, MAX_SETTINGS_DEPTH, time_zones
+from entrypoints.http.fields import PRINTABLE
+
+_KEY = {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": PRINTABLE}
+_SCALAR = [{"type": "string", "pattern": PRINTABLE},
+           {"type": "number", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER},
+           {"type": "boolean"}, {"type": "null"}]
+
+
+def _free_form(depth: int = 0) -> dict:
+    """Plain JSON, nested at most MAX_SETTINGS_DEPTH deep (written out, not recursive)."""
+    if depth == MAX_SETTINGS_DEPTH:
+        return {"anyOf": _SCALAR}
+    inner = _free_form(depth + 1)
+    return {"anyOf": [*_SCALAR, {"type": "array", "items": inner},
+                      {"type": "object", "propertyNames": _KEY, "additionalProperties": inner}]}
+
+
+def settings_json_schema() -> dict:
+    return {
+        "type": "object",
+        "propertyNames": _KEY,
+        "properties": {
+            "default_currency": {"type": "string", "enum": sorted(ISO_4217)},
+            "timezone": {"type": "string", "enum": sorted(time_zones())},
+            "locale": {"type": "string", "pattern": LOCALE_PATTERN},
+            "price_tolerance_percent": {"type": "number", "minimum": 0, "maximum": 100},
+        },
+        "additionalProperties": _free_form(),
+        "description": "Merged over the current settings. Known keys are checked; any other key "
+                       "holds plain JSON, nested at most "
+                       f"{MAX_SETTINGS_DEPTH} levels, 64 KiB of JSON in all.",
+    }
+
+
+def documented_json_schema(converter, field, **kwargs) -> dict:
+    """An apispec attribute function: a field that carries `json_schema` in its metadata is
+    documented by it (for what marshmallow fields cannot say, such as propertyNames)."""
+    return field.metadata.get("json_schema", {})
