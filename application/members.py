@@ -68,8 +68,11 @@ class RemoveMember:
 
 
 def permission_to_touch(*roles: Role) -> Permission:
-    """Owners are changed, made or removed only by owners."""
-    return Permission.MANAGE_OWNERS if Role.OWNER in roles else Permission.MANAGE_MEMBERS
+    """Owners are changed, made or removed only by owners; admins only by a person (an owner or
+    an admin, never an API key); members and viewers by anyone who manages members."""
+    if Role.OWNER in roles:
+        return Permission.MANAGE_OWNERS
+    return Permission.MANAGE_ADMINS if Role.ADMIN in roles else Permission.MANAGE_MEMBERS
 
 
 def summary(member: Member, user: User) -> MemberSummary:

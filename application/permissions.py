@@ -12,6 +12,7 @@ class Permission(enum.StrEnum):
     READ_ORG = "read_org"
     UPDATE_ORG = "update_org"
     MANAGE_MEMBERS = "manage_members"
+    MANAGE_ADMINS = "manage_admins"
     MANAGE_OWNERS = "manage_owners"
     DELETE_ORG = "delete_org"
     MANAGE_API_KEYS = "manage_api_keys"
@@ -23,7 +24,7 @@ class Permission(enum.StrEnum):
 
 
 _ADMIN = {Permission.READ_ORG, Permission.UPDATE_ORG, Permission.MANAGE_MEMBERS,
-          Permission.MANAGE_API_KEYS, Permission.READ_AUDIT}
+          Permission.MANAGE_ADMINS, Permission.MANAGE_API_KEYS, Permission.READ_AUDIT}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.ADMIN: frozenset(_ADMIN),
@@ -32,7 +33,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
-# What each API key scope allows. Keys never manage owners, keys, or delete the org.
+# What each API key scope allows, within what its creator's role allows at the time of use.
+# Keys never grant, change or remove an admin or an owner (that takes a person), never manage
+# keys, and never delete the org.
 SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "org:read": frozenset({Permission.READ_ORG}),
     "org:write": frozenset({Permission.READ_ORG, Permission.UPDATE_ORG}),

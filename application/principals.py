@@ -79,8 +79,11 @@ class Principal:
         return self.actor.id if self.actor.type is ActorType.USER else None
 
     def require(self, permission: Permission) -> None:
+        """A person acts by role; a key by its scopes, within its creator's role now."""
         if self.actor.type is ActorType.API_KEY:
             require_scope(self.actor.scopes, permission)
+            if self.role is not None:
+                require_role(self.role, permission)
         elif self.actor.type is ActorType.USER:
             require_role(self.role, permission)
 
@@ -133,8 +136,9 @@ def _of_api_key(uow: UnitOfWork, credential: ApiKeyCredential, now: datetime,
     uow.bind(org_id)
     grant = uow.principals.of_api_key(org_id, credential.prefix, lock_org=lock_org)
     if (grant is None or not grant.key.usable(now)
-            or not hmac.compare_digest(grant.key.secret_hash, key_digest(credential.secret))):
-        raise Unauthenticated(CREDENTIAL_INVALID)
+            or not hmac.compare_digest(grant.key.secret_hash, key_digest(credential.secret))
+            or (grant.key.created_by is not None and grant.creator_role is None)):
+        raise Unauthenticated(CREDENTIAL_INVALID)  # a key dies with its creator's membership
     key = grant.key
     actor = Actor(type=ActorType.API_KEY, label=f"api_key:{key.prefix}", id=key.id,
                   org_id=org_id, scopes=frozenset(key.scopes))
@@ -144,7 +148,7 @@ def _of_api_key(uow: UnitOfWork, credential: ApiKeyCredential, now: datetime,
     if stored and first_use:
         uow.audit.append(org_id, AuditEvent(actor=actor, action="api_key.first_used",
                                             resource_type="api_key", resource_id=str(key.id)))
-    return Principal(org=grant.org, actor=actor)
+    return Principal(org=grant.org, actor=actor, role=grant.creator_role)
 
 
 def _of_operator(uow: UnitOfWork, actor: Actor, slug: str | None, lock_org: bool) -> Principal:

@@ -14,6 +14,7 @@ from application.ports.read_models import (
     Membership,
     MemberSummary,
 )
+from domain.member import Role
 from domain.user import UserStatus
 
 
@@ -43,7 +44,16 @@ class MemoryPrincipals(TenantScoped, Principals):
                       if row[0] == org_id and k.prefix == prefix), None)
         if org is None or not org.is_active or found is None:
             return None
-        return KeyGrant(org=org, key=self._t.api_keys[found])  # the transaction's own copy
+        key = self._t.api_keys[found]  # the transaction's own copy
+        return KeyGrant(org=org, key=key, creator_role=self._role_of(org_id, key.created_by))
+
+    def _role_of(self, org_id: uuid.UUID, user_id: uuid.UUID | None) -> Role | None:
+        user = self._t.users.peek(user_id) if user_id else None
+        if user is None or user.status is not UserStatus.ACTIVE:
+            return None
+        member = next((m for (oid, _), m in self._t.members.items()
+                       if oid == org_id and m.user_id == user_id), None)
+        return member.role if member else None
 
 
 class MemoryMemberDirectory(TenantScoped, MemberDirectory):

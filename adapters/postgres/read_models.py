@@ -40,9 +40,16 @@ _SESSION_PRINCIPAL = (
            users.c.status == UserStatus.ACTIVE.value, _ACTIVE_ORG)
 )
 
-_KEY_PRINCIPAL = (
-    select(org, *(column.label(f"key_{column.name}") for column in api_keys.c))
-    .select_from(api_keys.join(org, org.c.id == api_keys.c.org_id))
+_CREATOR = members.alias("creator")
+_CREATOR_USER = users.alias("creator_user")
+_KEY_PRINCIPAL = (  # the creator's role only while they are an active member of the org
+    select(org, *(column.label(f"key_{column.name}") for column in api_keys.c),
+           _CREATOR.c.role.label("creator_role"))
+    .select_from(api_keys.join(org, org.c.id == api_keys.c.org_id)
+                 .outerjoin(_CREATOR_USER, and_(_CREATOR_USER.c.id == api_keys.c.created_by,
+                                                _CREATOR_USER.c.status == UserStatus.ACTIVE.value))
+                 .outerjoin(_CREATOR, and_(_CREATOR.c.org_id == api_keys.c.org_id,
+                                           _CREATOR.c.user_id == _CREATOR_USER.c.id)))
     .where(api_keys.c.org_id == bindparam("org_id"), api_keys.c.prefix == bindparam("prefix"),
            _ACTIVE_ORG)
 )
@@ -68,7 +75,11 @@ class PgPrincipals(TenantScoped, Principals):
     def of_api_key(self, org_id: uuid.UUID, prefix: str, *,
                    lock_org: bool = False) -> KeyGrant | None:
         rows = self._fetch(_KEY[lock_org], {"org_id": org_id, "prefix": prefix})
-        return KeyGrant(org=org_of(rows[0]), key=key_of(rows[0], "key_")) if rows else None
+        if not rows:
+            return None
+        row = rows[0]
+        return KeyGrant(org=org_of(row), key=key_of(row, "key_"),
+                        creator_role=Role(row.creator_role) if row.creator_role else None)
 
 
 _SUMMARY = (  # in MemberSummary's field order: rows are made straight into it

@@ -28,10 +28,13 @@ class SessionGrant:
 
 @define(frozen=True)
 class KeyGrant:
-    """An API key (usable or not: the caller decides) and its active organization."""
+    """An API key (usable or not: the caller decides), its active organization, and the role
+    its creator holds now: None when the creator is no longer an active member (removed or
+    disabled), or when an operator made the key (`key.created_by` is None)."""
 
     org: Organization
     key: ApiKey
+    creator_role: Role | None = None
 
 
 class Principals(abc.ABC):
@@ -49,4 +52,4 @@ class Principals(abc.ABC):
     @abc.abstractmethod
     def of_api_key(self, org_id: uuid.UUID, prefix: str, *,
                    lock_org: bool = False) -> KeyGrant | None:
-        """None unless a key with this prefix exists in an active org."""
+        """None unless a key with this prefix exists in an active org; with its creator's role."""

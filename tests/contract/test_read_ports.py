@@ -121,8 +121,34 @@ def test_an_api_key_grants_its_org_only_while_the_org_is_active(uow_factory, uni
         uow.bind(org.id)
         active = status is OrgStatus.ACTIVE
         assert uow.principals.of_api_key(org.id, revoked.prefix) == (
-            KeyGrant(org=org, key=revoked) if active else None)
+            KeyGrant(org=org, key=revoked, creator_role=Role.OWNER) if active else None)
         assert uow.principals.of_api_key(org.id, "gw_missing") is None
+
+
+CREATOR_CHANGES = {
+    "demoted": (lambda uow, org, user, member: uow.members.update(
+        attrs.evolve(member, role=Role.VIEWER)), Role.VIEWER),
+    "removed": (lambda uow, org, user, member: uow.members.remove(org.id, member.id), None),
+    "disabled": (lambda uow, org, user, member: uow.users.update(
+        attrs.evolve(user, status=UserStatus.DISABLED)), None),
+}
+
+
+@pytest.mark.parametrize("change", list(CREATOR_CHANGES))
+def test_an_api_key_grant_carries_its_creators_role_as_it_is_now(uow_factory, unique_slug, change):
+    org, user, owner = _org_with_owner(uow_factory, unique_slug())
+    key, by_operator = _key(org, user, NOW), _key(org, user, NOW, created_by=None)
+    _add(uow_factory, org.id, "api_keys", key, by_operator)
+    apply, expected = CREATOR_CHANGES[change]
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        assert uow.principals.of_api_key(org.id, key.prefix).creator_role is Role.OWNER
+        apply(uow, org, user, owner)
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        assert uow.principals.of_api_key(org.id, key.prefix).creator_role is expected
+        assert uow.principals.of_api_key(org.id, by_operator.prefix).creator_role is None
 
 
 def test_the_directory_pages_members_by_created_at_then_id(uow_factory, unique_slug):
