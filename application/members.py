@@ -154,10 +154,13 @@ class MemberService:
             previous = member.role
             member.change_role(role, now, owners=uow.members.lock_owners(member.org_id))
             uow.members.update(member)
+            # Tokens issued under the old role end with it: the person signs in again.
+            ended = uow.sessions.revoke_all_in_org(member.org_id, user.id, "role_changed", now)
             uow.audit.append(member.org_id, AuditEvent(
                 actor=principal.actor, action="member.role_changed", resource_type="member",
                 resource_id=str(member.id),
-                details={"email": user.email, "from": str(previous), "to": str(role)}))
+                details={"email": user.email, "from": str(previous), "to": str(role),
+                         "sessions_ended": ended}))
             uow.commit()
             return summary(member, user)
 

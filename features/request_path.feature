@@ -39,10 +39,11 @@ Feature: The request path
     And the owner adds the member back to acme
     Then the member's next request is refused as unauthenticated
 
-  Scenario: A demoted admin loses the admin's rights at once
+  Scenario: A demoted admin's sessions end, and the admin's rights with them
     Given the admin has just renamed acme to "Acme Labs"
     When the owner makes the admin a viewer
-    Then the admin's next rename of acme is refused as forbidden
+    Then the admin's next request is refused as unauthenticated
+    And once signed in again, the admin's rename of acme is refused as forbidden
 
   Scenario: A revoked API key is refused at once
     Given the API key has just listed the members of acme

@@ -171,3 +171,17 @@ def test_switching_to_an_org_you_are_not_in_is_404(world):
     assert response.status_code == 404
     still = client.get(f"/api/v1/orgs/{slugs['a']}", headers=_bearer(tokens["access_token"]))
     assert still.status_code == 200
+
+
+def test_no_one_signs_in_to_a_deleted_organization(world):
+    client, slugs, _ = world
+    owner = f"owner@{slugs['a']}.test"
+    token = _login(client, owner)["access_token"]
+    gone = client.delete(f"/api/v1/orgs/{slugs['a']}", headers={"Authorization": f"Bearer {token}"})
+    assert gone.status_code == 204, gone.json
+    for body in ({"email": owner, "password": PASSWORD, "org": slugs["a"]},
+                 {"email": owner, "password": PASSWORD}):
+        refused = client.post("/api/v1/auth/login", json=body)
+        assert refused.status_code == 401 and "access_token" not in refused.json, body
+    assert client.get(f"/api/v1/orgs/{slugs['a']}", headers={"Authorization": f"Bearer {token}"}
+                      ).status_code == 401

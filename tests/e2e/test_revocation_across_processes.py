@@ -84,7 +84,9 @@ def test_every_revocation_on_one_server_holds_at_once_on_the_other(org, two_serv
 
     assert _call(a, "PATCH", f"{members}/{ids[f'admin@{org}.test']}", owner,
                  {"role": "viewer"})[0] == 200
-    assert _call(b, "PATCH", f"/api/v1/orgs/{org}", admin, {"name": "Again"})[0] == 403
+    assert _call(b, "PATCH", f"/api/v1/orgs/{org}", admin, {"name": "Again"})[0] == 401
+    demoted = _sign_in(b, org, "admin")["access_token"]  # the change ended their sessions
+    assert _call(b, "PATCH", f"/api/v1/orgs/{org}", demoted, {"name": "Again"})[0] == 403
 
     assert _call(a, "DELETE", f"/api/v1/orgs/{org}/api-keys/{key['key']['id']}", owner)[0] == 200
     assert _call(b, "GET", members, key["secret"])[0] == 401
