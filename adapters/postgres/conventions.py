@@ -54,7 +54,7 @@ _INDEX_LEADS = text("""
     WHERE n.nspname = 'public'
 """)
 _POLICIES = text("""
-    SELECT tablename, policyname, permissive, coalesce(qual, '') AS qual,
+    SELECT tablename, policyname, permissive, cmd, coalesce(qual, '') AS qual,
            coalesce(with_check, '') AS with_check
     FROM pg_policies WHERE schemaname = 'public'
 """)
@@ -148,4 +148,10 @@ def _policy_rules(name: str, policies: list) -> list[Violation]:
             found.append(Violation(name, "permissive_policy",
                                    f"policy {policy.policyname} lets rows through without "
                                    "app_current_org() or app_current_user()"))
+        user_only = any("app_current_user()" in e for e in expressions) and not any(
+            "app_current_org()" in e for e in expressions)
+        if user_only and policy.cmd not in ("SELECT", "UPDATE"):
+            found.append(Violation(name, "user_scope_policy",
+                                   f"policy {policy.policyname} lets the user scope {policy.cmd} "
+                                   "rows of every organization (it may only read, or update)"))
     return found

@@ -136,3 +136,42 @@ def test_a_user_scope_does_not_widen_a_tenant_transaction(app_engine, owner_engi
         conn.execute(text(f"SET LOCAL app.user_id = '{user_id}'"))
         orgs_seen = set(conn.execute(text("SELECT org_id FROM members")).scalars())
     assert orgs_seen == {two_orgs["a"]}
+
+
+def test_a_user_scope_may_end_its_sessions_and_nothing_more(app_engine, owner_engine, two_orgs):
+    """Signed in to org a and to org b, a person's user scope (no tenant bound) ends both sessions;
+    it cannot bring one back, add one, delete one, or touch another person's."""
+    with owner_engine.begin() as conn:
+        user_id = conn.execute(text("SELECT user_id FROM members WHERE org_id = :a AND role = 'owner'"),
+                               {"a": two_orgs["a"]}).scalar()
+        other = conn.execute(text("SELECT user_id FROM members WHERE org_id = :b AND role = 'owner'"),
+                             {"b": two_orgs["b"]}).scalar()
+        for org_id, person in ((two_orgs["a"], user_id), (two_orgs["b"], user_id),
+                               (two_orgs["b"], other)):
+            conn.execute(text("INSERT INTO sessions (org_id, id, user_id, refresh_token_id, "
+                              "expires_at) VALUES (:o, :id, :u, 'r', now() + interval '1 hour')"),
+                         {"o": org_id, "id": uuid.uuid4(), "u": person})
+    scope = f"SET LOCAL app.user_id = '{user_id}'"
+    with app_engine.begin() as conn:
+        conn.execute(text(scope))
+        ended = conn.execute(text("UPDATE sessions SET revoked_at = now(), revoked_reason = 'x' "
+                                  "WHERE revoked_at IS NULL")).rowcount
+        assert ended == 2  # both of their own, in two orgs; not the other person's
+    attacks = [
+        "UPDATE sessions SET revoked_at = NULL",
+        "DELETE FROM sessions",
+        f"INSERT INTO sessions (org_id, id, user_id, refresh_token_id, expires_at) VALUES "
+        f"('{two_orgs['b']}', '{uuid.uuid4()}', '{user_id}', 'r', now() + interval '1 hour')",
+    ]
+    for attack in attacks:
+        with app_engine.begin() as conn:
+            conn.execute(text(scope))
+            try:
+                touched = conn.execute(text(attack)).rowcount
+            except DBAPIError:
+                continue
+            assert touched == 0, attack
+    with owner_engine.connect() as conn:
+        live = conn.execute(text("SELECT user_id FROM sessions WHERE revoked_at IS NULL "
+                                 "AND org_id IN (:a, :b)"), two_orgs).scalars().all()
+    assert live == [other]

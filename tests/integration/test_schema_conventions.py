@@ -80,3 +80,16 @@ def test_a_policy_that_lets_everything_through_is_named(fresh_database):
     engine.dispose()
     assert [(v.table, v.rule) for v in violations] == [("members", "permissive_policy")]
     assert "see_all" in violations[0].message
+
+
+def test_a_user_scope_policy_that_may_insert_or_delete_is_named(fresh_database):
+    urls = fresh_database()
+    Migrator(urls.owner_url).upgrade()
+    engine = create_engine(urls.owner_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE POLICY mine_to_write ON sessions "
+                          "USING (user_id = (SELECT app_current_user()))"))
+        violations = check_conventions(conn, urls.app_url.username)
+    engine.dispose()
+    assert [(v.table, v.rule) for v in violations] == [("sessions", "user_scope_policy")]
+    assert "mine_to_write" in violations[0].message
