@@ -91,7 +91,7 @@ class AuthService:
         membership = _pick(memberships, cmd.org)
         if membership is None:
             raise Unauthenticated(INVALID)
-        self._throttle.reset(cmd.email)
+        self._throttle.reset(cmd.email, cmd.ip)
         new_hash = self._hasher.hash(cmd.password) if self._hasher.needs_rehash(stored) else None
         with self._uow_factory() as uow:
             if new_hash is not None:

@@ -71,6 +71,7 @@ class Adapters(containers.DeclarativeContainer):
     login_throttle = providers.Singleton(
         LimitsLoginThrottle, settings.provided.rate_limit_storage,
         per_account=settings.provided.login_limit_per_account,
+        per_account_all=settings.provided.login_limit_per_account_all,
         per_ip=settings.provided.login_limit_per_ip)
 
     unit_of_work = providers.Selector(

@@ -1,4 +1,9 @@
-"""Login throttling on the `limits` library: in process memory, or in Redis across servers."""
+"""Login throttling on the `limits` library: in process memory, or in Redis across servers.
+
+Three caps: an account from one client address (tight: guessing a password), an account from
+every address (slower: a spread-out guess), and a client address across accounts (spraying).
+A stranger who exhausts the first locks out only themselves; the owner, from their own address,
+still signs in until the much larger all-sources cap is reached."""
 
 from __future__ import annotations
 
@@ -10,24 +15,29 @@ from limits import parse, storage, strategies
 
 from application.ports.security import LoginThrottle
 
-PER_ACCOUNT = "10/15 minutes"
-PER_IP = "100/15 minutes"
+PER_ACCOUNT = "10/15 minutes"      # one account from one address
+PER_ACCOUNT_ALL = "100/hour"       # one account from all addresses
+PER_IP = "100/15 minutes"          # one address across accounts
 
 
 class LimitsLoginThrottle(LoginThrottle):
     def __init__(self, storage_uri: str = "memory://", *, per_account: str = PER_ACCOUNT,
-                 per_ip: str = PER_IP, namespace: str = "groundwork") -> None:
+                 per_ip: str = PER_IP, per_account_all: str = PER_ACCOUNT_ALL,
+                 namespace: str = "groundwork") -> None:
         self._storage = storage.storage_from_string(storage_uri)
         self._limiter = strategies.FixedWindowRateLimiter(self._storage)
         try:
             self._per_account = parse(per_account)
+            self._per_account_all = parse(per_account_all)
             self._per_ip = parse(per_ip)
         except ValueError:
             raise ValueError("login limits look like '10/15 minutes' or '100/hour'") from None
         self._namespace = namespace
 
     def reserve(self, account: str, ip: str | None) -> int | None:
-        checks = [(self._per_account, "account", _digest(account))]
+        source = ip or "unknown"
+        checks = [(self._per_account, "account", f"{_digest(account)}|{source}"),
+                  (self._per_account_all, "account_all", _digest(account))]
         if ip:
             checks.append((self._per_ip, "ip", ip))
         for item, kind, key in checks:
@@ -36,8 +46,9 @@ class LimitsLoginThrottle(LoginThrottle):
                 return max(1, math.ceil(reset_at - time.time()))
         return None
 
-    def reset(self, account: str) -> None:
-        self._limiter.clear(self._per_account, self._namespace, "account", _digest(account))
+    def reset(self, account: str, ip: str | None) -> None:
+        self._limiter.clear(self._per_account, self._namespace, "account",
+                            f"{_digest(account)}|{ip or 'unknown'}")
 
 
 def _digest(account: str) -> str:

@@ -50,7 +50,8 @@ class TokenService(abc.ABC):
 
 
 class LoginThrottle(abc.ABC):
-    """Caps sign-in attempts per account and per client address.
+    """Caps sign-in attempts per account and client address, per account from all addresses
+    (a larger cap), and per client address.
 
     An attempt is reserved before the password is checked, atomically, so parallel
     guesses cannot slip past the cap.
@@ -61,5 +62,5 @@ class LoginThrottle(abc.ABC):
         """Take one attempt; None when allowed, else the seconds until the next is."""
 
     @abc.abstractmethod
-    def reset(self, account: str) -> None:
-        """Forget the account's attempts after a successful sign-in."""
+    def reset(self, account: str, ip: str | None) -> None:
+        """Forget the account's attempts from this address after a successful sign-in."""

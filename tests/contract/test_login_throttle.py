@@ -18,9 +18,24 @@ def throttle_factory(request):
 def test_the_account_cap_holds_and_says_when_to_retry(throttle_factory):
     throttle = throttle_factory(per_account="3/minute", per_ip="100/minute")
     assert [throttle.reserve("a@x.test", "10.0.0.1") for _ in range(3)] == [None] * 3
-    retry_after = throttle.reserve("A@X.test", "10.0.0.2")
+    retry_after = throttle.reserve("A@X.test", "10.0.0.1")
     assert retry_after is not None and 1 <= retry_after <= 60
     assert throttle.reserve("b@x.test", "10.0.0.1") is None
+
+
+def test_a_stranger_who_exhausts_an_account_does_not_lock_its_owner_out(throttle_factory):
+    throttle = throttle_factory(per_account="3/minute", per_ip="100/minute",
+                                per_account_all="20/minute")
+    stranger = [throttle.reserve("owner@x.test", "203.0.113.66") for _ in range(10)]
+    assert stranger[:3] == [None] * 3 and all(stranger[3:])
+    assert throttle.reserve("owner@x.test", "10.0.0.1") is None  # the owner, from home
+
+
+def test_spreading_guesses_over_many_addresses_meets_the_all_sources_cap(throttle_factory):
+    throttle = throttle_factory(per_account="3/minute", per_ip="100/minute",
+                                per_account_all="5/minute")
+    spread = [throttle.reserve("owner@x.test", f"203.0.113.{n}") for n in range(8)]
+    assert spread[:5] == [None] * 5 and all(spread[5:])
 
 
 def test_the_address_cap_holds_across_accounts(throttle_factory):
@@ -32,10 +47,10 @@ def test_the_address_cap_holds_across_accounts(throttle_factory):
 
 def test_a_success_resets_the_account(throttle_factory):
     throttle = throttle_factory(per_account="2/minute", per_ip="100/minute")
-    throttle.reserve("a@x.test", None)
-    throttle.reserve("a@x.test", None)
-    throttle.reset("a@x.test")
-    assert throttle.reserve("a@x.test", None) is None
+    throttle.reserve("a@x.test", "10.0.0.1")
+    throttle.reserve("a@x.test", "10.0.0.1")
+    throttle.reset("a@x.test", "10.0.0.1")
+    assert throttle.reserve("a@x.test", "10.0.0.1") is None
 
 
 def test_fifty_parallel_guesses_get_no_more_than_the_cap(throttle_factory):
