@@ -7,6 +7,7 @@ connection is held while a password hash is computed or checked.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from attrs import define
@@ -14,6 +15,7 @@ from attrs import define
 from application.errors import TooManyAttempts, Unauthenticated
 from application.ports.read_models import Membership
 from application.ports.security import LoginThrottle, PasswordHasher, TokenService, TokenType
+from application.ports.sign_in_failures import SignInFailure
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import CREDENTIAL_INVALID
@@ -25,6 +27,7 @@ from domain.session import Session
 from domain.user import UserStatus, normalise_email
 
 INVALID = "invalid credentials"
+NOBODY = uuid.UUID(int=0)  # no person has this id
 
 
 @define(frozen=True)
@@ -75,21 +78,26 @@ class AuthService:
             email = normalise_email(cmd.email)
         except InvalidInput:
             self._hasher.verify(self._dummy_hash, cmd.password)
+            self._failed(cmd, cmd.email.strip().lower(), "invalid_email")
             raise Unauthenticated(INVALID) from None
         with self._uow_factory() as uow:
             user = uow.users.get_by_email(email)
-            memberships: list[Membership] = []
-            if user is not None:
-                uow.bind_user(user.id)
-                memberships = uow.directory.memberships_of_user(user.id)
+            # The same reads for an unknown address (as nobody): both cost the database alike.
+            reader = user.id if user is not None else NOBODY
+            uow.bind_user(reader)
+            memberships: list[Membership] = uow.directory.memberships_of_user(reader)
         # The connection is back in the pool while argon2 runs.
         stored = user.password_hash if user and user.password_hash else self._dummy_hash
-        if user is None or not self._hasher.verify(stored, cmd.password) \
-                or user.status is not UserStatus.ACTIVE:
-            self._audit_failure(memberships, cmd.org, email, cmd)
+        verified = self._hasher.verify(stored, cmd.password)  # always: an unknown address too
+        if user is None or not verified or user.status is not UserStatus.ACTIVE:
+            reason = ("unknown_account" if user is None else "disabled"
+                      if user.status is not UserStatus.ACTIVE else "wrong_password")
+            self._failed(cmd, email, reason, user_id=user.id if user else None,
+                         memberships=memberships)
             raise Unauthenticated(INVALID)
         membership = _pick(memberships, cmd.org)
         if membership is None:
+            self._failed(cmd, email, "no_such_org", user_id=user.id)
             raise Unauthenticated(INVALID)
         self._throttle.reset(cmd.email, cmd.ip)
         new_hash = self._hasher.hash(cmd.password) if self._hasher.needs_rehash(stored) else None
@@ -102,18 +110,27 @@ class AuthService:
             uow.commit()
         return pair
 
-    def _audit_failure(self, memberships: list[Membership], slug: str | None, email: str,
-                       cmd: Login) -> None:
-        """Into the log of an org the person belongs to: the one named, or their only one."""
+    def _failed(self, cmd: Login, email: str, reason: str, *, user_id: uuid.UUID | None = None,
+                memberships: list[Membership] = ()) -> None:
+        """Every failure goes to the platform's sign-in failure log, in one transaction whether
+        or not the address is known (so both cost the same). A person's failure also goes to
+        the log of an org they belong to, the one named or their only one: never to an org that
+        only the caller names."""
         live = [m for m in memberships if m.org.is_active]
-        named = pick_named(live, slug) if slug is not None else live[0] if len(live) == 1 else None
-        if named is None:
-            return
+        named = (pick_named(live, cmd.org) if cmd.org is not None
+                 else live[0] if len(live) == 1 else None)
         with self._uow_factory() as uow:
-            uow.bind(named.org.id)
-            uow.audit.append(named.org.id, AuditEvent(
-                actor=Actor(type=ActorType.USER, label=email), action="auth.login_failed",
-                resource_type="user", resource_id=email, ip=cmd.ip, user_agent=cmd.user_agent))
+            if named is not None:
+                uow.bind(named.org.id)  # first: BEGIN and SET LOCAL go out as one message
+            uow.sign_in_failures.record(SignInFailure(
+                id=self._ids.new_id(), created_at=self._clock.now(),
+                email_digest=hashlib.sha256(email.encode()).hexdigest(), reason=reason,
+                user_id=user_id, ip=cmd.ip, user_agent=cmd.user_agent))
+            if named is not None:
+                uow.audit.append(named.org.id, AuditEvent(
+                    actor=Actor(type=ActorType.USER, label=email), action="auth.login_failed",
+                    resource_type="user", resource_id=email, ip=cmd.ip,
+                    user_agent=cmd.user_agent))
             uow.commit()
 
     def start_session(self, uow: UnitOfWork, who: SignedIn, *, method: str, ip: str | None,

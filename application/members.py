@@ -176,11 +176,12 @@ class MemberService:
             # For good: were they added again, their old tokens must not come back to life.
             ended = uow.sessions.revoke_all_in_org(member.org_id, user.id, "member_removed",
                                                    self._clock.now())
+            keys = uow.api_keys.revoke_created_by(member.org_id, user.id, self._clock.now())
             uow.audit.append(member.org_id, AuditEvent(
                 actor=principal.actor, action="member.removed", resource_type="member",
                 resource_id=str(member.id),
                 details={"user_id": str(user.id), "email": user.email, "role": str(member.role),
-                         "sessions_ended": ended}))
+                         "sessions_ended": ended, "api_keys_revoked": keys}))
             uow.commit()
             return summary(member, user)
 

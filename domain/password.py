@@ -8,6 +8,7 @@ from domain.errors import InvalidInput
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256  # bounds the hashing work an attacker can ask for
+MIN_DISTINCT = 4  # "            " or "aaaaaaaaaaaa" is long, not a secret
 
 
 def _common_passwords() -> frozenset[str]:
@@ -26,6 +27,8 @@ def password_problems(password: str, *, email: str | None = None) -> list[str]:
     if len(password) > MAX_LENGTH:
         problems.append(f"must be at most {MAX_LENGTH} characters long")
     folded = password.strip().lower()
+    if len(set("".join(folded.split()))) < MIN_DISTINCT:  # str.split() knows every Unicode space
+        problems.append(f"must have at least {MIN_DISTINCT} different characters besides spaces")
     if folded in COMMON_PASSWORDS:
         problems.append("is too common; choose a passphrase of your own")
     if email and (folded == email.strip().lower() or folded == email.split("@")[0].lower()):

@@ -12,6 +12,7 @@ import uuid
 from adapters.memory.draft_table import first_row
 from adapters.memory.store import Draft
 from application.ports.repositories import OrganizationRepository, PasswordTokenRepository, UserRepository
+from application.ports.sign_in_failures import SignInFailure, SignInFailureLog
 from domain.errors import Conflict
 from domain.organization import Organization, OrgStatus
 from domain.password_token import PasswordToken
@@ -85,3 +86,16 @@ class MemoryPasswordTokens(PasswordTokenRepository):
             return False
         self._t.password_tokens[token.id] = token
         return True
+
+
+class MemorySignInFailureLog(SignInFailureLog):
+    def __init__(self, tables: Draft) -> None:
+        self._t = tables
+
+    def record(self, failure: SignInFailure) -> None:
+        self._t.sign_in_failures[failure.id] = failure
+
+    def recent(self, *, limit: int) -> list[SignInFailure]:
+        newest = sorted(self._t.sign_in_failures.values(), key=lambda f: (f.created_at, f.id),
+                        reverse=True)
+        return newest[:limit]

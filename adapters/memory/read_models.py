@@ -45,14 +45,15 @@ class MemoryPrincipals(TenantScoped, Principals):
         if org is None or not org.is_active or found is None:
             return None
         key = self._t.api_keys[found]  # the transaction's own copy
-        return KeyGrant(org=org, key=key, creator_role=self._role_of(org_id, key.created_by))
+        return KeyGrant(org=org, key=key, creator_role=self._creator_role(key))
 
-    def _role_of(self, org_id: uuid.UUID, user_id: uuid.UUID | None) -> Role | None:
-        user = self._t.users.peek(user_id) if user_id else None
+    def _creator_role(self, key) -> Role | None:
+        """As PostgreSQL's: the creator's role while they are an active member."""
+        user = self._t.users.peek(key.created_by) if key.created_by else None
         if user is None or user.status is not UserStatus.ACTIVE:
             return None
         member = next((m for (oid, _), m in self._t.members.items()
-                       if oid == org_id and m.user_id == user_id), None)
+                       if oid == key.org_id and m.user_id == user.id), None)
         return member.role if member else None
 
 

@@ -105,6 +105,17 @@ class MemoryApiKeys(TenantScoped, ApiKeyRepository):
         if self._visible(key.org_id) and row in self._t.api_keys:
             self._t.api_keys[row] = key
 
+    def revoke_created_by(self, org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> int:
+        if not self._visible(org_id):
+            raise TenantContextMissing("keys may only be revoked in the bound organization")
+        live = [row for row, k in self._t.api_keys.items()  # peeked: looked at, not changed
+                if row[0] == org_id and k.created_by == user_id and k.revoked_at is None]
+        for row in live:
+            key = self._t.api_keys[row]  # this transaction's own copy
+            key.revoke(now)
+            self._t.api_keys[row] = key
+        return len(live)
+
     def record_use(self, key: ApiKey, *, unless_used_since: datetime) -> bool:
         """Units of work run one at a time here, so no use can have slipped in since `key` was
         read: the condition the PostgreSQL adapter checks always holds."""

@@ -22,6 +22,7 @@ from attrs import define, field, fields
 
 from adapters.memory.draft_table import DraftTable, detached
 from adapters.memory.draft_table import TransactionClosed as TransactionClosed  # store API too
+from application.ports.sign_in_failures import SignInFailure
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry
 from domain.invitation import Invitation
@@ -47,6 +48,7 @@ class Tables:
     api_keys: dict[tuple[uuid.UUID, uuid.UUID], ApiKey] = field(factory=dict)
     api_key_prefixes: dict[str, uuid.UUID] = field(factory=dict)
     invitations: dict[tuple[uuid.UUID, uuid.UUID], Invitation] = field(factory=dict)
+    sign_in_failures: dict[uuid.UUID, SignInFailure] = field(factory=dict)
 
 
 TABLES = tuple(f.name for f in fields(Tables))
@@ -73,6 +75,7 @@ class Draft:
     api_keys: DraftTable[tuple[uuid.UUID, uuid.UUID], ApiKey]
     api_key_prefixes: DraftTable[str, uuid.UUID]
     invitations: DraftTable[tuple[uuid.UUID, uuid.UUID], Invitation]
+    sign_in_failures: DraftTable[uuid.UUID, SignInFailure]
 
     def __init__(self, committed: Tables) -> None:
         for name in TABLES:

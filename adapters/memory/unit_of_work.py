@@ -3,7 +3,12 @@ from __future__ import annotations
 import uuid
 
 from adapters.memory.audit_log import MemoryAuditLog
-from adapters.memory.global_repositories import MemoryOrganizations, MemoryPasswordTokens, MemoryUsers
+from adapters.memory.global_repositories import (
+    MemoryOrganizations,
+    MemoryPasswordTokens,
+    MemorySignInFailureLog,
+    MemoryUsers,
+)
 from adapters.memory.read_models import MemoryMemberDirectory, MemoryPrincipals
 from adapters.memory.sign_in_repositories import MemoryApiKeys, MemoryInvitations, MemorySessions
 from adapters.memory.store import MemoryStore
@@ -35,6 +40,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.members = MemoryMembers(tables, self._bound, self._bound_user)
         self.sessions = MemorySessions(tables, self._bound, self._bound_user)
         self.password_tokens = MemoryPasswordTokens(tables)
+        self.sign_in_failures = MemorySignInFailureLog(tables)
         self.api_keys = MemoryApiKeys(tables, self._bound, self._bound_user)
         self.invitations = MemoryInvitations(tables, self._bound, self._bound_user)
         self.audit = MemoryAuditLog(tables, self._bound, self._bound_user, self._clock, self._ids)

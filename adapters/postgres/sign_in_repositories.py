@@ -143,6 +143,12 @@ class PgApiKeys(TenantScoped, ApiKeyRepository):
         self._set(k, name=k.name, expires_at=k.expires_at, last_used_at=k.last_used_at,
                   revoked_at=k.revoked_at, updated_at=k.updated_at)
 
+    def revoke_created_by(self, org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> int:
+        c = api_keys.c
+        return self._execute(update(api_keys).where(
+            c.org_id == org_id, c.created_by == user_id, c.revoked_at.is_(None),
+        ).values(revoked_at=now, updated_at=now)).rowcount
+
     def _set(self, k: ApiKey, **values) -> None:
         self._execute(update(api_keys).where(api_keys.c.org_id == k.org_id, api_keys.c.id == k.id)
                       .values(**values))

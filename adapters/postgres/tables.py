@@ -1,6 +1,6 @@
 """The schema as SQLAlchemy Core tables. Alembic compares `metadata` with the live database.
 
-Global tables: org, users, password_tokens, api_key_prefixes.
+Global tables: org, users, password_tokens, api_key_prefixes, sign_in_failures.
 Every other table is a tenant table keyed on (org_id, id).
 """
 
@@ -32,7 +32,8 @@ metadata = MetaData(
     }
 )
 
-GLOBAL_TABLES = frozenset({"org", "users", "password_tokens", "api_key_prefixes"})
+GLOBAL_TABLES = frozenset({"org", "users", "password_tokens", "api_key_prefixes",
+                           "sign_in_failures"})
 
 
 def _timestamps() -> list[Column]:
@@ -152,6 +153,19 @@ password_tokens = Table(
     UniqueConstraint("token_hash"),
 )
 Index("ix_password_tokens_user_id", password_tokens.c.user_id)
+
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("email_digest", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("user_id", UUID(as_uuid=True), nullable=True),
+    Column("ip", Text, nullable=True),
+    Column("user_agent", Text, nullable=True),
+    *_timestamps(),
+)
+Index("ix_sign_in_failures_created_at", sign_in_failures.c.created_at)
 
 api_keys = Table(
     "api_keys",

@@ -30,7 +30,8 @@ class SessionGrant:
 class KeyGrant:
     """An API key (usable or not: the caller decides), its active organization, and the role
     its creator holds now: None when the creator is no longer an active member (removed or
-    disabled), or when an operator made the key (`key.created_by` is None)."""
+    disabled), or when an operator made the key (`created_by` is None). Removal also revokes
+    the creator's keys, so adding them again brings none back."""
 
     org: Organization
     key: ApiKey

@@ -183,6 +183,10 @@ class ApiKeyRepository(abc.ABC):
     @abc.abstractmethod
     def update(self, key: ApiKey) -> None: ...
 
+    @abc.abstractmethod
+    def revoke_created_by(self, org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> int:
+        """Revoke every live key that this person made in this org; how many."""
+
 
 class InvitationRepository(abc.ABC):
     @abc.abstractmethod

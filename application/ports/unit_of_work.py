@@ -17,6 +17,7 @@ from application.ports.repositories import (
     TenantData,
     UserRepository,
 )
+from application.ports.sign_in_failures import SignInFailureLog
 
 
 class UnitOfWork(abc.ABC):
@@ -32,6 +33,7 @@ class UnitOfWork(abc.ABC):
     members: MemberRepository
     sessions: SessionRepository
     password_tokens: PasswordTokenRepository
+    sign_in_failures: SignInFailureLog
     api_keys: ApiKeyRepository
     invitations: InvitationRepository
     audit: AuditLog

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from application.auth import Login
 from application.passwords import SetPassword
 from application.signup import Signup
+from domain.text import readable
 from entrypoints.http.auth_schemas import (
     LoginSchema,
     MeSchema,
@@ -20,11 +21,13 @@ from entrypoints.http.auth_schemas import (
 from entrypoints.http.bearer import signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 
+MAX_USER_AGENT = 512
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in and out")
 
 
 def _client() -> dict:
-    return {"ip": request.remote_addr, "user_agent": (request.user_agent.string or "")[:512] or None}
+    return {"ip": request.remote_addr,
+            "user_agent": readable(request.user_agent.string, limit=MAX_USER_AGENT)}
 
 
 @blp.route("/auth/login")

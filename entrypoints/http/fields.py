@@ -11,9 +11,11 @@ from domain.slug import MAX_LENGTH as MAX_SLUG
 from domain.slug import MIN_LENGTH as MIN_SLUG
 from domain.user import MAX_EMAIL_LENGTH
 
-# No C0 or C1 control characters, DEL, or bidirectional overrides (domain/text.py refuses the
-# same, and lone surrogates, which JSON Schema cannot name).
-PRINTABLE = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+# No C0 or C1 control characters, DEL, invisible or bidirectional format characters, or
+# noncharacters (domain/text.py refuses the same, and lone surrogates, which JSON Schema
+# cannot name).
+PRINTABLE = ("^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2028-\\u202e"
+             "\\u2060-\\u2069\\ufeff\\ufff9-\\uffff]*$")
 SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
 MAX_NAME = 200
 

@@ -230,3 +230,24 @@ def test_a_read_object_changed_without_update_is_not_stored(uow_factory, unique_
         uow.bind(org.id)
         assert uow.api_keys.get(org.id, key.id).revoked_at is None
 
+
+
+def test_a_persons_keys_are_revoked_together_in_their_org_only(uow_factory, unique_slug):
+    org, user, _ = _org_with_owner(uow_factory, unique_slug())
+    other_org, other_user, _ = _org_with_owner(uow_factory, unique_slug())
+    mine, theirs = _key(org, user, NOW), _key(org, other_user, NOW)
+    elsewhere = _key(other_org, user, NOW)
+    _add(uow_factory, org.id, "api_keys", mine, theirs)
+    _add(uow_factory, other_org.id, "api_keys", elsewhere)
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        assert uow.api_keys.revoke_created_by(org.id, user.id, NOW + SEC) == 1
+        assert uow.api_keys.revoke_created_by(org.id, user.id, NOW + 2 * SEC) == 0
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        assert uow.api_keys.get(org.id, mine.id).revoked_at == NOW + SEC
+        assert uow.api_keys.get(org.id, theirs.id).revoked_at is None
+    with uow_factory() as uow:
+        uow.bind(other_org.id)
+        assert uow.api_keys.get(other_org.id, elsewhere.id).revoked_at is None

@@ -85,6 +85,10 @@ def test_a_key_shrinks_with_its_creators_role_and_dies_with_their_membership(acm
     assert client.delete(f"/api/v1/orgs/{slug}/members/{admin}",
                          headers=people["owner"]).status_code == 204
     assert client.get(f"/api/v1/orgs/{slug}", headers=key).status_code == 401
+    back = client.post(f"/api/v1/orgs/{slug}/members", headers=people["owner"],
+                       json={"email": f"admin@{slug}.test", "role": "admin"})
+    assert back.status_code == 201
+    assert client.get(f"/api/v1/orgs/{slug}", headers=key).status_code == 401  # dead for good
 
 
 def test_a_key_dies_when_its_creator_is_disabled(acme, any_container, operator):

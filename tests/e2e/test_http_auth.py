@@ -185,3 +185,39 @@ def test_no_one_signs_in_to_a_deleted_organization(world):
         assert refused.status_code == 401 and "access_token" not in refused.json, body
     assert client.get(f"/api/v1/orgs/{slugs['a']}", headers={"Authorization": f"Bearer {token}"}
                       ).status_code == 401
+
+
+def _failures(container, since):
+    with container.adapters.unit_of_work() as uow:
+        return [f for f in uow.sign_in_failures.recent(limit=1000) if f.created_at >= since]
+
+
+def test_a_wrong_password_and_an_unknown_address_are_logged_alike(world):
+    client, slugs, container = world
+    since = container.adapters.clock().now()
+    owner = f"owner@{slugs['a']}.test"
+    answers = [client.post("/api/v1/auth/login", json={"email": email, "password": "not it at all"})
+               for email in (owner, f"nobody@{slugs['a']}.test")]
+    assert [a.status_code for a in answers] == [401, 401]
+    assert answers[0].json == answers[1].json
+    reasons = sorted(f.reason for f in _failures(container, since))
+    assert reasons == ["unknown_account", "wrong_password"]
+    assert all(owner not in str(f) for f in _failures(container, since))  # digests, no address
+
+
+def test_a_failed_sign_in_naming_another_org_writes_nothing_into_its_log(world):
+    client, slugs, container = world
+    victim = slugs["b"]
+    token = _login(client, f"owner@{victim}.test")["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    before = client.get(f"/api/v1/orgs/{victim}/audit?limit=200", headers=headers).json["entries"]
+    since = container.adapters.clock().now()
+    forged = {"User-Agent": "\x1b[2J\x1b[31mEVIL\x07\x7f"}
+    for email in (f"owner@{slugs['a']}.test", "stranger@elsewhere.test"):
+        refused = client.post("/api/v1/auth/login", headers=forged,
+                              json={"email": email, "password": "wrong guess here", "org": victim})
+        assert refused.status_code == 401
+    after = client.get(f"/api/v1/orgs/{victim}/audit?limit=200", headers=headers).json["entries"]
+    assert [e["action"] for e in after[len(before):]] == []
+    agents = {f.user_agent for f in _failures(container, since)}
+    assert agents == {"\ufffd[2J\ufffd[31mEVIL\ufffd\ufffd"}  # kept, but unable to drive a terminal

@@ -95,3 +95,21 @@ def test_a_settings_write_with_its_audit_entry_is_one_transaction(traced, creden
     assert tally.commands[-1] == "COMMIT"
     # the principal, the update, the audit head and entry, commit
     assert tally.round_trips <= 6
+
+
+def test_a_wrong_password_and_an_unknown_address_cost_the_database_alike(traced):
+    """Sign-in failures are one read and one write transaction either way (the time argon2 takes
+    is the same too: an unknown address is checked against a dummy hash)."""
+    client, slug, _, _, wire = traced
+    tallies = []
+    for email in (f"owner@{slug}.test", f"nobody@{slug}.test"):
+        wire.clear()
+        answer = client.post("/api/v1/auth/login", json={"email": email, "password": "wrong guess!"})
+        assert answer.status_code == 401
+        tallies.append(wire.tallies())
+    known, unknown = tallies
+    assert [t.transactions for t in known] == [t.transactions for t in unknown] == [1, 1]
+    assert known[0].commands == unknown[0].commands  # the person, their memberships
+    assert unknown[1].commands.count("INSERT") == 1  # the platform's failure log
+    # the person's own org log too: two statements more, in the same transaction
+    assert known[1].round_trips - unknown[1].round_trips <= 2
