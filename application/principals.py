@@ -21,7 +21,7 @@ from application.ports.security import TokenService, TokenType
 from application.ports.unit_of_work import UnitOfWork
 from domain.api_key import KEY_PREFIX
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import NotFound
+from domain.errors import Forbidden, NotFound
 from domain.member import Role
 from domain.organization import Organization, OrgStatus
 from domain.slug import slug_problem
@@ -172,6 +172,11 @@ class CredentialReader:
         return self.session(bearer)
 
     def session(self, access_token: str) -> SessionCredential:
+        """A person's access token; an API key here is refused as what it is (by its shape
+        alone: nothing is said about whether the key is live)."""
+        if access_token.startswith(f"{KEY_PREFIX}_"):
+            raise Forbidden("this needs a person's session; an API key cannot use it",
+                            code="session_required")
         claims = self._tokens.read(access_token, expected=TokenType.ACCESS)
         return SessionCredential(user_id=claims.subject, org_id=claims.org_id,
                                  session_id=claims.session_id)

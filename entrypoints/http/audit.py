@@ -17,13 +17,20 @@ from entrypoints.http.fields import text
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/orgs", description="Audit log")
 
 
-class AuditQuerySchema(Schema):
+class AuditFilterSchema(Schema):
+    """What an export takes: every matching entry, streamed whole."""
+
     action = text(max_length=100)
     actor = fields.UUID(metadata={"description": "The acting user's or key's id"})
     resource_type = text(max_length=100)
     resource_id = text(max_length=200)
     since = fields.AwareDateTime(metadata={"description": "Inclusive, ISO 8601 with offset"})
     until = fields.AwareDateTime(metadata={"description": "Exclusive, ISO 8601 with offset"})
+
+
+class AuditQuerySchema(AuditFilterSchema):
+    """What a page takes: the filter, and where the page starts and how long it is."""
+
     cursor = fields.String(validate=validate.Length(max=100))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
 
@@ -55,7 +62,7 @@ def _command(slug, credential, args) -> ReadAudit:
                         resource_type=args.get("resource_type"), resource_id=args.get("resource_id"),
                         since=args.get("since"), until=args.get("until"))
     return ReadAudit(slug=slug, actor=credential, where=where, cursor=args.get("cursor"),
-                     limit=args["limit"])
+                     limit=args.get("limit", MAX_PAGE))
 
 
 @blp.route("/<slug>/audit")
@@ -71,7 +78,7 @@ class AuditLogView(MethodView):
 
 @blp.route("/<slug>/audit/export")
 class AuditExportView(MethodView):
-    @blp.arguments(AuditQuerySchema(), location="query")
+    @blp.arguments(AuditFilterSchema(), location="query")
     @blp.response(200, description="One JSON object per line (application/x-ndjson)")
     @authenticated
     def get(self, args, slug, credential):

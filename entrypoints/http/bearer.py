@@ -56,7 +56,7 @@ def signed_in(view):
         credential = use_case("credentials").session(bearer_token())
         return view(*args, credential=credential, **kwargs)
 
-    return _secured(wrapper, SESSION_SECURITY, 401)
+    return _secured(wrapper, SESSION_SECURITY, 401, 403)
 
 
 def _secured(view, security: list[dict], *statuses: int):
