@@ -1,0 +1,56 @@
+Feature: Hardening against an outsider
+  What an attacker tries against a live server is refused in the same way every time, with a
+  clear problem document and no change to anyone's data: a stolen API key cannot hand out
+  power, a single-use token works once however many requests race with it, a failed sign-in
+  cannot be aimed at another organization's audit log, and hostile bytes get a 4xx, never a
+  server error.
+
+  Background:
+    Given the organization acme with an owner and an admin, each signed in
+
+  Scenario: An API key cannot make anyone an admin or an owner
+    Given the owner has made an API key that may write members
+    When the API key tries to add "takeover@evil.test" to acme as an admin
+    Then it is refused as forbidden
+    And "takeover@evil.test" is not a member of acme
+
+  Scenario: An API key does no more than its creator may do now, and dies with their membership
+    Given the admin has made an API key that may write the organization
+    When the owner makes the admin a member
+    Then the API key's rename of acme is refused as forbidden
+    When the owner removes the admin from acme
+    Then the API key's next request is refused as unauthenticated
+    When the owner adds the admin back to acme
+    Then the API key's next request is refused as unauthenticated
+
+  Scenario: A password link sent by ten requests at once sets one password
+    Given the owner has been sent a password link
+    When ten requests use the link at once, each with another password
+    Then exactly one of them succeeds and the others are refused as unauthenticated
+    And the owner signs in with the winning password only
+
+  Scenario: A failed sign-in that names acme cannot write into acme's audit log
+    When a stranger fails to sign in naming acme, with a forged user agent
+    Then acme's audit log has no new entry
+    And the platform's failure log holds the attempt without control characters
+
+  Scenario: A stranger who uses up the owner's sign-in attempts does not lock the owner out
+    When a stranger fails to sign in as the owner 12 times from one address
+    Then the stranger's next attempt is refused with 429
+    And the owner still signs in from another address
+
+  Scenario Outline: Hostile input gets a clear 4xx problem, never a server error
+    When the owner sends <input>
+    Then the answer is a <status> problem document
+    And acme is unchanged
+
+    Examples:
+      | input                                      | status |
+      | a name with a NUL byte                     | 422    |
+      | a name with a terminal escape              | 422    |
+      | a name with a zero-width space             | 422    |
+      | settings nested 1,200 levels deep          | 400    |
+      | settings nested 9 levels deep              | 422    |
+      | a number of 5,000 digits                   | 400    |
+      | a body that is not JSON                    | 415    |
+      | no body at all                             | 400    |

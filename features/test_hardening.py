@@ -1,0 +1,235 @@
+"""Steps for hardening.feature: the HTTP API on PostgreSQL, attacked as an outsider would."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from attrs import define, field
+from pytest_bdd import given, parsers, scenarios, then, when
+
+from application.members import AddMember
+from application.organizations import CreateOrganization
+from application.passwords import IssuePasswordLink
+from entrypoints.http.app import create_app
+from tests.fixtures.app import PASSWORD
+from tests.fixtures.app import set_password as _set_password
+from tests.fixtures.concurrency import all_at_once
+
+scenarios("hardening.feature")
+STRANGER = {"REMOTE_ADDR": "203.0.113.66"}
+FORGED_AGENT = "\x1b[2J\x1b[31mall is well\x07"
+
+
+@define
+class World:
+    client: object
+    container: object
+    slug: str
+    tokens: dict[str, str] = field(factory=dict)
+    key: str | None = None
+    response: object = None
+    before: dict | None = None
+    link: str | None = None
+    passwords: list[str] = field(factory=list)
+    outcomes: list = field(factory=list)
+    audit_size: int = 0
+    since: object = None
+
+    def email(self, who: str) -> str:
+        return f"{who}@{self.slug}.test"
+
+    def headers(self, who: str) -> dict[str, str]:
+        token = self.key if who == "the API key" else self.tokens[who]
+        return {"Authorization": f"Bearer {token}"}
+
+    def call(self, who: str, method: str, path: str, **kwargs):
+        self.response = getattr(self.client, method)(f"/api/v1/orgs/{self.slug}{path}",
+                                                     headers=self.headers(who), **kwargs)
+        return self.response
+
+    def sign_in(self, who: str, password: str = PASSWORD, **environ):
+        return self.client.post("/api/v1/auth/login", environ_base=environ,
+                                json={"email": self.email(who), "password": password})
+
+
+@pytest.fixture
+def world(pg_container, unique_slug):
+    return World(client=create_app(pg_container).test_client(), container=pg_container,
+                 slug=unique_slug("hard"))
+
+
+@given("the organization acme with an owner and an admin, each signed in")
+def acme(world, operator):
+    world.container.application.organizations().create(CreateOrganization(
+        name="Acme", slug=world.slug, owner_email=world.email("owner"), actor=operator))
+    world.container.application.members().add(AddMember(
+        slug=world.slug, email=world.email("admin"), role="admin", actor=operator))
+    for who in ("owner", "admin"):
+        _set_password(world.container, world.email(who))
+        world.tokens[who] = world.sign_in(who).json["access_token"]
+
+
+@given(parsers.re(r"the (?P<who>owner|admin) has made an API key that may write "
+                  r"(?P<what>members|the organization)"))
+def made_key(world, who, what):
+    scope = "members:write" if what == "members" else "org:write"
+    created = world.call(who, "post", "/api-keys", json={"name": "robot", "scopes": [scope]})
+    assert created.status_code == 201, created.json
+    world.key = created.json["secret"]
+
+
+def _member_id(world, who: str) -> str:
+    listed = world.call("owner", "get", "/members").json
+    return next(m["id"] for m in listed if m["email"] == world.email(who))
+
+
+@when(parsers.parse('the API key tries to add "{email}" to acme as an admin'))
+def key_adds_admin(world, email):
+    world.call("the API key", "post", "/members", json={"email": email, "role": "admin"})
+
+
+@then("it is refused as forbidden")
+def forbidden(world):
+    assert world.response.status_code == 403, world.response.json
+
+
+@then(parsers.parse('"{email}" is not a member of acme'))
+def not_member(world, email):
+    assert email not in {m["email"] for m in world.call("owner", "get", "/members").json}
+
+
+@when("the owner makes the admin a member")
+def demotes(world):
+    assert world.call("owner", "patch", f"/members/{_member_id(world, 'admin')}",
+                      json={"role": "member"}).status_code == 200
+
+
+@then("the API key's rename of acme is refused as forbidden")
+def key_rename_forbidden(world):
+    assert world.call("the API key", "patch", "", json={"name": "By key"}).status_code == 403
+
+
+@when("the owner removes the admin from acme")
+def removes(world):
+    assert world.call("owner", "delete", f"/members/{_member_id(world, 'admin')}").status_code == 204
+
+
+@when("the owner adds the admin back to acme")
+def adds_back(world):
+    assert world.call("owner", "post", "/members",
+                      json={"email": world.email("admin"), "role": "admin"}).status_code == 201
+
+
+@then("the API key's next request is refused as unauthenticated")
+def key_unauthenticated(world):
+    assert world.call("the API key", "get", "").status_code == 401
+
+
+@given("the owner has been sent a password link")
+def password_link(world, operator):
+    world.link = world.container.application.passwords().issue(
+        IssuePasswordLink(email=world.email("owner"), actor=operator)).token
+
+
+@when("ten requests use the link at once, each with another password")
+def race_link(world):
+    world.passwords = [f"racer number {n} passphrase" for n in range(10)]
+    world.outcomes = all_at_once([
+        lambda p=p: world.client.post("/api/v1/auth/password",
+                                      json={"token": world.link, "password": p}).status_code
+        for p in world.passwords])
+
+
+@then("exactly one of them succeeds and the others are refused as unauthenticated")
+def one_wins(world):
+    assert sorted(world.outcomes) == [204] + [401] * 9, world.outcomes
+
+
+@then("the owner signs in with the winning password only")
+def winner_signs_in(world):
+    winner = world.passwords[world.outcomes.index(204)]
+    answers = {p: world.sign_in("owner", p).status_code for p in world.passwords}
+    assert answers == {p: 200 if p == winner else 401 for p in world.passwords}
+
+
+@when("a stranger fails to sign in naming acme, with a forged user agent")
+def stranger_names_acme(world):
+    world.audit_size = len(world.call("owner", "get", "/audit?limit=200").json["entries"])
+    world.since = world.container.adapters.clock().now()
+    answer = world.client.post("/api/v1/auth/login", headers={"User-Agent": FORGED_AGENT},
+                               json={"email": "stranger@elsewhere.test", "password": "guess guess",
+                                     "org": world.slug})
+    assert answer.status_code == 401
+
+
+@then("acme's audit log has no new entry")
+def no_new_entry(world):
+    assert len(world.call("owner", "get", "/audit?limit=200").json["entries"]) == world.audit_size
+
+
+@then("the platform's failure log holds the attempt without control characters")
+def failure_logged(world):
+    with world.container.adapters.unit_of_work() as uow:
+        found = [f for f in uow.sign_in_failures.recent(limit=50) if f.created_at >= world.since
+                 and f.reason == "unknown_account"]
+    assert found and all("\x1b" not in (f.user_agent or "") for f in found)
+    assert any("all is well" in (f.user_agent or "") for f in found)
+
+
+@when(parsers.parse("a stranger fails to sign in as the owner {count:d} times from one address"))
+def stranger_guesses(world, count):
+    world.outcomes = [world.sign_in("owner", "not the password", **STRANGER).status_code
+                      for _ in range(count)]
+    assert set(world.outcomes) <= {401, 429} and 401 in world.outcomes
+
+
+@then("the stranger's next attempt is refused with 429")
+def stranger_throttled(world):
+    answer = world.sign_in("owner", PASSWORD, **STRANGER)
+    assert answer.status_code == 429 and answer.headers["Retry-After"]
+
+
+@then("the owner still signs in from another address")
+def owner_signs_in(world):
+    assert world.sign_in("owner", PASSWORD, REMOTE_ADDR="198.51.100.7").status_code == 200
+
+
+def _nested(depth: int) -> dict:
+    value: dict = {}
+    for _ in range(depth):
+        value = {"x": value}
+    return value
+
+
+HOSTILE = {
+    "a name with a NUL byte": {"json": {"name": "Acme\x00Corp"}},
+    "a name with a terminal escape": {"json": {"name": "\x1b[2JAcme"}},
+    "a name with a zero-width space": {"json": {"name": "Ac\u200bme"}},
+    "settings nested 1,200 levels deep": {
+        "data": '{"settings": {"deep": ' + "[" * 1200 + "]" * 1200 + "}}",
+        "content_type": "application/json"},
+    "settings nested 9 levels deep": {"json": {"settings": {"deep": _nested(9)}}},
+    "a number of 5,000 digits": {"data": '{"settings": {"n": ' + "9" * 5000 + "}}",
+                                 "content_type": "application/json"},
+    "a body that is not JSON": {"data": "name=Evil", "content_type": "application/x-www-form-urlencoded"},
+    "no body at all": {},
+}
+
+
+@when(parsers.parse("the owner sends {hostile}"))
+def sends_hostile(world, hostile):
+    world.before = world.call("owner", "get", "").json
+    world.call("owner", "patch", "", **HOSTILE[hostile])
+
+
+@then(parsers.parse("the answer is a {status:d} problem document"))
+def problem_answer(world, status):
+    assert world.response.status_code == status, world.response.get_data(as_text=True)[:300]
+    assert world.response.mimetype == "application/problem+json"
+    assert json.loads(world.response.get_data())["status"] == status
+
+
+@then("acme is unchanged")
+def unchanged(world):
+    assert world.call("owner", "get", "").json == world.before
