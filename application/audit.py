@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 
 from attrs import define
 
 from application.cursors import decode_cursor, encode_cursor
 from application.permissions import Permission
 from application.ports.repositories import AuditFilter
+from application.ports.security import DigestSigner
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principals import Caller, enter
-from domain.audit import AuditEntry, BrokenLink, find_broken_link
+from domain.audit import (
+    GENESIS_HASH,
+    AuditEntry,
+    BrokenLink,
+    ChainDigest,
+    check_against_digest,
+    find_broken_link,
+)
 from domain.errors import InvalidInput, NotFound
-from domain.organization import OrgStatus
+from domain.organization import Organization, OrgStatus
 
 
 @define(frozen=True)
@@ -28,11 +37,50 @@ class ChainReport:
         return self.broken is None
 
 
-class AuditVerifier:
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
-        self._uow_factory = uow_factory
+@define(frozen=True)
+class SignedDigest:
+    slug: str
+    digest: ChainDigest
+    signature: str
 
-    def verify(self, slug: str | None = None) -> list[ChainReport]:
+
+class AuditVerifier:
+    """Recomputes the chains; with digests made earlier (and kept away from the database), also
+    finds a chain cut short or rewritten whole, which a recomputation alone cannot see."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock,
+                 signer: DigestSigner) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._signer = signer
+
+    def verify(self, slug: str | None = None,
+               digests: Sequence[SignedDigest] = ()) -> list[ChainReport]:
+        forged = [d.slug for d in digests
+                  if not self._signer.verify(d.digest.message(), d.signature)]
+        if forged:
+            raise InvalidInput(f"digests not signed with this server's key: {', '.join(forged)}",
+                               code="invalid_digest")
+        latest: dict[uuid.UUID, ChainDigest] = {}
+        for signed in digests:
+            held = latest.get(signed.digest.org_id)
+            if held is None or signed.digest.seq > held.seq:
+                latest[signed.digest.org_id] = signed.digest
+        return [self._verify_one(org, latest.get(org.id)) for org in self._orgs(slug)]
+
+    def digest(self, slug: str | None = None) -> list[SignedDigest]:
+        """Each org's chain head now, signed: keep them where the database's users cannot."""
+        made = []
+        for org in self._orgs(slug):
+            entries = self._entries(org.id)
+            head = entries[-1] if entries else None
+            digest = ChainDigest(org_id=org.id, seq=head.seq if head else 0,
+                                 hash=head.hash if head else GENESIS_HASH, made_at=self._clock.now())
+            made.append(SignedDigest(slug=org.slug, digest=digest,
+                                     signature=self._signer.sign(digest.message())))
+        return made
+
+    def _orgs(self, slug: str | None) -> list[Organization]:
         with self._uow_factory() as uow:
             orgs = uow.orgs.list(include_deleted=True)
         if slug is not None:
@@ -40,13 +88,19 @@ class AuditVerifier:
                     and org.status is not OrgStatus.DELETED]
             if not orgs:
                 raise NotFound(f"organization {slug!r} not found", code="org_not_found")
-        return [self._verify_one(org.id, org.slug) for org in orgs]
+        return orgs
 
-    def _verify_one(self, org_id, slug: str) -> ChainReport:
+    def _entries(self, org_id: uuid.UUID) -> list[AuditEntry]:
         with self._uow_factory() as uow:
             uow.bind(org_id)
-            entries = list(uow.audit.entries(org_id))
-        return ChainReport(slug=slug, entries=len(entries), broken=find_broken_link(entries))
+            return list(uow.audit.entries(org_id))
+
+    def _verify_one(self, org: Organization, digest: ChainDigest | None) -> ChainReport:
+        entries = self._entries(org.id)
+        broken = find_broken_link(entries)
+        if broken is None and digest is not None:
+            broken = check_against_digest(entries, digest)
+        return ChainReport(slug=org.slug, entries=len(entries), broken=broken)
 
 
 MAX_PAGE = 200

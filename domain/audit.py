@@ -143,3 +143,35 @@ def find_broken_link(entries: Iterable[AuditEntry]) -> BrokenLink | None:
         expected_seq, expected_prev = entry.seq + 1, entry.hash
     return None
 
+
+
+@define(frozen=True)
+class ChainDigest:
+    """An organization's chain head as it was at `made_at`: kept (signed) outside the database,
+    it shows a chain cut short after it, or rewritten (even with every hash recomputed)."""
+
+    org_id: uuid.UUID
+    seq: int
+    hash: str
+    made_at: datetime
+
+    def message(self) -> bytes:
+        """What the digest's signature covers."""
+        return f"{self.org_id}|{self.seq}|{self.hash}|{self.made_at.isoformat()}".encode()
+
+
+def check_against_digest(entries: list[AuditEntry], digest: ChainDigest) -> BrokenLink | None:
+    """Whether the chain still holds the entry the digest saw, with the hash it saw."""
+    if digest.seq == 0:
+        return None
+    found = next((e for e in entries if e.seq == digest.seq), None)
+    if found is None:
+        last = entries[-1].seq if entries else 0
+        return BrokenLink(digest.seq, None,
+                          f"truncated: the digest of {digest.made_at:%Y-%m-%d %H:%M} UTC saw "
+                          f"entry #{digest.seq}, the chain now ends at #{last}")
+    if found.hash != digest.hash:
+        return BrokenLink(found.seq, found.id,
+                          f"recomputed: entry #{found.seq} no longer has the hash that the digest "
+                          f"of {digest.made_at:%Y-%m-%d %H:%M} UTC saw")
+    return None

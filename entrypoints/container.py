@@ -16,6 +16,7 @@ from adapters.postgres.sign_in_repositories import KeyLocations
 from adapters.postgres.transaction import app_engine
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from adapters.security.argon2_hasher import Argon2Hasher
+from adapters.security.digest_signer import HmacDigestSigner
 from adapters.security.jwt_tokens import JwtTokenService
 from adapters.security.login_throttle import LimitsLoginThrottle
 from adapters.system import SystemClock, Uuid7Generator
@@ -39,6 +40,10 @@ def _token_service(settings: Settings, clock):
     return JwtTokenService(secret_key=resolve_secret_key(settings), clock=clock,
                            access_ttl=timedelta(seconds=settings.access_ttl_seconds),
                            refresh_ttl=timedelta(seconds=settings.refresh_ttl_seconds))
+
+
+def _digest_signer(settings: Settings) -> HmacDigestSigner:
+    return HmacDigestSigner(resolve_secret_key(settings))
 
 
 def _dummy_hash(hasher) -> str:
@@ -67,6 +72,7 @@ class Adapters(containers.DeclarativeContainer):
     password_hasher = providers.Singleton(Argon2Hasher.production)
     dummy_password_hash = providers.Singleton(_dummy_hash, password_hasher)
     token_service = providers.Singleton(_token_service, settings, clock)
+    digest_signer = providers.Singleton(_digest_signer, settings)
     mailer = providers.Singleton(_outbox, settings)
     login_throttle = providers.Singleton(
         LimitsLoginThrottle, settings.provided.rate_limit_storage,
@@ -94,6 +100,7 @@ class Application(containers.DeclarativeContainer):
     password_hasher = providers.Dependency()
     dummy_password_hash = providers.Dependency()
     token_service = providers.Dependency()
+    digest_signer = providers.Dependency()
     login_throttle = providers.Dependency()
     mailer = providers.Dependency()
     public_url = providers.Dependency(instance_of=str)
@@ -101,7 +108,7 @@ class Application(containers.DeclarativeContainer):
 
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
-    audit_verifier = providers.Factory(AuditVerifier, uow_factory)
+    audit_verifier = providers.Factory(AuditVerifier, uow_factory, clock, digest_signer)
     audit_reader = providers.Factory(AuditReader, uow_factory, clock)
     credentials = providers.Singleton(CredentialReader, token_service)
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
@@ -126,6 +133,7 @@ class Container(containers.DeclarativeContainer):
         ids=adapters.ids,
         password_hasher=adapters.password_hasher,
         dummy_password_hash=adapters.dummy_password_hash,
+        digest_signer=adapters.digest_signer,
         token_service=adapters.token_service,
         login_throttle=adapters.login_throttle,
         signup_enabled=settings.provided.signup_enabled,

@@ -54,3 +54,9 @@ Feature: Hardening against an outsider
       | a number of 5,000 digits                   | 400    |
       | a body that is not JSON                    | 415    |
       | no body at all                             | 400    |
+
+  Scenario: A chain cut short after a signed digest is reported as truncated
+    Given acme's audit chain head has been signed into a digest
+    When someone with access to the table deletes acme's newest audit entries
+    Then verifying acme's chain by itself finds nothing wrong
+    But verifying it against the digest reports it truncated

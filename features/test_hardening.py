@@ -233,3 +233,30 @@ def problem_answer(world, status):
 @then("acme is unchanged")
 def unchanged(world):
     assert world.call("owner", "get", "").json == world.before
+
+
+@given("acme's audit chain head has been signed into a digest")
+def signed_digest(world):
+    world.outcomes = world.container.application.audit_verifier().digest(world.slug)
+
+
+@when("someone with access to the table deletes acme's newest audit entries")
+def truncate(world, owner_engine):
+    from sqlalchemy import text
+
+    org_id = world.outcomes[0].digest.org_id
+    with owner_engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))  # a superuser's bypass
+        conn.execute(text("DELETE FROM audit_entries WHERE org_id = :o AND seq > 1"), {"o": org_id})
+
+
+@then("verifying acme's chain by itself finds nothing wrong")
+def plain_verify(world):
+    [report] = world.container.application.audit_verifier().verify(world.slug)
+    assert report.intact
+
+
+@then("verifying it against the digest reports it truncated")
+def anchored_verify(world):
+    [report] = world.container.application.audit_verifier().verify(world.slug, world.outcomes)
+    assert not report.intact and report.broken.reason.startswith("truncated")

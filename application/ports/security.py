@@ -64,3 +64,13 @@ class LoginThrottle(abc.ABC):
     @abc.abstractmethod
     def reset(self, account: str, ip: str | None) -> None:
         """Forget the account's attempts from this address after a successful sign-in."""
+
+
+class DigestSigner(abc.ABC):
+    """Signs audit chain digests with a key that the database does not hold."""
+
+    @abc.abstractmethod
+    def sign(self, message: bytes) -> str: ...
+
+    @abc.abstractmethod
+    def verify(self, message: bytes, signature: str) -> bool: ...

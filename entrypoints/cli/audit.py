@@ -1,13 +1,22 @@
-"""`groundwork audit verify`: recompute the hash chains."""
+"""`groundwork audit verify` and `groundwork audit digest`: recompute the hash chains, and anchor
+their heads in signed digests kept outside the database."""
 
 from __future__ import annotations
 
+import json
 import sys
+import uuid
+from datetime import datetime
+from pathlib import Path
 
 import click
 
+from application.audit import SignedDigest
+from domain.audit import ChainDigest
 from entrypoints.cli.context import CliContext, json_option, pass_context
 from entrypoints.cli.output import emit
+
+DIGESTS_FILE = "audit-digests.jsonl"
 
 
 @click.group("audit")
@@ -17,11 +26,15 @@ def group() -> None:
 
 @group.command()
 @click.option("--org", "slug", default=None, help="Only this organization.")
+@click.option("--digests", "digests_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also check the chains against the digests in this file "
+                                 "(made by `audit digest`): finds truncation and rewrites.")
 @json_option
 @pass_context
-def verify(ctx: CliContext, slug: str | None, as_json: bool) -> None:
+def verify(ctx: CliContext, slug: str | None, digests_path: Path | None, as_json: bool) -> None:
     """Recompute every org's hash chain and name the first broken link; exit 1 if any."""
-    reports = ctx.container.application.audit_verifier().verify(slug)
+    digests = _read_digests(digests_path) if digests_path else []
+    reports = ctx.container.application.audit_verifier().verify(slug, digests)
     rows = [{"org": r.slug, "entries": r.entries, "intact": r.intact,
              "broken_seq": r.broken.seq if r.broken else None,
              "broken_entry": r.broken.entry_id if r.broken else None,
@@ -33,3 +46,43 @@ def verify(ctx: CliContext, slug: str | None, as_json: bool) -> None:
                 click.echo(f"error: audit chain of {r.slug!r} broken at entry #{r.broken.seq} "
                            f"({r.broken.entry_id}): {r.broken.reason}", err=True)
         sys.exit(1)
+
+
+@group.command()
+@click.option("--org", "slug", default=None, help="Only this organization.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"Append the digests to this file (default: $GROUNDWORK_HOME/{DIGESTS_FILE}). "
+                   "Copy it somewhere the database's users cannot write.")
+@json_option
+@pass_context
+def digest(ctx: CliContext, slug: str | None, out_path: Path | None, as_json: bool) -> None:
+    """Sign each org's chain head (HMAC with a key from SECRET_KEY) and append it to a file."""
+    made = ctx.container.application.audit_verifier().digest(slug)
+    path = out_path or ctx.settings.home / DIGESTS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        for signed in made:
+            out.write(json.dumps(_line(signed), sort_keys=True) + "\n")
+    emit([{"org": s.slug, "seq": s.digest.seq, "hash": s.digest.hash} for s in made],
+         as_json=as_json)
+    if not as_json:
+        click.echo(f"{len(made)} digest(s) appended to {path}", err=True)
+
+
+def _line(signed: SignedDigest) -> dict:
+    d = signed.digest
+    return {"org": signed.slug, "org_id": str(d.org_id), "seq": d.seq, "hash": d.hash,
+            "made_at": d.made_at.isoformat(), "signature": signed.signature}
+
+
+def _read_digests(path: Path) -> list[SignedDigest]:
+    try:
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+        return [SignedDigest(slug=str(line["org"]), signature=str(line["signature"]),
+                             digest=ChainDigest(org_id=uuid.UUID(line["org_id"]),
+                                                seq=int(line["seq"]), hash=str(line["hash"]),
+                                                made_at=datetime.fromisoformat(line["made_at"])))
+                for line in lines]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"cannot read digests from {path}: {error}") from None

@@ -136,3 +136,23 @@ def test_an_unmigrated_database_says_what_to_do(run, fresh_database):
     container = postgres_container(fresh_database())
     result = run("org", "list", container=container)
     assert result.exit_code == 1 and "groundwork db upgrade" in result.output
+
+
+def test_audit_digest_then_verify_against_it(run, unique_slug, tmp_path):
+    slug = unique_slug("digest")
+    assert run("org", "create", "--name", "D", "--slug", slug, "--owner-email",
+               f"d@{slug}.test").exit_code == 0
+    digests = tmp_path / "digests.jsonl"
+    made = run("audit", "digest", "--org", slug, "--out", str(digests), "--json")
+    assert made.exit_code == 0, made.output
+    line = json.loads(digests.read_text().splitlines()[-1])
+    assert line["org"] == slug and line["seq"] >= 1 and len(line["signature"]) == 64
+    checked = run("audit", "verify", "--org", slug, "--digests", str(digests), "--json")
+    assert checked.exit_code == 0 and json.loads(checked.output)[0]["intact"] is True
+    line["seq"] += 1  # edited by someone without the key
+    digests.write_text(json.dumps(line) + "\n")
+    forged = run("audit", "verify", "--org", slug, "--digests", str(digests))
+    assert forged.exit_code == 1 and "not signed with this server's key" in forged.output
+    digests.write_text("not json\n")
+    broken = run("audit", "verify", "--digests", str(digests))
+    assert broken.exit_code == 1 and broken.output.strip().startswith("error: cannot read digests")

@@ -2,6 +2,7 @@
 
 import threading
 
+import attrs
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -9,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from application.members import AddMember
 from application.organizations import CreateOrganization
 from domain.audit import AuditEvent
-from domain.errors import Conflict
+from domain.errors import Conflict, InvalidInput
 
 pytestmark = pytest.mark.postgres
 
@@ -104,3 +105,60 @@ def test_concurrent_writers_keep_one_unbroken_chain(pg_container, operator, org)
     assert errors == []
     [report] = pg_container.application.audit_verifier().verify(org.slug)
     assert report.intact and report.entries == 2 + 20
+
+
+def _grow(pg_container, operator, org, count):
+    for n in range(count):
+        pg_container.application.members().add(AddMember(
+            slug=org.slug, email=f"m{n}@{org.slug}.test", role="member", actor=operator))
+
+
+def test_a_chain_cut_short_after_a_digest_is_named_as_truncated(pg_container, owner_engine,
+                                                                 operator, org):
+    _grow(pg_container, operator, org, 3)
+    verifier = pg_container.application.audit_verifier()
+    digests = verifier.digest(org.slug)
+    assert digests[0].digest.seq >= 4  # the org's creation (with its owner) and three members
+    with owner_engine.begin() as conn:  # someone with table access drops the newest entries
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("DELETE FROM audit_entries WHERE org_id = :o AND seq > 2"), {"o": org.id})
+    [plain] = verifier.verify(org.slug)
+    assert plain.intact  # a recomputation alone cannot see a clean cut
+    [anchored] = verifier.verify(org.slug, digests)
+    assert not anchored.intact and anchored.broken.reason.startswith("truncated")
+
+
+def test_a_chain_rewritten_whole_after_a_digest_is_named_as_recomputed(pg_container, owner_engine,
+                                                                       operator, org):
+    _grow(pg_container, operator, org, 2)
+    verifier = pg_container.application.audit_verifier()
+    digests = verifier.digest(org.slug)
+    with pg_container.adapters.unit_of_work() as uow:
+        uow.bind(org.id)
+        entries = list(uow.audit.entries(org.id))
+    forged, prev = [], entries[0].prev_hash
+    for entry in entries:  # every hash recomputed with plain SHA-256, as an insider could
+        changed = attrs.evolve(entry, actor_label="nobody", prev_hash=prev)
+        changed = attrs.evolve(changed, hash=changed.recomputed_hash())
+        forged.append(changed)
+        prev = changed.hash
+    with owner_engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for entry in forged:
+            conn.execute(text("UPDATE audit_entries SET actor_label = :label, prev_hash = :prev, "
+                              "hash = :hash WHERE org_id = :o AND seq = :seq"),
+                         {"label": entry.actor_label, "prev": entry.prev_hash, "hash": entry.hash,
+                          "o": org.id, "seq": entry.seq})
+    [plain] = verifier.verify(org.slug)
+    assert plain.intact
+    [anchored] = verifier.verify(org.slug, digests)
+    assert not anchored.intact and anchored.broken.reason.startswith("recomputed")
+
+
+def test_a_digest_not_signed_with_the_servers_key_is_refused(pg_container, org):
+    verifier = pg_container.application.audit_verifier()
+    [signed] = verifier.digest(org.slug)
+    forged = attrs.evolve(signed, digest=attrs.evolve(signed.digest, seq=1))
+    with pytest.raises(InvalidInput) as refused:
+        verifier.verify(org.slug, [forged])
+    assert refused.value.code == "invalid_digest"
