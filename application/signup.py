@@ -5,8 +5,9 @@ from __future__ import annotations
 from attrs import define
 
 from application.auth import AuthService, SignedIn, TokenPair
+from application.errors import TooManyAttempts
 from application.organizations import CreateOrganization, OrganizationService
-from application.ports.security import PasswordHasher
+from application.ports.security import LoginThrottle, PasswordHasher
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden
@@ -27,16 +28,21 @@ class Signup:
 
 class SignupService:
     def __init__(self, uow_factory: UnitOfWorkFactory, organizations: OrganizationService,
-                 auth: AuthService, hasher: PasswordHasher, enabled: bool) -> None:
+                 auth: AuthService, hasher: PasswordHasher, enabled: bool,
+                 throttle: LoginThrottle) -> None:
         self._uow_factory = uow_factory
         self._organizations = organizations
         self._auth = auth
         self._hasher = hasher
         self._enabled = enabled
+        self._throttle = throttle
 
     def signup(self, cmd: Signup) -> TokenPair:
         if not self._enabled:
             raise Forbidden("self-service sign-up is turned off here", code="signup_disabled")
+        retry_after = self._throttle.reserve(cmd.email, cmd.ip)  # per address and per client
+        if retry_after is not None:
+            raise TooManyAttempts("too many sign-ups; try again later", retry_after=retry_after)
         email = normalise_email(cmd.email)
         check_password(cmd.password, email=email)
         actor = Actor(type=ActorType.USER, label=email)

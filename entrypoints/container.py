@@ -79,6 +79,10 @@ class Adapters(containers.DeclarativeContainer):
         per_account=settings.provided.login_limit_per_account,
         per_account_all=settings.provided.login_limit_per_account_all,
         per_ip=settings.provided.login_limit_per_ip)
+    signup_throttle = providers.Singleton(  # the same three caps, counted apart from sign-ins
+        LimitsLoginThrottle, settings.provided.rate_limit_storage,
+        per_account="3/hour", per_account_all="5/hour",
+        per_ip=settings.provided.signup_limit_per_ip, namespace="groundwork-signup")
 
     unit_of_work = providers.Selector(
         settings.provided.backend,
@@ -102,6 +106,7 @@ class Application(containers.DeclarativeContainer):
     token_service = providers.Dependency()
     digest_signer = providers.Dependency()
     login_throttle = providers.Dependency()
+    signup_throttle = providers.Dependency()
     mailer = providers.Dependency()
     public_url = providers.Dependency(instance_of=str)
     signup_enabled = providers.Dependency(instance_of=bool)
@@ -120,7 +125,7 @@ class Application(containers.DeclarativeContainer):
                                     mailer, public_url)
     passwords = providers.Factory(PasswordService, uow_factory, clock, ids, password_hasher)
     signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
-                               signup_enabled)
+                               signup_enabled, signup_throttle)
 
 
 class Container(containers.DeclarativeContainer):
@@ -136,6 +141,7 @@ class Container(containers.DeclarativeContainer):
         digest_signer=adapters.digest_signer,
         token_service=adapters.token_service,
         login_throttle=adapters.login_throttle,
+        signup_throttle=adapters.signup_throttle,
         signup_enabled=settings.provided.signup_enabled,
         mailer=adapters.mailer,
         public_url=settings.provided.public_url,

@@ -88,6 +88,7 @@ class SignupView(MethodView):
         403: "Sign-up is turned off on this server",
         409: "The slug or the email is taken, or the slug is reserved",
         422: "Invalid fields, or a password that breaks the policy",
+        429: "Too many sign-ups from this client or for this address; see Retry-After",
     })
     def post(self, body):
         """Create an organization and become its owner, signed in."""

@@ -70,3 +70,17 @@ def test_sign_up_can_be_turned_off():
                                                     "SIGNUP_ENABLED": "false"}))
     response = create_app(container).test_client().post("/api/v1/signup", json=_body("closed-shop"))
     assert response.status_code == 403 and response.json["code"] == "signup_disabled"
+
+
+def test_sign_ups_are_capped_per_address_and_per_client():
+    container = memory_container()
+    container.adapters.signup_throttle.reset_override()  # the production caps
+    client = create_app(container).test_client()
+    again = [client.post("/api/v1/signup", json=_body(f"same-{n}", email="same@x.test"),
+                         environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).status_code
+             for n in range(7)]  # one address from many clients: 5 an hour in all
+    assert again == [201, 409, 409, 409, 409, 429, 429]
+    many = [client.post("/api/v1/signup", json=_body(f"many-{n}", email=f"m{n}@x.test"),
+                        environ_base={"REMOTE_ADDR": "203.0.113.9"}) for n in range(21)]
+    assert [r.status_code for r in many[:20]] == [201] * 20
+    assert many[20].status_code == 429 and many[20].headers["Retry-After"]
