@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from attrs import define
 
-from application.errors import Unauthenticated
+from application.errors import TooManyAttempts, Unauthenticated
 from application.members import permission_to_touch, summary
 from application.people import find_or_create_user
 from application.ports.mailer import Mailer, OutgoingEmail
@@ -30,6 +30,7 @@ from domain.password import check_password
 from domain.user import User, normalise_email
 
 INVITATION_TTL = timedelta(days=7)
+RESEND_AFTER = timedelta(minutes=1)  # an address gets at most one invitation a minute per org
 INVALID = "invalid or expired invitation"
 
 
@@ -79,12 +80,10 @@ class InvitationService:
             existing = uow.users.get_by_email(email)
             if existing is not None and uow.members.get_by_user(org.id, existing.id) is not None:
                 raise Conflict(f"{email} is already a member of {org.slug!r}", code="already_member")
-            invitation = Invitation(org_id=org.id, id=self._ids.new_id(), email=email, role=role,
-                                    token_hash=_digest(secret), expires_at=now + INVITATION_TTL,
-                                    invited_by=principal.user_id, created_at=now, updated_at=now)
-            uow.invitations.add(invitation)
+            invitation, action = self._one_per_address(uow, principal, email, role,
+                                                       _digest(secret), now)
             uow.audit.append(org.id, AuditEvent(
-                actor=principal.actor, action="invitation.sent", resource_type="invitation",
+                actor=principal.actor, action=action, resource_type="invitation",
                 resource_id=str(invitation.id), details={"email": email, "role": str(role)}))
             uow.commit()
         # Only once the invitation is kept: a failed commit sends no token that would not work.
@@ -98,6 +97,26 @@ class InvitationService:
                   f'"full_name": "<your name>"}}\n')))
         return InvitationSummary(id=invitation.id, email=email, role=str(role),
                               expires_at=invitation.expires_at)
+
+    def _one_per_address(self, uow: UnitOfWork, principal, email: str, role, token_hash: str,
+                         now: datetime) -> tuple[Invitation, str]:
+        """One pending invitation per address per org: inviting again renews it (new role, new
+        secret, the old link dead) and sends it again, at most once a minute."""
+        pending = uow.invitations.pending_for(principal.org.id, email)
+        if pending is not None:
+            if pending.sent_within(RESEND_AFTER, now):
+                wait = int((pending.updated_at + RESEND_AFTER - now).total_seconds()) + 1
+                raise TooManyAttempts(f"{email} was invited a moment ago; try again later",
+                                      retry_after=wait)
+            pending.renew(role=role, token_hash=token_hash, expires_at=now + INVITATION_TTL,
+                          invited_by=principal.user_id, now=now)
+            if uow.invitations.renew(pending):
+                return pending, "invitation.resent"
+        invitation = Invitation(org_id=principal.org.id, id=self._ids.new_id(), email=email,
+                                role=role, token_hash=token_hash, expires_at=now + INVITATION_TTL,
+                                invited_by=principal.user_id, created_at=now, updated_at=now)
+        uow.invitations.add(invitation)
+        return invitation, "invitation.sent"
 
     def accept(self, cmd: AcceptInvitation) -> MemberSummary:
         org_hex, _, secret = (cmd.token or "").partition(".")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from attrs import define
 
@@ -29,3 +29,12 @@ class Invitation:
     def accept(self, now: datetime) -> None:
         self.accepted_at = now
         self.updated_at = now
+
+    def renew(self, *, role: Role, token_hash: str, expires_at: datetime,
+              invited_by: uuid.UUID | None, now: datetime) -> None:
+        """Invited again: the new role and a new secret (the old link stops working)."""
+        self.role, self.token_hash, self.expires_at = role, token_hash, expires_at
+        self.invited_by, self.updated_at = invited_by, now
+
+    def sent_within(self, window: timedelta, now: datetime) -> bool:
+        return now - self.updated_at < window

@@ -140,6 +140,22 @@ class MemoryInvitations(TenantScoped, InvitationRepository):
         return first_row(self._t.invitations, (k for k, i in self._t.invitations.items()
                                             if k[0] == org_id and i.token_hash == token_hash))
 
+    def pending_for(self, org_id: uuid.UUID, email: str) -> Invitation | None:
+        if not self._visible(org_id):
+            return None
+        rows = sorted(((i.created_at, k) for k, i in self._t.invitations.items()
+                       if k[0] == org_id and i.email == email and i.accepted_at is None),
+                      reverse=True)
+        return self._t.invitations[rows[0][1]] if rows else None
+
+    def renew(self, invitation: Invitation) -> bool:
+        key = (invitation.org_id, invitation.id)
+        stored = self._t.invitations.stored(key) if self._visible(invitation.org_id) else None
+        if stored is None or stored.accepted_at is not None:
+            return False
+        self._t.invitations[key] = invitation
+        return True
+
     def claim(self, invitation: Invitation) -> bool:
         key = (invitation.org_id, invitation.id)
         stored = self._t.invitations.stored(key) if self._visible(invitation.org_id) else None

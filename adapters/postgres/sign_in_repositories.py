@@ -177,6 +177,22 @@ class PgInvitations(TenantScoped, InvitationRepository):
             return None
         return Invitation(**{c: getattr(row, c) for c in _INVITATION_COLUMNS} | {"role": Role(row.role)})
 
+    def pending_for(self, org_id: uuid.UUID, email: str) -> Invitation | None:
+        c = invitations.c
+        query = (select(invitations).where(c.org_id == org_id, c.email == email,
+                                           c.accepted_at.is_(None))
+                 .order_by(c.created_at.desc(), c.id.desc()).limit(1))
+        row = self._execute(query).one_or_none()
+        return None if row is None else Invitation(
+            **{k: getattr(row, k) for k in _INVITATION_COLUMNS} | {"role": Role(row.role)})
+
+    def renew(self, i: Invitation) -> bool:
+        c = invitations.c
+        return self._execute(update(invitations).where(
+            c.org_id == i.org_id, c.id == i.id, c.accepted_at.is_(None),
+        ).values(role=i.role.value, token_hash=i.token_hash, expires_at=i.expires_at,
+                 invited_by=i.invited_by, updated_at=i.updated_at)).rowcount == 1
+
     def claim(self, i: Invitation) -> bool:
         return self._run(_CLAIM_INVITATION, {"org_id": i.org_id, "id": i.id,
                                              "at": i.accepted_at}) == 1

@@ -196,6 +196,15 @@ class InvitationRepository(abc.ABC):
     def get_by_hash(self, org_id: uuid.UUID, token_hash: str) -> Invitation | None: ...
 
     @abc.abstractmethod
+    def pending_for(self, org_id: uuid.UUID, email: str) -> Invitation | None:
+        """The open-or-expired, not accepted invitation of this address in this org, if any."""
+
+    @abc.abstractmethod
+    def renew(self, invitation: Invitation) -> bool:
+        """Store a renewed invitation's role, secret, expiry and inviter, unless it was
+        accepted meanwhile; True when stored."""
+
+    @abc.abstractmethod
     def claim(self, invitation: Invitation) -> bool:
         """Store `invitation.accepted_at` unless it was accepted already: True when this call
         claimed it. Of any number of simultaneous claims, one wins."""

@@ -21,7 +21,8 @@ blp = Blueprint("invitations", __name__, url_prefix="/api/v1", description="Invi
 class InvitationsView(MethodView):
     @blp.arguments(InviteSchema())
     @blp.response(201, InvitationSchema)
-    @documents(why={409: "Already a member"})
+    @documents(why={409: "Already a member",
+                     429: "This address was invited a moment ago; see Retry-After"})
     @authenticated
     def post(self, body, slug, credential):
         """Invite a person by email with a role; the token goes by email only."""

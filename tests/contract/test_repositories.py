@@ -251,3 +251,32 @@ def test_a_persons_keys_are_revoked_together_in_their_org_only(uow_factory, uniq
     with uow_factory() as uow:
         uow.bind(other_org.id)
         assert uow.api_keys.get(other_org.id, elsewhere.id).revoked_at is None
+
+
+def test_an_addresss_pending_invitation_is_found_and_renewed_until_accepted(uow_factory, unique_slug):
+    org, user, _ = _org_with_owner(uow_factory, unique_slug())
+    pending = Invitation(org_id=org.id, id=uuid.uuid4(), email=f"pat@{org.slug}.test",
+                         role=Role.VIEWER, token_hash="sha256$one", invited_by=user.id,
+                         expires_at=NOW + 60 * SEC, created_at=NOW, updated_at=NOW)
+    _add(uow_factory, org.id, "invitations", pending)
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        found = uow.invitations.pending_for(org.id, pending.email)
+        assert found == pending and uow.invitations.pending_for(org.id, "nobody@x.test") is None
+        found.renew(role=Role.MEMBER, token_hash="sha256$two", expires_at=NOW + 90 * SEC,
+                    invited_by=None, now=NOW + SEC)
+        assert uow.invitations.renew(found)
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        renewed = uow.invitations.get_by_hash(org.id, "sha256$two")
+        assert (renewed.role, renewed.expires_at, renewed.invited_by) == (
+            Role.MEMBER, NOW + 90 * SEC, None)
+        assert uow.invitations.get_by_hash(org.id, "sha256$one") is None
+        renewed.accept(NOW + 2 * SEC)
+        assert uow.invitations.claim(renewed)
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        assert uow.invitations.pending_for(org.id, pending.email) is None
+        assert not uow.invitations.renew(renewed)  # accepted: never renewed

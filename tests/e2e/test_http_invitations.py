@@ -135,3 +135,31 @@ def test_an_expired_invitation_is_refused(memory_app_container, operator):
         json={"token": _mailed_token(container, "late@x.test"), "password": NEW},
     )
     assert response.status_code == 401
+
+
+def test_inviting_an_address_again_renews_its_one_invitation_at_most_once_a_minute(
+        memory_app_container, operator):
+    container = memory_app_container
+    container.application.organizations().create(CreateOrganization(
+        name="Again", slug="again-inc", owner_email="owner@again.test", actor=operator))
+    _set_password(container, "owner@again.test")
+    client = create_app(container).test_client()
+    login = client.post("/api/v1/auth/login",
+                        json={"email": "owner@again.test", "password": PASSWORD}).json
+    owner = {"Authorization": f"Bearer {login['access_token']}"}
+    path = "/api/v1/orgs/again-inc/invitations"
+    first = client.post(path, headers=owner, json={"email": "pat@x.test", "role": "viewer"})
+    old_token = _mailed_token(container, "pat@x.test")
+    flood = [client.post(path, headers=owner, json={"email": "pat@x.test", "role": "viewer"})
+             for _ in range(5)]
+    assert first.status_code == 201 and {r.status_code for r in flood} == {429}
+    assert len([m for m in container.adapters.mailer().sent if m.to == "pat@x.test"]) == 1
+    container.adapters.clock().advance(timedelta(minutes=1, seconds=1))
+    again = client.post(path, headers=owner, json={"email": "pat@x.test", "role": "member"})
+    assert again.status_code == 201 and again.json["id"] == first.json["id"]
+    assert again.json["role"] == "member"
+    refused = client.post("/api/v1/invitations/accept", json={"token": old_token, "password": NEW})
+    assert refused.status_code == 401  # the renewed invitation has a new secret
+    accepted = client.post("/api/v1/invitations/accept",
+                           json={"token": _mailed_token(container, "pat@x.test"), "password": NEW})
+    assert accepted.status_code == 201 and accepted.json["role"] == "member"
