@@ -11,6 +11,7 @@ from gunicorn.app.base import BaseApplication
 from adapters.postgres.migrator import Migrator
 from entrypoints.cli.context import CliContext, pass_context
 from entrypoints.config import Settings
+from entrypoints.http import server_errors
 from entrypoints.secrets import resolve_secret_key
 
 # What may reach a worker of the owner's login: none of it is passed on.
@@ -25,6 +26,7 @@ class _Gunicorn(BaseApplication):
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
+        server_errors.install()  # before the workers fork: they inherit it
 
     def load(self):
         from entrypoints.http.app import create_app  # each worker builds its own app and pool
@@ -47,6 +49,7 @@ def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int,
         "reload": reload,
         "accesslog": None,
         "graceful_timeout": 10,
+        "control_socket_disable": True,  # no socket in $HOME, none shared between instances
     }
 
 
