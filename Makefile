@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install bench bench-http bench-cpu clean
+.PHONY: run test lint install bench bench-http bench-cpu coverage-seeds clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Groundwork needs Python 3.11 or newer on PATH"; exit 1; }
@@ -28,6 +28,10 @@ test: lint
 	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered --cov-fail-under=80
 	@printf 'domain + application coverage: '
 	@$(BIN)/python -m coverage report --include='domain/*,application/*' --format=total --fail-under=90
+
+# Every acceptance criterion of the seeds with the scenarios that prove it, and those with none.
+coverage-seeds: $(STAMP)
+	$(BIN)/python -m features.seed_report
 
 bench: $(STAMP)
 	$(BIN)/python bench/tenancy.py

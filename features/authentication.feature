@@ -14,6 +14,7 @@ Feature: Signing in, and reaching only your own organization
 
   # --- Signing in ------------------------------------------------------------------------
 
+  @seed-001-CODE-AC3 @seed-001-TEST-AC2 @seed-001-FUNC-AC2 @seed-004-S2-AC1 @seed-004-AUTH-AC1 @seed-004-MT-AC4 @seed-004-DP-AC1 @seed-004-AUD-AC2 @seed-004-CHK-AC3
   Scenario: An owner signs in, then reads their organization and its members
     Given the tenant acme with an owner
     And Ann is a member of acme
@@ -30,6 +31,7 @@ Feature: Signing in, and reaching only your own organization
     And no answer so far contained a password or a password hash
     And the audit log of acme records "auth.login" for the owner of acme
 
+  @seed-004-S2-AC6 @seed-004-MT-AC4 @seed-004-AUD-AC2
   Scenario: A wrong password and an unknown email get exactly the same answer
     Given the tenant acme with an owner
     When the owner of acme signs in with a wrong password
@@ -38,6 +40,7 @@ Feature: Signing in, and reaching only your own organization
     And the two answers are identical
     And the audit log of acme records "auth.login_failed" for the owner of acme
 
+  @seed-000-SC-005 @seed-002-DoD-AC4 @seed-002-DoD-AC10 @seed-004-S2-AC2 @seed-004-S6-AC5 @seed-004-CHK-AC4
   Scenario: A person in two organizations picks one when signing in
     Given the tenants acme and globex each with an owner
     And Ann is a member of acme
@@ -52,6 +55,7 @@ Feature: Signing in, and reaching only your own organization
 
   # --- Tokens ----------------------------------------------------------------------------
 
+  @seed-001-TEST-AC4 @seed-001-TEST-AC5 @seed-004-S2-AC1
   Scenario Outline: A missing, broken, forged or expired access token is refused, always alike
     Given the tenant acme with an owner
     And the owner of acme has signed in
@@ -83,6 +87,7 @@ Feature: Signing in, and reaching only your own organization
       | the token expired a minute ago        |
       | the token not valid for another hour  |
 
+  @seed-001-CODE-AC3 @seed-001-TEST-AC2 @seed-001-TEST-AC5 @seed-004-AUTH-AC1
   Scenario: An access token runs out after 15 minutes; the refresh token gets a new one
     Given the tenant acme with an owner
     And the owner of acme has signed in
@@ -91,6 +96,7 @@ Feature: Signing in, and reaching only your own organization
     When the owner of acme refreshes the session
     Then the owner of acme can read the organization acme
 
+  @seed-001-CODE-AC3 @seed-001-TEST-AC2 @seed-004-AUTH-AC2 @seed-004-MT-AC4 @seed-004-AUD-AC2 @seed-004-CHK-AC3
   Scenario: Refreshing swaps both tokens; the new access token works
     Given the tenant acme with an owner
     And the owner of acme has signed in
@@ -99,6 +105,7 @@ Feature: Signing in, and reaching only your own organization
     And the owner of acme can read the organization acme
     And the audit log of acme records "auth.refresh" for the owner of acme
 
+  @seed-004-AUTH-AC2 @seed-004-MT-AC4 @seed-004-AUD-AC2
   Scenario: A refresh token used twice ends the whole session
     Given the tenant acme with an owner
     And the owner of acme has signed in
@@ -109,6 +116,7 @@ Feature: Signing in, and reaching only your own organization
     And the owner of acme can no longer read the organization acme
     And the audit log of acme records "auth.refresh_reuse_detected" for the owner of acme
 
+  @seed-001-TEST-AC2 @seed-004-S2-AC4 @seed-004-MT-AC4 @seed-004-AUD-AC2 @seed-004-CHK-AC3
   Scenario: Signing out ends the session at once, and only that session
     Given the tenant acme with an owner
     And the owner of acme has signed in on a laptop
@@ -122,6 +130,7 @@ Feature: Signing in, and reaching only your own organization
 
   # --- Failed sign-ins ---------------------------------------------------------------------
 
+  @seed-004-S2-AC6 @seed-004-MT-AC4 @seed-004-AUD-AC2
   Scenario: Repeated wrong passwords are throttled, and the wait is announced
     Given the tenant acme with an owner
     And Ann is a member of acme
@@ -143,6 +152,7 @@ Feature: Signing in, and reaching only your own organization
     And Ann can no longer refresh the session
     And Ann can no longer sign in
 
+  @seed-004-S2-AC3
   Scenario Outline: A role decides what a signed-in member may do
     Given the tenant acme with an owner
     And Ann is a <role> of acme
@@ -158,6 +168,7 @@ Feature: Signing in, and reaching only your own organization
       | member | may not | may not | may not |
       | viewer | may not | may not | may not |
 
+  @seed-004-S2-AC5
   Scenario Outline: A new account's password must be long, uncommon and not the email
     When someone signs up the organization "Hooli" as "gavin@hooli.test" with the password "<password>"
     Then the sign-up is refused as invalid, saying the password "<problem>"
@@ -170,6 +181,7 @@ Feature: Signing in, and reaching only your own organization
 
   # --- The API as a developer sees it ------------------------------------------------------
 
+  @seed-001-CODE-AC6 @seed-001-SEC-AC5 @seed-004-S3-AC4 @seed-004-DP-AC1
   Scenario Outline: Every refusal answers in one standard error format
     Given the tenant acme with an owner
     And Ann is a viewer of acme
@@ -186,6 +198,7 @@ Feature: Signing in, and reaching only your own organization
       | Ann's request to rename acme                 | 403    | forbidden         |
       | Ann's request for an organization nobody has | 404    | org_not_found     |
 
+  @seed-001-FUNC-AC5 @seed-001-DOC-AC3 @seed-004-S3-AC2 @seed-004-CHK-AC5
   Scenario: The API documentation shows how to sign in and how to send the token
     When a developer opens the API documentation
     Then it is served at "/docs"
@@ -194,14 +207,14 @@ Feature: Signing in, and reaching only your own organization
 
   # --- Tenant isolation --------------------------------------------------------------------
 
-  @postgres
+  @postgres @seed-001-FUNC-AC2 @seed-004-S2-AC1 @seed-004-S2-AC2 @seed-004-AUTH-AC1
   Scenario: Three tenants' owners each sign in and get a token for their own organization
     Given three tenants acme, globex and initech each with an owner
     When each owner signs in
     Then each owner gets an HS256 token for their own organization, expiring in 15 minutes
     And each owner can read their own organization and its members
 
-  @postgres
+  @postgres @seed-000-SC-005 @seed-001-CODE-AC4 @seed-001-FUNC-AC3 @seed-002-DoD-AC4 @seed-002-DoD-AC10 @seed-004-S2-AC2 @seed-004-S6-AC5 @seed-004-MT-AC1 @seed-004-CHK-AC4
   Scenario Outline: No API call of one tenant reaches another tenant's data
     Given three tenants acme, globex and initech each with an owner
     And each owner has signed in
@@ -222,7 +235,7 @@ Feature: Signing in, and reaching only your own organization
       | initech | acme    |
       | initech | globex  |
 
-  @postgres
+  @postgres @seed-000-SC-005 @seed-002-DoD-AC4 @seed-002-DoD-AC10 @seed-004-S2-AC2 @seed-004-S6-AC5 @seed-004-CHK-AC4
   Scenario: A token opens only the organization it was issued for, even to someone in both
     Given the tenants acme and globex each with an owner
     And the owner of acme is also an admin of globex
@@ -232,7 +245,7 @@ Feature: Signing in, and reaching only your own organization
     Then the owner of acme can read the organization globex
     But the owner of acme cannot see the organization acme: it answers 404
 
-  @postgres
+  @postgres @seed-000-SC-005 @seed-001-TEST-AC6 @seed-002-DoD-AC4 @seed-002-DoD-AC10 @seed-004-S6-AC5 @seed-004-CHK-AC4
   Scenario: Tenants working at the same time never see each other's data
     Given three tenants acme, globex and initech each with an owner and 2 members
     And each owner has signed in

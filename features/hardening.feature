@@ -14,6 +14,7 @@ Feature: Hardening against an outsider
     Then it is refused as forbidden
     And "takeover@evil.test" is not a member of acme
 
+  @seed-004-S2-AC3
   Scenario: An API key does no more than its creator may do now, and dies with their membership
     Given the admin has made an API key that may write the organization
     When the owner makes the admin a member
@@ -29,16 +30,19 @@ Feature: Hardening against an outsider
     Then exactly one of them succeeds and the others are refused as unauthenticated
     And the owner signs in with the winning password only
 
+  @seed-004-S2-AC6
   Scenario: A failed sign-in that names acme cannot write into acme's audit log
     When a stranger fails to sign in naming acme, with a forged user agent
     Then acme's audit log has no new entry
     And the platform's failure log holds the attempt without control characters
 
+  @seed-004-S2-AC6
   Scenario: A stranger who uses up the owner's sign-in attempts does not lock the owner out
     When a stranger fails to sign in as the owner 12 times from one address
     Then the stranger's next attempt is refused with 429
     And the owner still signs in from another address
 
+  @seed-001-CODE-AC6 @seed-004-S3-AC4
   Scenario Outline: Hostile input gets a clear 4xx problem, never a server error
     When the owner sends <input>
     Then the answer is a <status> problem document

@@ -9,6 +9,7 @@ Feature: Organizations
   Background:
     Given I am a platform operator
 
+  @seed-000-US3-AC1
   Scenario: A new organization gets an id, timestamps and default settings
     When I create the organization "Acme Corp" with slug "acme"
     Then the organization "Acme Corp" is created with slug "acme"
@@ -32,6 +33,7 @@ Feature: Organizations
       | timezone         | Europe/Berlin |
       | locale           | en            |
 
+  @seed-000-US3-AC2
   Scenario Outline: An organization is found by its slug, whatever the case
     Given the organization "Acme Corp" with slug "acme"
     And the organization "Globex" with slug "globex"
@@ -48,6 +50,7 @@ Feature: Organizations
     When I look up the organization with slug "acme-two"
     Then the lookup is refused because the organization is not found
 
+  @seed-000-US3-AC4 @seed-000-FR-006
   Scenario Outline: A slug is taken whatever its case or surrounding spaces
     Given the organization "Acme Corp" with slug "acme"
     When I try to create the organization "Copycat" with slug <slug>
@@ -66,6 +69,7 @@ Feature: Organizations
     When I create the organization "Initech" with slug " InitTech "
     Then the organization "Initech" is created with slug "inittech"
 
+  @seed-000-FR-006
   Scenario Outline: A slug that is not fit for a URL is refused with a reason
     When I try to create the organization "Acme Corp" with slug "<slug>"
     Then it is refused as invalid input on "slug", saying it "<reason>"
@@ -101,6 +105,7 @@ Feature: Organizations
       | api   | api      |
       | login | login    |
 
+  @seed-000-EC-AC1 @seed-000-FR-011
   Scenario: An organization that still has members cannot be deleted
     Given the organization "Acme Corp" with slug "acme", owned by "owner@acme.test"
     And "ann@acme.test" is a member of "acme"

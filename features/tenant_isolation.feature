@@ -12,20 +12,24 @@ Feature: Tenant isolation in the database
     Given organization "A" with 2 members besides its owner
     And organization "B" with 1 member besides its owner
 
+  @seed-000-US3-AC3 @seed-000-SC-005 @seed-001-TEST-AC3 @seed-002-S0.1-AC3 @seed-002-DoD-AC4 @seed-002-DoD-AC10 @seed-003-S1.3-AC2 @seed-004-S6-AC5 @seed-004-MT-AC2 @seed-004-MT-AC3 @seed-004-CHK-AC4
   Scenario: A transaction bound to an organization sees only that organization's members
     When the application reads every member in a transaction bound to organization "A"
     Then it sees exactly the 3 members of organization "A"
     And none of them belongs to organization "B"
 
+  @seed-000-US3-AC3 @seed-000-SC-005 @seed-001-TEST-AC3 @seed-002-S0.1-AC3 @seed-002-DoD-AC4 @seed-002-DoD-AC10 @seed-003-S1.3-AC2 @seed-004-S6-AC3 @seed-004-S6-AC5 @seed-004-MT-AC2 @seed-004-CHK-AC4
   Scenario: Asking explicitly for another organization's rows returns nothing
     When the application, bound to organization "A", asks for the members of organization "B"
     Then it gets no rows
 
+  @seed-002-S0.1-AC3 @seed-004-S6-AC1
   Scenario: The organization is forgotten when the transaction ends
     Given the application has finished a transaction bound to organization "A"
     When the application reads every member in a new transaction on the same connection
     Then the query fails with an error saying the tenant context is missing
 
+  @seed-002-S0.1-AC3 @seed-004-S6-AC1
   Scenario Outline: Reading a tenant table with no organization set is an error, not an empty result
     When the application reads every row of "<table>" without setting an organization
     Then the query fails with an error saying the tenant context is missing
@@ -36,11 +40,13 @@ Feature: Tenant isolation in the database
       | audit_entries |
       | sessions      |
 
+  @seed-000-SC-005 @seed-002-DoD-AC4 @seed-002-DoD-AC10 @seed-003-S1.3-AC2 @seed-004-S6-AC2 @seed-004-S6-AC3 @seed-004-S6-AC5 @seed-004-MT-AC2 @seed-004-CHK-AC4
   Scenario: Writing a row for another organization is refused
     When the application, bound to organization "A", adds a member to organization "B"
     Then the database refuses it because of the row-level security policy
     And organization "B" still has 2 members
 
+  @seed-000-TC-003 @seed-002-S0.1-AC2 @seed-004-S6-AC2
   Scenario Outline: A row of one organization cannot reference another organization's member
     When <who>, bound to organization "B", adds a member of "B" invited by a member of "A"
     Then the database refuses it because the inviting member is not in organization "B"
@@ -51,12 +57,14 @@ Feature: Tenant isolation in the database
       | the application                                              |
       | the schema owner, who is not held back by row-level security |
 
+  @seed-004-S6-AC3
   Scenario: The application role is neither a superuser nor able to bypass row-level security
     When I look up the role the application connects as
     Then the application role is not a superuser
     And the application role does not have the BYPASSRLS attribute
     And the application role owns no table
 
+  @seed-004-S6-AC3
   Scenario Outline: The application role cannot switch row-level security off
     When the application tries to <escape>
     Then the attempt is refused because "<reason>"
@@ -71,6 +79,7 @@ Feature: Tenant isolation in the database
       | become the schema owner                         | permission denied to set role                        |
       | give itself the BYPASSRLS attribute             | permission denied to alter role                      |
 
+  @seed-000-FR-004 @seed-000-FR-011 @seed-000-TC-001 @seed-000-TC-002 @seed-000-TC-003 @seed-000-SC-004 @seed-002-S0.1-AC2 @seed-002-S0.1-AC3 @seed-003-S1.3-AC1 @seed-003-S1.3-AC2 @seed-004-S6-AC2 @seed-004-MT-AC2
   Scenario: Every tenant table follows the multi-tenant conventions
     When the schema conventions are checked on the migrated database
     Then no convention is broken
@@ -83,6 +92,7 @@ Feature: Tenant isolation in the database
       | a primary key of org_id and id                                                         |
       | a foreign key to its organization                                                      |
 
+  @seed-000-SC-004
   Scenario: The conventions check catches a tenant table that forgets its safeguards
     Given a new table "notes" with an id and timestamps but no org_id and no row-level security
     When the schema conventions are checked on the migrated database
