@@ -21,7 +21,7 @@ Feature: Hardening against an outsider
     Then the API key's rename of acme is refused as forbidden
     When the owner removes the admin from acme
     Then the API key's next request is refused as unauthenticated
-    When the owner adds the admin back to acme
+    When an operator adds the admin back to acme
     Then the API key's next request is refused as unauthenticated
 
   Scenario: A password link sent by ten requests at once sets one password

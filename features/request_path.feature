@@ -39,7 +39,7 @@ Feature: The request path
   Scenario: A removed member added back does not get the old sign-in back
     Given the member has just listed the members of acme
     When the owner removes the member from acme
-    And the owner adds the member back to acme
+    And an operator adds the member back to acme
     Then the member's next request is refused as unauthenticated
 
   @seed-004-S2-AC3

@@ -115,10 +115,10 @@ def removes(world):
     assert world.call("owner", "delete", f"/members/{_member_id(world, 'admin')}").status_code == 204
 
 
-@when("the owner adds the admin back to acme")
-def adds_back(world):
-    assert world.call("owner", "post", "/members",
-                      json={"email": world.email("admin"), "role": "admin"}).status_code == 201
+@when("an operator adds the admin back to acme")
+def adds_back(world, operator):
+    world.container.application.members().add(AddMember(
+        slug=world.slug, email=world.email("admin"), role="admin", actor=operator))
 
 
 @then("the API key's next request is refused as unauthenticated")

@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 from flask import jsonify, request
 from flask.views import MethodView
 
-from application.members import MAX_PAGE, AddMember, ChangeRole, GetMember, ListMembers, RemoveMember
+from application.invitations import Invite
+from application.members import MAX_PAGE, ChangeRole, GetMember, ListMembers, RemoveMember
 from application.organizations import (
     DeleteOrganization,
     GetOrganization,
@@ -18,6 +19,7 @@ from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.tenant_schemas import (
     MEMBER_PAGE_PARAMETERS,
     NEXT_PAGE_HEADER,
+    InvitationSchema,
     MemberSchema,
     NewMemberSchema,
     OrganizationPatchSchema,
@@ -75,12 +77,15 @@ class MembersView(MethodView):
         return jsonify([member_json(m) for m in page.members]), 200, headers
 
     @blp.arguments(NewMemberSchema())
-    @blp.response(201, MemberSchema)
-    @documents(why={409: "Already a member"})
+    @blp.response(202, InvitationSchema)
+    @documents(why={409: "Already a member",
+                    429: "This address was invited a moment ago; see Retry-After"})
     @authenticated
     def post(self, body, slug, credential):
-        """Add a person (created if new) with a role; only owners add owners."""
-        return use_case("members").add(AddMember(slug=slug, actor=credential, **body))
+        """Ask a person to join with a role: they get an invitation by email and become a member
+        when they accept it. Nobody is added without their consent, and the answer is the same
+        whether or not the address has an account. Only owners invite owners."""
+        return use_case("invitations").invite(Invite(slug=slug, actor=credential, **body))
 
 
 @blp.route("/<slug>/members/<uuid:member_id>")

@@ -83,7 +83,6 @@ class OrganizationPatchSchema(Schema):
 class NewMemberSchema(Schema):
     email = email(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    full_name = text()
 
 
 class RoleChangeSchema(Schema):

@@ -72,7 +72,7 @@ ACTIONS = {
 def may_or_may_not(world, who, may, action, label):
     response = ACTIONS[action](world, world.tenant(label).slug, access_token(world, who))
     if may == "may":
-        assert response.status_code in (200, 201), response.get_json()
+        assert response.status_code in (200, 201, 202), response.get_json()
     else:
         assert assert_problem(response, 403)["code"] == "forbidden"
 

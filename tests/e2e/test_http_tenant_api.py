@@ -97,9 +97,9 @@ def test_who_may_update_the_org(api, role, status):
         assert response.json["settings"]["timezone"] == "Asia/Tokyo"
 
 
-@pytest.mark.parametrize(("role", "status"), [("owner", 201), ("admin", 201), ("member", 403),
+@pytest.mark.parametrize(("role", "status"), [("owner", 202), ("admin", 202), ("member", 403),
                                               ("viewer", 403)])
-def test_who_may_add_members(api, role, status):
+def test_who_may_invite_members(api, role, status):
     client, slugs, headers, _ = api
     response = client.post(f"/api/v1/orgs/{slugs['a']}/members",
                            json={"email": f"new-{role}@x.test", "role": "member"}, headers=headers[role])
@@ -154,12 +154,12 @@ def test_bad_bodies_are_422_naming_each_field(api):
     assert not_json.content_type == "application/problem+json"
 
 
-def test_members_round_trip(api):
-    client, slugs, headers, _ = api
-    created = client.post(f"/api/v1/orgs/{slugs['a']}/members",
-                          json={"email": "Round@Trip.test", "role": "viewer", "full_name": "Round Trip"},
-                          headers=headers["admin"]).json
-    path = f"/api/v1/orgs/{slugs['a']}/members/{created['id']}"
+def test_members_round_trip(api, operator):
+    client, slugs, headers, container = api
+    container.application.members().add(AddMember(slug=slugs["a"], email="Round@Trip.test",
+                                                  role="viewer", actor=operator))
+    member_id = _member_id(container, slugs["a"], "round@trip.test", operator)
+    path = f"/api/v1/orgs/{slugs['a']}/members/{member_id}"
     assert client.get(path, headers=headers["viewer"]).json["email"] == "round@trip.test"
     assert client.patch(path, json={"role": "member"}, headers=headers["admin"]).json["role"] == "member"
     assert client.delete(path, headers=headers["admin"]).status_code == 204
@@ -207,3 +207,22 @@ def test_the_audit_export_is_json_lines_of_every_entry(api):
     assert len(lines) == total and [e["seq"] for e in lines] == list(range(1, total + 1))
     assert all(len(e["hash"]) == 64 for e in lines)
     assert "passphrase" not in export.get_data(as_text=True)
+
+
+def test_asking_someone_to_join_adds_nobody_and_reveals_nothing_about_them(api, operator,
+                                                                             unique_slug):
+    """An owner elsewhere cannot add a person who has an account, nor learn their name or id."""
+    client, slugs, headers, container = api
+    victim = f"owner@{slugs['b']}.test"  # has an account, in another org
+    _set_password(container, victim)
+    answers = [client.post(f"/api/v1/orgs/{slugs['a']}/members", headers=headers["owner"],
+                           json={"email": email, "role": "viewer"})
+               for email in (victim, f"{unique_slug('nobody')}@x.test")]
+    assert [a.status_code for a in answers] == [202, 202]
+    assert [sorted(a.json) for a in answers] == [["email", "expires_at", "id", "role"]] * 2
+    assert "full_name" not in answers[0].get_data(as_text=True)
+    listed = {m["email"] for m in client.get(f"/api/v1/orgs/{slugs['a']}/members",
+                                             headers=headers["owner"]).json}
+    assert victim not in listed
+    victim_login = client.post("/api/v1/auth/login", json={"email": victim, "password": PASSWORD})
+    assert victim_login.status_code == 200  # not made to choose an org they never joined

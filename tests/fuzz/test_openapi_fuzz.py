@@ -43,7 +43,7 @@ def test_the_live_api_keeps_its_openapi_contract_and_its_logs_keep_no_secret(
            "DATABASE_URL": pg_urls.owner_url.render_as_string(hide_password=False),
            "APP_DATABASE_URL": "", "SECRET_KEY": "f" * 48, "LOG_LEVEL": "INFO",
            "LOGIN_LIMIT_PER_ACCOUNT": "100000/minute", "LOGIN_LIMIT_PER_IP": "100000/minute",
-           "SIGNUP_LIMIT_PER_IP": "100000/minute"}
+           "LOGIN_LIMIT_PER_ACCOUNT_ALL": "100000/minute", "SIGNUP_LIMIT_PER_IP": "100000/minute"}
     with live_server(env, workers=1) as (base, server):
         run = subprocess.run(  # noqa: S603 - our own virtualenv's Schemathesis
             [str(SCHEMATHESIS), "--config-file", str(HERE / "schemathesis.toml"), "--no-color",
