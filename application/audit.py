@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 
+import attrs
 from attrs import define
 
 from application.cursors import decode_cursor, encode_cursor
@@ -17,6 +18,7 @@ from application.principals import Caller, enter
 from domain.audit import (
     GENESIS_HASH,
     AuditEntry,
+    AuditEvent,
     BrokenLink,
     ChainDigest,
     check_against_digest,
@@ -140,7 +142,8 @@ class AuditReader:
         self._uow_factory = uow_factory
         self._clock = clock
 
-    def page(self, cmd: ReadAudit) -> AuditPage:
+    def page(self, cmd: ReadAudit, *, exporting: bool = False) -> AuditPage:
+        """One page; `exporting`, the first page of an export, which is audited itself."""
         if not 1 <= cmd.limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", code="invalid_limit",
                                errors={"limit": [f"must be between 1 and {MAX_PAGE}"]})
@@ -150,6 +153,12 @@ class AuditReader:
                               now=self._clock.now())
             entries = uow.audit.page(principal.org.id, cmd.where, after_seq=after,
                                      limit=cmd.limit + 1)
+            if exporting:
+                uow.audit.append(principal.org.id, AuditEvent(
+                    actor=principal.actor, action="audit.exported", resource_type="audit_log",
+                    resource_id=str(principal.org.id),
+                    details={"filter": {k: str(v) for k, v in attrs.asdict(cmd.where).items()
+                                        if v is not None}}))
             uow.commit()  # keeps an API key's last use, if enter() noted one
         more = len(entries) > cmd.limit
         entries = entries[:cmd.limit]
@@ -159,7 +168,7 @@ class AuditReader:
     def export(self, cmd: ReadAudit) -> Iterator[AuditEntry]:
         """Every matching entry, read in batches; the permission is checked before the first."""
         first = self.page(ReadAudit(slug=cmd.slug, actor=cmd.actor, where=cmd.where,
-                                    limit=MAX_PAGE))
+                                    limit=MAX_PAGE), exporting=True)
 
         def stream() -> Iterator[AuditEntry]:
             page = first

@@ -207,6 +207,9 @@ def test_the_audit_export_is_json_lines_of_every_entry(api):
     assert len(lines) == total and [e["seq"] for e in lines] == list(range(1, total + 1))
     assert all(len(e["hash"]) == 64 for e in lines)
     assert "passphrase" not in export.get_data(as_text=True)
+    after = client.get(f"/api/v1/orgs/{slugs['a']}/audit", query_string={"limit": 200},
+                       headers=headers["owner"]).json["entries"]
+    assert after[-1]["action"] == "audit.exported" and len(after) == total + 1  # the export itself
 
 
 def test_asking_someone_to_join_adds_nobody_and_reveals_nothing_about_them(api, operator,
