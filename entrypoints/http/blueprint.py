@@ -17,6 +17,7 @@ from http import HTTPStatus
 import flask_smorest
 from flask import Request
 from flask_smorest import abort
+from gunicorn.http.errors import ParseException
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
@@ -63,7 +64,10 @@ class BodyParser(FlaskParser):
     type a 415."""
 
     def load_json(self, req: Request, schema):
-        has_body = bool(req.content_length or req.get_data(cache=True))
+        try:
+            has_body = bool(req.content_length or req.get_data(cache=True))
+        except (OSError, ParseException):  # unreadable: a dropped client, a broken chunked body
+            abort(400, message="the request body could not be read")
         if has_body and not is_json_request(req):
             abort(415, message="send the body as application/json")
         if not has_body:

@@ -37,6 +37,8 @@ def _raw(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
         f"X-Filler-{n}: {n}\r\n".encode() for n in range(150)) + b"\r\n", 431),
     (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 10000 + b"\r\n\r\n", 431),
     (b"\x16\x03\x01 not http at all\r\n\r\n", 400),
+    (b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+     b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", 400),
 ])
 def test_requests_over_the_servers_limits_get_a_problem_document(base, request_bytes, status):
     answered, headers, body = _raw(base, request_bytes)
