@@ -10,9 +10,12 @@ from marshmallow import Schema, fields, validate
 
 from application.audit import MAX_PAGE, ReadAudit
 from application.ports.repositories import AuditFilter
+from domain.audit import ActorType
 from entrypoints.http.bearer import authenticated, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.fields import text
+
+ACTOR_TYPES = [kind.value for kind in ActorType]
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/orgs", description="Audit log")
 
@@ -36,25 +39,25 @@ class AuditQuerySchema(AuditFilterSchema):
 
 
 class AuditEntrySchema(Schema):
-    id = fields.UUID()
-    seq = fields.Integer()
-    actor_type = fields.String()
-    actor_id = fields.UUID(allow_none=True)
-    actor_label = fields.String()
-    action = fields.String()
-    resource_type = fields.String()
-    resource_id = fields.String()
-    details = fields.Dict()
-    ip = fields.String(allow_none=True)
-    user_agent = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    prev_hash = fields.String()
-    hash = fields.String()
+    id = fields.UUID(required=True)
+    seq = fields.Integer(required=True)
+    actor_type = fields.String(required=True, metadata={"enum": ACTOR_TYPES})
+    actor_id = fields.UUID(required=True, allow_none=True)
+    actor_label = fields.String(required=True)
+    action = fields.String(required=True)
+    resource_type = fields.String(required=True)
+    resource_id = fields.String(required=True)
+    details = fields.Dict(required=True)
+    ip = fields.String(required=True, allow_none=True)
+    user_agent = fields.String(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+    prev_hash = fields.String(required=True)
+    hash = fields.String(required=True)
 
 
 class AuditPageSchema(Schema):
-    entries = fields.List(fields.Nested(AuditEntrySchema))
-    next_cursor = fields.String(allow_none=True)
+    entries = fields.List(fields.Nested(AuditEntrySchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 def _command(slug, credential, args) -> ReadAudit:

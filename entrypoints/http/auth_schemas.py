@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from entrypoints.http.fields import email, password, slug, text, token
+from entrypoints.http.tenant_schemas import ROLES
 
 
 class LoginSchema(Schema):
@@ -39,7 +40,7 @@ class MembershipSchema(Schema):
     org_id = fields.UUID(required=True)
     slug = fields.String(required=True)
     name = fields.String(required=True)
-    role = fields.String(required=True)
+    role = fields.String(required=True, metadata={"enum": ROLES})
 
 
 class MeSchema(Schema):

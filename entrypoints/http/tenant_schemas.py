@@ -10,20 +10,23 @@ from marshmallow import Schema, fields, validate
 from application.members import MAX_PAGE
 from domain.api_key import Scope
 from domain.member import Role
+from domain.organization import OrgStatus, Plan
 from entrypoints.http.fields import email, password, text, token
 from entrypoints.http.settings_schema import settings_json_schema
 
 ROLES = [role.value for role in Role]
 SCOPES = [scope.value for scope in Scope]
+PLANS = [plan.value for plan in Plan]
+ORG_STATUSES = [status.value for status in OrgStatus]
 
 
 class OrganizationSchema(Schema):
     id = fields.UUID(required=True)
     name = fields.String(required=True)
     slug = fields.String(required=True)
-    plan = fields.String(required=True)
+    plan = fields.String(required=True, metadata={"enum": PLANS})
     settings = fields.Dict(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ORG_STATUSES})
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 
@@ -71,7 +74,7 @@ class MemberSchema(Schema):
     user_id = fields.UUID(required=True)
     email = fields.String(required=True)
     full_name = fields.String(required=True)
-    role = fields.String(required=True)
+    role = fields.String(required=True, metadata={"enum": ROLES})
     created_at = fields.DateTime(required=True)
 
 
@@ -100,7 +103,7 @@ class ApiKeySchema(Schema):
     id = fields.UUID(required=True)
     name = fields.String(required=True)
     prefix = fields.String(required=True)
-    scopes = fields.List(fields.String(), required=True)
+    scopes = fields.List(fields.String(metadata={"enum": SCOPES}), required=True)
     created_at = fields.DateTime(required=True)
     expires_at = fields.DateTime(allow_none=True)
     last_used_at = fields.DateTime(allow_none=True)
@@ -120,7 +123,7 @@ class InviteSchema(Schema):
 class InvitationSchema(Schema):
     id = fields.UUID(required=True)
     email = fields.String(required=True)
-    role = fields.String(required=True)
+    role = fields.String(required=True, metadata={"enum": ROLES})
     expires_at = fields.DateTime(required=True)
 
 
