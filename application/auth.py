@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 
 from attrs import define
 
 from application.errors import TooManyAttempts, Unauthenticated
 from application.ports.read_models import Membership
-from application.ports.security import LoginThrottle, PasswordHasher, TokenService, TokenType
+from application.ports.security import AttemptThrottle, PasswordHasher, TokenService, TokenType
 from application.ports.sign_in_failures import SignInFailure
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -60,7 +61,7 @@ class SignedIn:
 class AuthService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
                  hasher: PasswordHasher, tokens: TokenService, dummy_hash: str,
-                 throttle: LoginThrottle) -> None:
+                 throttle: AttemptThrottle) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
@@ -111,7 +112,7 @@ class AuthService:
         return pair
 
     def _failed(self, cmd: Login, email: str, reason: str, *, user_id: uuid.UUID | None = None,
-                memberships: list[Membership] = ()) -> None:
+                memberships: Sequence[Membership] = ()) -> None:
         """Every failure goes to the platform's sign-in failure log, in one transaction whether
         or not the address is known (so both cost the same). A person's failure also goes to
         the log of an org they belong to, the one named or their only one: never to an org that

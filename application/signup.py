@@ -7,7 +7,7 @@ from attrs import define
 from application.auth import AuthService, SignedIn, TokenPair
 from application.errors import TooManyAttempts
 from application.organizations import CreateOrganization, OrganizationService
-from application.ports.security import LoginThrottle, PasswordHasher
+from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden
@@ -29,7 +29,7 @@ class Signup:
 class SignupService:
     def __init__(self, uow_factory: UnitOfWorkFactory, organizations: OrganizationService,
                  auth: AuthService, hasher: PasswordHasher, enabled: bool,
-                 throttle: LoginThrottle) -> None:
+                 throttle: AttemptThrottle) -> None:
         self._uow_factory = uow_factory
         self._organizations = organizations
         self._auth = auth

@@ -36,6 +36,7 @@ def start(urls: DatabaseUrls, tmpdir: Path, secret_key: str) -> tuple[subprocess
            "LOG_LEVEL": "WARNING",
            "LOGIN_LIMIT_PER_ACCOUNT": "1000000/minute",
            "LOGIN_LIMIT_PER_IP": "1000000/minute",
+           "LOGIN_LIMIT_PER_ACCOUNT_ALL": "1000000/minute",
            "GROUNDWORK_HOME": str(tmpdir / "home")}
     env.pop("REDIS_URL", None)
     log_path = tmpdir / "gunicorn.log"

@@ -16,9 +16,9 @@ from adapters.postgres.sign_in_repositories import KeyLocations
 from adapters.postgres.transaction import app_engine
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from adapters.security.argon2_hasher import Argon2Hasher
+from adapters.security.attempt_throttle import LimitsAttemptThrottle
 from adapters.security.digest_signer import HmacDigestSigner
 from adapters.security.jwt_tokens import JwtTokenService
-from adapters.security.login_throttle import LimitsLoginThrottle
 from adapters.system import SystemClock, Uuid7Generator
 from application.api_keys import ApiKeyService
 from application.audit import AuditReader, AuditVerifier
@@ -75,12 +75,12 @@ class Adapters(containers.DeclarativeContainer):
     digest_signer = providers.Singleton(_digest_signer, settings)
     mailer = providers.Singleton(_outbox, settings)
     login_throttle = providers.Singleton(
-        LimitsLoginThrottle, settings.provided.rate_limit_storage,
+        LimitsAttemptThrottle, settings.provided.rate_limit_storage,
         per_account=settings.provided.login_limit_per_account,
         per_account_all=settings.provided.login_limit_per_account_all,
         per_ip=settings.provided.login_limit_per_ip)
     signup_throttle = providers.Singleton(  # the same three caps, counted apart from sign-ins
-        LimitsLoginThrottle, settings.provided.rate_limit_storage,
+        LimitsAttemptThrottle, settings.provided.rate_limit_storage,
         per_account="3/hour", per_account_all="5/hour",
         per_ip=settings.provided.signup_limit_per_ip, namespace="groundwork-signup")
 

@@ -7,6 +7,7 @@ import json
 import pytest
 from attrs import define, field
 from pytest_bdd import given, parsers, scenarios, then, when
+from sqlalchemy import text
 
 from application.members import AddMember
 from application.organizations import CreateOrganization
@@ -242,8 +243,6 @@ def signed_digest(world):
 
 @when("someone with access to the table deletes acme's newest audit entries")
 def truncate(world, owner_engine):
-    from sqlalchemy import text
-
     org_id = world.outcomes[0].digest.org_id
     with owner_engine.begin() as conn:
         conn.execute(text("SET LOCAL session_replication_role = replica"))  # a superuser's bypass

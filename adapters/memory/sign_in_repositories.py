@@ -149,14 +149,14 @@ class MemoryInvitations(TenantScoped, InvitationRepository):
         return self._t.invitations[rows[0][1]] if rows else None
 
     def renew(self, invitation: Invitation) -> bool:
-        key = (invitation.org_id, invitation.id)
-        stored = self._t.invitations.stored(key) if self._visible(invitation.org_id) else None
-        if stored is None or stored.accepted_at is not None:
-            return False
-        self._t.invitations[key] = invitation
-        return True
+        return self._write_while_pending(invitation)
 
     def claim(self, invitation: Invitation) -> bool:
+        return self._write_while_pending(invitation)
+
+    def _write_while_pending(self, invitation: Invitation) -> bool:
+        """Store it unless the stored invitation was accepted (or is not visible): the
+        conditional write that PostgreSQL does with `WHERE accepted_at IS NULL`."""
         key = (invitation.org_id, invitation.id)
         stored = self._t.invitations.stored(key) if self._visible(invitation.org_id) else None
         if stored is None or stored.accepted_at is not None:

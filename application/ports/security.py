@@ -49,9 +49,9 @@ class TokenService(abc.ABC):
         """The token's claims, or Unauthenticated whatever is wrong with it."""
 
 
-class LoginThrottle(abc.ABC):
-    """Caps sign-in attempts per account and client address, per account from all addresses
-    (a larger cap), and per client address.
+class AttemptThrottle(abc.ABC):
+    """Caps attempts (sign-ins, sign-ups) per account and client address, per account from all
+    addresses (a larger cap), and per client address.
 
     An attempt is reserved before the password is checked, atomically, so parallel
     guesses cannot slip past the cap.

@@ -6,6 +6,7 @@ import pytest
 
 from application.members import AddMember
 from application.organizations import CreateOrganization
+from application.users import SetUserStatus
 from entrypoints.http.app import create_app
 from tests.fixtures.app import PASSWORD
 from tests.fixtures.app import set_password as _set_password
@@ -93,8 +94,6 @@ def test_a_key_shrinks_with_its_creators_role_and_dies_with_their_membership(acm
 
 
 def test_a_key_dies_when_its_creator_is_disabled(acme, any_container, operator):
-    from application.users import SetUserStatus
-
     client, slug, people = acme
     key = _key(client, slug, people["admin"])
     assert client.get(f"/api/v1/orgs/{slug}", headers=key).status_code == 200

@@ -94,3 +94,38 @@ def test_a_body_at_the_limit_is_read(client):
     response = client.post("/api/v1/auth/login", data=_login_body(MAX_BODY_BYTES),
                            content_type="application/json")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("given", ["x" * 65, "evil\tid", "a b", "ümlaut", ""])
+def test_a_request_id_that_is_not_tame_is_replaced_not_echoed(client, given):
+    response = client.get("/health", headers={"X-Request-ID": given})
+    echoed = response.headers["X-Request-ID"]
+    assert echoed != given and len(echoed) == 36  # a fresh UUID
+
+
+def test_every_answer_says_no_store_and_nosniff(client):
+    for response in (client.get("/health"), client.get("/api/v1/me"),
+                     client.post("/api/v1/auth/login", json={})):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_document_names_every_operation_and_documents_its_problems(client):
+    spec = client.get("/openapi.json").json
+    operations = [(path, method, op) for path, ops in spec["paths"].items()
+                  for method, op in ops.items() if method in ("get", "post", "patch", "delete")]
+    ids = [op["operationId"] for _, _, op in operations]
+    assert len(ids) == len(set(ids)) == len(operations)
+    responses = spec["components"]["responses"]
+    for path, method, op in operations:
+        assert "security" in op, (method, path)
+        for status, answer in op["responses"].items():
+            if (path, status) == ("/ready", "503"):
+                continue  # a probe's answer: which dependency is down, as the 200 says it is up
+            if status.startswith(("4", "5")) or status == "default":
+                answer = responses[answer["$ref"].rsplit("/", 1)[-1]] if "$ref" in answer else answer
+                assert list(answer["content"]) == ["application/problem+json"], (method, path, status)
+        if op["security"]:
+            assert "401" in op["responses"], (method, path)
+        if "requestBody" in op:
+            assert {"400", "413", "415", "422"} <= set(op["responses"]), (method, path)

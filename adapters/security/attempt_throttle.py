@@ -1,4 +1,5 @@
-"""Login throttling on the `limits` library: in process memory, or in Redis across servers.
+"""Attempt throttling (sign-ins, sign-ups) on the `limits` library: in process memory, or in
+Redis across servers.
 
 Three caps: an account from one client address (tight: guessing a password), an account from
 every address (slower: a spread-out guess), and a client address across accounts (spraying).
@@ -13,14 +14,14 @@ import time
 
 from limits import parse, storage, strategies
 
-from application.ports.security import LoginThrottle
+from application.ports.security import AttemptThrottle
 
 PER_ACCOUNT = "10/15 minutes"      # one account from one address
 PER_ACCOUNT_ALL = "100/hour"       # one account from all addresses
 PER_IP = "100/15 minutes"          # one address across accounts
 
 
-class LimitsLoginThrottle(LoginThrottle):
+class LimitsAttemptThrottle(AttemptThrottle):
     def __init__(self, storage_uri: str = "memory://", *, per_account: str = PER_ACCOUNT,
                  per_ip: str = PER_IP, per_account_all: str = PER_ACCOUNT_ALL,
                  namespace: str = "groundwork") -> None:

@@ -5,14 +5,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from adapters.security.login_throttle import LimitsLoginThrottle
+from adapters.security.attempt_throttle import LimitsAttemptThrottle
 
 
 @pytest.fixture(params=["memory", "redis"])
 def throttle_factory(request):
     uri = "memory://" if request.param == "memory" else request.getfixturevalue("redis_url")
     namespace = f"gw-test-{uuid.uuid4().hex[:8]}"
-    return lambda **limits: LimitsLoginThrottle(uri, namespace=namespace, **limits)
+    return lambda **limits: LimitsAttemptThrottle(uri, namespace=namespace, **limits)
 
 
 def test_the_account_cap_holds_and_says_when_to_retry(throttle_factory):
