@@ -65,11 +65,6 @@ class Settings:
         )
 
     @property
-    def rate_limit_storage(self) -> str:
-        """Redis when configured, so every server process shares one count."""
-        return self.redis_url or "memory://"
-
-    @property
     def embedded(self) -> bool:
         """No URL at all: the embedded server (APP_DATABASE_URL alone is a real server's app login)."""
         return self.backend == "postgres" and not self.database_url and not self.app_database_url

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from dependency_injector import containers, providers
+from limits.storage import Storage
+from sqlalchemy import Engine
 
 from adapters.mail.outbox import FolderMailer
 from adapters.memory.probe import MemoryProbe
 from adapters.memory.store import MemoryStore
 from adapters.memory.unit_of_work import MemoryUnitOfWork
+from adapters.postgres.attempt_counters import PostgresCounterStorage
 from adapters.postgres.probe import PostgresProbe
 from adapters.postgres.sign_in_repositories import KeyLocations
 from adapters.postgres.transaction import app_engine
@@ -60,6 +64,16 @@ def _app_engine(urls, pool_size: int):
     return app_engine(urls.app_url, pool_size=pool_size)
 
 
+def _attempt_counters(settings: Settings, engine: Callable[[], Engine]) -> str | Storage:
+    """Where attempt caps count: Redis when configured, else the database, so that every server
+    process shares one count; process memory only for the in-memory backend."""
+    if settings.redis_url:
+        return settings.redis_url
+    if settings.backend == "postgres":
+        return PostgresCounterStorage(engine())
+    return "memory://"
+
+
 class Adapters(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     clock = providers.Singleton(SystemClock)
@@ -74,13 +88,14 @@ class Adapters(containers.DeclarativeContainer):
     token_service = providers.Singleton(_token_service, settings, clock)
     digest_signer = providers.Singleton(_digest_signer, settings)
     mailer = providers.Singleton(_outbox, settings)
+    attempt_counters = providers.Singleton(_attempt_counters, settings, engine.provider)
     login_throttle = providers.Singleton(
-        LimitsAttemptThrottle, settings.provided.rate_limit_storage,
+        LimitsAttemptThrottle, attempt_counters,
         per_account=settings.provided.login_limit_per_account,
         per_account_all=settings.provided.login_limit_per_account_all,
         per_ip=settings.provided.login_limit_per_ip)
     signup_throttle = providers.Singleton(  # the same three caps, counted apart from sign-ins
-        LimitsAttemptThrottle, settings.provided.rate_limit_storage,
+        LimitsAttemptThrottle, attempt_counters,
         per_account="3/hour", per_account_all="5/hour",
         per_ip=settings.provided.signup_limit_per_ip, namespace="groundwork-signup")
 

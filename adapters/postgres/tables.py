@@ -1,6 +1,6 @@
 """The schema as SQLAlchemy Core tables. Alembic compares `metadata` with the live database.
 
-Global tables: org, users, password_tokens, api_key_prefixes, sign_in_failures.
+Global tables: org, users, password_tokens, api_key_prefixes, sign_in_failures, attempt_counters.
 Every other table is a tenant table keyed on (org_id, id).
 """
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     ForeignKeyConstraint,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -33,7 +34,7 @@ metadata = MetaData(
 )
 
 GLOBAL_TABLES = frozenset({"org", "users", "password_tokens", "api_key_prefixes",
-                           "sign_in_failures"})
+                           "sign_in_failures", "attempt_counters"})
 
 
 def _timestamps() -> list[Column]:
@@ -166,6 +167,18 @@ sign_in_failures = Table(
     *_timestamps(),
 )
 Index("ix_sign_in_failures_created_at", sign_in_failures.c.created_at)
+
+attempt_counters = Table(
+    "attempt_counters",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid()),
+    Column("key", Text, nullable=False),
+    Column("hits", Integer, nullable=False),
+    Column("expires_at", TIMESTAMP(timezone=True), nullable=False),
+    *_timestamps(),
+    UniqueConstraint("key", name="uq_attempt_counters_key"),
+)
+Index("ix_attempt_counters_expires_at", attempt_counters.c.expires_at)
 
 api_keys = Table(
     "api_keys",

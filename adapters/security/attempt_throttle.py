@@ -1,5 +1,5 @@
-"""Attempt throttling (sign-ins, sign-ups) on the `limits` library: in process memory, or in
-Redis across servers.
+"""Attempt throttling (sign-ins, sign-ups) on the `limits` library: in Redis or in PostgreSQL
+(one count across every server process), or in process memory (the in-memory backend).
 
 Three caps: an account from one client address (tight: guessing a password), an account from
 every address (slower: a spread-out guess), and a client address across accounts (spraying).
@@ -22,10 +22,11 @@ PER_IP = "100/15 minutes"          # one address across accounts
 
 
 class LimitsAttemptThrottle(AttemptThrottle):
-    def __init__(self, storage_uri: str = "memory://", *, per_account: str = PER_ACCOUNT,
+    def __init__(self, counters: str | storage.Storage = "memory://", *, per_account: str = PER_ACCOUNT,
                  per_ip: str = PER_IP, per_account_all: str = PER_ACCOUNT_ALL,
                  namespace: str = "groundwork") -> None:
-        self._storage = storage.storage_from_string(storage_uri)
+        self._storage = (storage.storage_from_string(counters) if isinstance(counters, str)
+                         else counters)
         self._limiter = strategies.FixedWindowRateLimiter(self._storage)
         try:
             self._per_account = parse(per_account)

@@ -1,18 +1,26 @@
-"""The login throttle, in memory and in a real Redis: the cap holds, even under parallel guesses."""
+"""The attempt throttle, in memory, in a real Redis and in PostgreSQL: the cap holds, even under
+parallel guesses, and in PostgreSQL across processes (two storages on one database)."""
 
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from adapters.postgres.attempt_counters import PostgresCounterStorage
 from adapters.security.attempt_throttle import LimitsAttemptThrottle
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "postgres"])
 def throttle_factory(request):
-    uri = "memory://" if request.param == "memory" else request.getfixturevalue("redis_url")
+    if request.param == "postgres":
+        engine = request.getfixturevalue("app_engine")
+        counters = lambda: PostgresCounterStorage(engine)  # noqa: E731 - a new one per throttle
+    else:
+        uri = "memory://" if request.param == "memory" else request.getfixturevalue("redis_url")
+        counters = lambda: uri  # noqa: E731
     namespace = f"gw-test-{uuid.uuid4().hex[:8]}"
-    return lambda **limits: LimitsAttemptThrottle(uri, namespace=namespace, **limits)
+    return lambda **limits: LimitsAttemptThrottle(counters(), namespace=namespace, **limits)
 
 
 def test_the_account_cap_holds_and_says_when_to_retry(throttle_factory):
@@ -58,3 +66,35 @@ def test_fifty_parallel_guesses_get_no_more_than_the_cap(throttle_factory):
     with ThreadPoolExecutor(max_workers=25) as pool:
         results = list(pool.map(lambda _: throttle.reserve("victim@x.test", "10.1.1.1"), range(50)))
     assert results.count(None) == 10
+
+
+def test_two_server_processes_share_one_count_in_the_database(app_engine):
+    """What one `memory://` store per worker got wrong: the cap is the cap, not cap x workers."""
+    namespace = f"gw-test-{uuid.uuid4().hex[:8]}"
+    workers = [LimitsAttemptThrottle(PostgresCounterStorage(app_engine), namespace=namespace,
+                                     per_account="10/minute", per_ip="1000/minute")
+               for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(lambda n: workers[n % 2].reserve("victim@x.test", "10.1.1.2"),
+                                range(40)))
+    assert results.count(None) == 10
+
+
+def test_an_expired_window_starts_again_and_expired_rows_are_pruned(app_engine, owner_engine):
+    storage = PostgresCounterStorage(app_engine)
+    stale = f"gw-test-stale-{uuid.uuid4().hex[:8]}"
+    live = f"gw-test-live-{uuid.uuid4().hex[:8]}"
+    assert storage.incr(stale, 60, amount=5) == 5
+    with owner_engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE attempt_counters SET expires_at = now() - interval '1 second' "
+                             "WHERE key = %(key)s", {"key": stale})
+    assert storage.get(stale) == 0 and storage.get_expiry(stale) <= time.time() + 1
+    assert storage.incr(live, 60) == 1  # prunes a few expired counters of other keys
+    with owner_engine.connect() as conn:
+        left = conn.exec_driver_sql("SELECT count(*) FROM attempt_counters WHERE key = %(key)s",
+                                    {"key": stale}).scalar_one()
+    assert left == 0
+    assert storage.incr(stale, 60) == 1  # a window that passed starts again
+    assert storage.check() is True
+    storage.clear(live)
+    assert storage.get(live) == 0

@@ -1,0 +1,74 @@
+"""A `limits` storage in PostgreSQL: attempt caps that hold across every server process when
+no Redis is configured. Fixed windows, each counter one row; an increment is one atomic
+upsert (its own transaction, so a refused request's attempt still counts)."""
+
+from __future__ import annotations
+
+import time
+
+from limits.storage import Storage
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+# A counter whose window has passed starts again at `amount`; a few expired rows of other
+# keys are pruned by the same statement, so the table holds about the live windows only.
+_INCR = text("""
+    WITH pruned AS (
+        DELETE FROM attempt_counters WHERE key IN (
+            SELECT key FROM attempt_counters
+            WHERE expires_at < now() AND key <> :key LIMIT 8 FOR UPDATE SKIP LOCKED))
+    INSERT INTO attempt_counters AS c (key, hits, expires_at)
+    VALUES (:key, :amount, now() + make_interval(secs => :expiry))
+    ON CONFLICT (key) DO UPDATE SET
+        hits = CASE WHEN c.expires_at <= now() THEN excluded.hits ELSE c.hits + excluded.hits END,
+        expires_at = CASE WHEN c.expires_at <= now() THEN excluded.expires_at
+                          ELSE c.expires_at END
+    RETURNING hits""")
+_GET = text("SELECT hits FROM attempt_counters WHERE key = :key AND expires_at > now()")
+_EXPIRY = text("SELECT extract(epoch FROM expires_at) FROM attempt_counters "
+               "WHERE key = :key AND expires_at > now()")
+_CLEAR = text("DELETE FROM attempt_counters WHERE key = :key")
+_RESET = text("DELETE FROM attempt_counters")
+_CHECK = text("SELECT 1")
+
+
+class PostgresCounterStorage(Storage):
+    """For the FixedWindowRateLimiter; keys name no address (the throttle digests them)."""
+
+    STORAGE_SCHEME = None  # built with an engine, never from a URI
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self._engine = engine
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return DBAPIError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return self._one(_INCR, {"key": key, "expiry": float(expiry), "amount": amount}) or 0
+
+    def get(self, key: str) -> int:
+        return self._one(_GET, {"key": key}) or 0
+
+    def get_expiry(self, key: str) -> float:
+        expires_at = self._one(_EXPIRY, {"key": key})
+        return float(expires_at) if expires_at is not None else time.time()
+
+    def check(self) -> bool:
+        try:
+            return self._one(_CHECK, {}) == 1
+        except DBAPIError:
+            return False
+
+    def reset(self) -> int | None:
+        with self._engine.begin() as conn:
+            return conn.execute(_RESET).rowcount
+
+    def clear(self, key: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(_CLEAR, {"key": key})
+
+    def _one(self, statement, params: dict):
+        with self._engine.begin() as conn:  # one statement, one transaction
+            return conn.execute(statement, params).scalar_one_or_none()
