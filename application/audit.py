@@ -143,7 +143,8 @@ class AuditReader:
         self._clock = clock
 
     def page(self, cmd: ReadAudit, *, exporting: bool = False) -> AuditPage:
-        """One page; `exporting`, the first page of an export, which is audited itself."""
+        """One page. Reading the log is itself audited, once per search (its first page) or
+        export (`exporting`), after the read: the entry is on the next search, not this one."""
         if not 1 <= cmd.limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", code="invalid_limit",
                                errors={"limit": [f"must be between 1 and {MAX_PAGE}"]})
@@ -153,13 +154,14 @@ class AuditReader:
                               now=self._clock.now())
             entries = uow.audit.page(principal.org.id, cmd.where, after_seq=after,
                                      limit=cmd.limit + 1)
-            if exporting:
+            if exporting or cmd.cursor is None:
                 uow.audit.append(principal.org.id, AuditEvent(
-                    actor=principal.actor, action="audit.exported", resource_type="audit_log",
+                    actor=principal.actor, action="audit.exported" if exporting else "audit.read",
+                    resource_type="audit_log",
                     resource_id=str(principal.org.id),
                     details={"filter": {k: str(v) for k, v in attrs.asdict(cmd.where).items()
                                         if v is not None}}))
-            uow.commit()  # keeps an API key's last use, if enter() noted one
+            uow.commit()
         more = len(entries) > cmd.limit
         entries = entries[:cmd.limit]
         return AuditPage(entries=entries,

@@ -73,6 +73,7 @@ class AuthService:
     def login(self, cmd: Login) -> TokenPair:
         retry_after = self._throttle.reserve(cmd.email, cmd.ip)
         if retry_after is not None:
+            self._failed(cmd, cmd.email.strip().lower(), "throttled")
             raise TooManyAttempts("too many sign-in attempts; try again later",
                                   retry_after=retry_after)
         try:
@@ -96,7 +97,11 @@ class AuthService:
             self._failed(cmd, email, reason, user_id=user.id if user else None,
                          memberships=memberships)
             raise Unauthenticated(INVALID)
-        membership = _pick(memberships, cmd.org)
+        try:
+            membership = _pick(memberships, cmd.org)
+        except InvalidInput:
+            self._failed(cmd, email, "org_required", user_id=user.id)
+            raise
         if membership is None:
             self._failed(cmd, email, "no_such_org", user_id=user.id)
             raise Unauthenticated(INVALID)

@@ -33,14 +33,20 @@ Feature: Hardening against an outsider
   @seed-004-S2-AC6
   Scenario: A failed sign-in that names acme cannot write into acme's audit log
     When a stranger fails to sign in naming acme, with a forged user agent
-    Then acme's audit log has no new entry
+    Then acme's audit log has no new entry but the owner's own reading of it
     And the platform's failure log holds the attempt without control characters
 
   @seed-004-S2-AC6
   Scenario: A stranger who uses up the owner's sign-in attempts does not lock the owner out
     When a stranger fails to sign in as the owner 12 times from one address
     Then the stranger's next attempt is refused with 429
+    And the platform's failure log counts every refused attempt from the stranger's address
     And the owner still signs in from another address
+
+  Scenario: Reading the audit log is itself recorded
+    When the admin searches acme's audit log
+    And the owner searches acme's audit log
+    Then the owner sees that the admin read the audit log
 
   @seed-001-CODE-AC6 @seed-004-S3-AC4
   Scenario Outline: Hostile input gets a clear 4xx problem, never a server error

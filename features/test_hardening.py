@@ -34,7 +34,7 @@ class World:
     link: str | None = None
     passwords: list[str] = field(factory=list)
     outcomes: list = field(factory=list)
-    audit_size: int = 0
+    audit_ids: frozenset = frozenset()
     since: object = None
 
     def email(self, who: str) -> str:
@@ -156,7 +156,8 @@ def winner_signs_in(world):
 
 @when("a stranger fails to sign in naming acme, with a forged user agent")
 def stranger_names_acme(world):
-    world.audit_size = len(world.call("owner", "get", "/audit?limit=200").json["entries"])
+    world.audit_ids = frozenset(e["id"] for e in world.call("owner", "get", "/audit?limit=200")
+                                .json["entries"])
     world.since = world.container.adapters.clock().now()
     answer = world.client.post("/api/v1/auth/login", headers={"User-Agent": FORGED_AGENT},
                                json={"email": "stranger@elsewhere.test", "password": "guess guess",
@@ -164,9 +165,10 @@ def stranger_names_acme(world):
     assert answer.status_code == 401
 
 
-@then("acme's audit log has no new entry")
+@then("acme's audit log has no new entry but the owner's own reading of it")
 def no_new_entry(world):
-    assert len(world.call("owner", "get", "/audit?limit=200").json["entries"]) == world.audit_size
+    entries = world.call("owner", "get", "/audit?limit=200").json["entries"]
+    assert [e["action"] for e in entries if e["id"] not in world.audit_ids] == ["audit.read"]
 
 
 @then("the platform's failure log holds the attempt without control characters")
@@ -180,6 +182,7 @@ def failure_logged(world):
 
 @when(parsers.parse("a stranger fails to sign in as the owner {count:d} times from one address"))
 def stranger_guesses(world, count):
+    world.since = world.container.adapters.clock().now()
     world.outcomes = [world.sign_in("owner", "not the password", **STRANGER).status_code
                       for _ in range(count)]
     assert set(world.outcomes) <= {401, 429} and 401 in world.outcomes
@@ -189,6 +192,28 @@ def stranger_guesses(world, count):
 def stranger_throttled(world):
     answer = world.sign_in("owner", PASSWORD, **STRANGER)
     assert answer.status_code == 429 and answer.headers["Retry-After"]
+
+
+@then("the platform's failure log counts every refused attempt from the stranger's address")
+def refused_attempts_logged(world):
+    with world.container.adapters.unit_of_work() as uow:
+        found = [f.reason for f in uow.sign_in_failures.recent(limit=100)
+                 if f.created_at >= world.since and f.ip == STRANGER["REMOTE_ADDR"]]
+    refused = world.outcomes.count(429) + 1  # and the one refused just before
+    assert found.count("throttled") == refused
+    assert found.count("wrong_password") == world.outcomes.count(401)
+
+
+@when(parsers.re(r"the (?P<who>owner|admin) searches acme's audit log"))
+def searches_audit(world, who):
+    assert world.call(who, "get", "/audit?limit=50").status_code == 200
+
+
+@then("the owner sees that the admin read the audit log")
+def admin_read_seen(world):
+    entries = world.response.json["entries"]
+    reads = [e for e in entries if e["action"] == "audit.read"]
+    assert [e["actor_label"] for e in reads] == [world.email("admin")]
 
 
 @then("the owner still signs in from another address")

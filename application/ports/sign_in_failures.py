@@ -15,7 +15,8 @@ class SignInFailure:
     id: uuid.UUID
     created_at: datetime
     email_digest: str  # SHA-256 of the address as typed, normalised: the log names no address
-    reason: str  # unknown_account, wrong_password, disabled, no_such_org, invalid_email
+    reason: str  # unknown_account, wrong_password, disabled, no_such_org, invalid_email,
+    #              org_required (several orgs, none named), throttled (refused with 429)
     user_id: uuid.UUID | None = None
     ip: str | None = None
     user_agent: str | None = None

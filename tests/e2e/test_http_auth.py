@@ -218,6 +218,27 @@ def test_a_failed_sign_in_naming_another_org_writes_nothing_into_its_log(world):
                               json={"email": email, "password": "wrong guess here", "org": victim})
         assert refused.status_code == 401
     after = client.get(f"/api/v1/orgs/{victim}/audit?limit=200", headers=headers).json["entries"]
-    assert [e["action"] for e in after[len(before):]] == []
+    seen = {e["id"] for e in before}
+    assert [e["action"] for e in after if e["id"] not in seen] == ["audit.read"]  # the first read
     agents = {f.user_agent for f in _failures(container, since)}
     assert agents == {"\ufffd[2J\ufffd[31mEVIL\ufffd\ufffd"}  # kept, but unable to drive a terminal
+
+
+def test_a_refused_attempt_and_a_missing_org_choice_are_logged_too(world, operator):
+    """Every failure is audited, the 429s and `org_required` included, in the platform's log."""
+    client, slugs, container = world
+    since = container.adapters.clock().now()
+    person = f"owner@{slugs['a']}.test"
+    container.application.members().add(AddMember(slug=slugs["b"], email=person, role="member",
+                                                  actor=operator))
+    undecided = client.post("/api/v1/auth/login", json={"email": person, "password": PASSWORD})
+    assert undecided.status_code == 422 and undecided.json["code"] == "org_required"
+    victim = f"owner@{slugs['b']}.test"
+    statuses = [client.post("/api/v1/auth/login", json={"email": victim, "password": "no no no"})
+                .status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    failures = _failures(container, since)
+    assert sorted(f.reason for f in failures) == ["org_required", "throttled"] + ["wrong_password"] * 10
+    assert next(f for f in failures if f.reason == "org_required").user_id is not None
+    throttled = next(f for f in failures if f.reason == "throttled")
+    assert throttled.user_id is None and victim not in str(throttled)

@@ -204,6 +204,8 @@ def test_the_audit_export_is_json_lines_of_every_entry(api):
     export = client.get(f"/api/v1/orgs/{slugs['a']}/audit/export", headers=headers["owner"])
     assert export.mimetype == "application/x-ndjson"
     lines = [json.loads(line) for line in export.get_data(as_text=True).splitlines()]
+    total += 1  # that read is audited, after it
+    assert lines[-1]["action"] == "audit.read"
     assert len(lines) == total and [e["seq"] for e in lines] == list(range(1, total + 1))
     assert all(len(e["hash"]) == 64 for e in lines)
     assert "passphrase" not in export.get_data(as_text=True)
