@@ -36,6 +36,31 @@ def require_extensions(conn: Connection, names=REQUIRED_EXTENSIONS) -> None:
             f"PostgreSQL extension(s) {', '.join(missing)} not available on this server. {reasons}")
 
 
+def ensure_extensions(names=REQUIRED_EXTENSIONS) -> None:
+    """Create each extension only when it is missing: on a managed server (or Citus, which forwards
+    even `CREATE EXTENSION IF NOT EXISTS` to its workers) a superuser has created them once and
+    the owner, not a superuser, could not run the statement at all."""
+    conn = op.get_bind()
+    present = {row[0] for row in conn.execute(
+        text("SELECT extname FROM pg_extension WHERE extname = ANY(:names)"), {"names": list(names)})}
+    for name in names:
+        if name not in present:
+            op.execute(text(f"CREATE EXTENSION {quoted(name)}"))
+
+
+def drop_own_extensions(names=REQUIRED_EXTENSIONS) -> None:
+    """The downgrade of ensure_extensions: drops those that the migrating role owns (it created
+    them); an extension a superuser provisioned stays."""
+    conn = op.get_bind()
+    owned = {row[0] for row in conn.execute(text(
+        "SELECT extname FROM pg_extension WHERE extname = ANY(:names) "
+        "AND extowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)"),
+        {"names": list(names)})}
+    for name in reversed(names):
+        if name in owned:
+            op.execute(text(f"DROP EXTENSION {quoted(name)}"))
+
+
 def timestamps() -> list[sa.Column]:
     """`created_at` and `updated_at`, as every table has them (pair with updated_at_trigger)."""
     return [

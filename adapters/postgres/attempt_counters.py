@@ -5,6 +5,7 @@ upsert (its own transaction, so a refused request's attempt still counts)."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 from limits.storage import Storage
 from sqlalchemy import Engine, text
@@ -12,21 +13,21 @@ from sqlalchemy.exc import DBAPIError
 
 # A counter whose window has passed starts again at `amount`; a few expired rows of other
 # keys are pruned by the same statement, so the table holds about the live windows only.
+# The clock is this process's, passed in: Citus (a reference table) refuses now() in DO UPDATE.
 _INCR = text("""
     WITH pruned AS (
         DELETE FROM attempt_counters WHERE key IN (
             SELECT key FROM attempt_counters
-            WHERE expires_at < now() AND key <> :key LIMIT 8 FOR UPDATE SKIP LOCKED))
+            WHERE expires_at < :now AND key <> :key LIMIT 8 FOR UPDATE SKIP LOCKED))
     INSERT INTO attempt_counters AS c (key, hits, expires_at)
-    VALUES (:key, :amount, now() + make_interval(secs => :expiry))
+    VALUES (:key, :amount, :expires_at)
     ON CONFLICT (key) DO UPDATE SET
-        hits = CASE WHEN c.expires_at <= now() THEN excluded.hits ELSE c.hits + excluded.hits END,
-        expires_at = CASE WHEN c.expires_at <= now() THEN excluded.expires_at
+        hits = CASE WHEN c.expires_at <= :now THEN excluded.hits ELSE c.hits + excluded.hits END,
+        expires_at = CASE WHEN c.expires_at <= :now THEN excluded.expires_at
                           ELSE c.expires_at END
     RETURNING hits""")
-_GET = text("SELECT hits FROM attempt_counters WHERE key = :key AND expires_at > now()")
-_EXPIRY = text("SELECT extract(epoch FROM expires_at) FROM attempt_counters "
-               "WHERE key = :key AND expires_at > now()")
+_GET = text("SELECT hits FROM attempt_counters WHERE key = :key AND expires_at > :now")
+_EXPIRY = text("SELECT expires_at FROM attempt_counters WHERE key = :key AND expires_at > :now")
 _CLEAR = text("DELETE FROM attempt_counters WHERE key = :key")
 _RESET = text("DELETE FROM attempt_counters")
 _CHECK = text("SELECT 1")
@@ -46,14 +47,16 @@ class PostgresCounterStorage(Storage):
         return DBAPIError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        return self._one(_INCR, {"key": key, "expiry": float(expiry), "amount": amount}) or 0
+        now = _now()
+        return self._one(_INCR, {"key": key, "amount": amount, "now": now,
+                                 "expires_at": now + timedelta(seconds=expiry)}) or 0
 
     def get(self, key: str) -> int:
-        return self._one(_GET, {"key": key}) or 0
+        return self._one(_GET, {"key": key, "now": _now()}) or 0
 
     def get_expiry(self, key: str) -> float:
-        expires_at = self._one(_EXPIRY, {"key": key})
-        return float(expires_at) if expires_at is not None else time.time()
+        expires_at = self._one(_EXPIRY, {"key": key, "now": _now()})
+        return expires_at.timestamp() if expires_at is not None else time.time()
 
     def check(self) -> bool:
         try:
@@ -72,3 +75,7 @@ class PostgresCounterStorage(Storage):
     def _one(self, statement, params: dict):
         with self._engine.begin() as conn:  # one statement, one transaction
             return conn.execute(statement, params).scalar_one_or_none()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -11,6 +11,8 @@ The pool does not ping connections before use. If a pooled connection turns out 
 unit of work's first round trip fails before any of its statements ran: the connection is
 replaced and that round trip retried once.
 
+A unique violation becomes a 409 Conflict here, on any engine (see `unique`).
+
 Hot statements (the principal, the members page, the key lookup, the org update, the audit
 head and append) are SQLAlchemy Core statements compiled once at import (`Compiled`) and run on
 psycopg's cursor, which prepares them server-side after a few uses; the rest runs through
@@ -29,7 +31,9 @@ from psycopg import pq
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from adapters.postgres.unique import conflict
 
 _DIALECT = postgresql.psycopg.dialect()
 T = TypeVar("T")
@@ -78,17 +82,29 @@ class Transaction:
 
     def execute(self, statement, params=None):
         """A SQLAlchemy statement, through SQLAlchemy's Connection."""
-        return self._ready().execute(statement, params)
+        try:
+            return self._ready().execute(statement, params)
+        except IntegrityError as error:
+            if isinstance(error.orig, psycopg.errors.UniqueViolation):
+                raise conflict(error.orig) from None
+            raise
 
     def fetch(self, statement: Compiled, params: dict) -> list:
-        """A compiled read on psycopg's cursor: its rows, with attribute access."""
+        """A compiled read (or a write that returns rows) on psycopg's cursor: its rows, with
+        attribute access."""
         self._ready()
-        return statement.rows(self._cursor, params)
+        try:
+            return statement.rows(self._cursor, params)
+        except psycopg.errors.UniqueViolation as error:
+            raise conflict(error) from None
 
     def run(self, statement: Compiled, params: dict) -> int:
         """A compiled write that returns no rows, on psycopg's cursor: the rows it touched."""
         self._ready()
-        return statement.run(self._cursor, params)
+        try:
+            return statement.run(self._cursor, params)
+        except psycopg.errors.UniqueViolation as error:
+            raise conflict(error) from None
 
     def lookup(self, statement: Compiled, params: dict) -> list:
         """A read of a global table that may run before the transaction opens: it then goes out

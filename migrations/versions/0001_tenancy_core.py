@@ -47,8 +47,7 @@ END $$;
 
 def upgrade() -> None:
     helpers.require_extensions(op.get_bind())
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    op.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    helpers.ensure_extensions()
     helpers.create_app_role()
     op.execute(FUNCTIONS)
 
@@ -154,5 +153,4 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION app_current_org()")
     op.execute("DROP FUNCTION set_updated_at()")
     helpers.drop_app_role()
-    op.execute("DROP EXTENSION IF EXISTS vector")
-    op.execute("DROP EXTENSION IF EXISTS pg_trgm")
+    helpers.drop_own_extensions()

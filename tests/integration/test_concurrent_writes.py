@@ -1,12 +1,18 @@
 """Writes that race, as an outsider sends them: each change is kept, a deletion stays, a key's
 first use is recorded once, and no two writers deadlock."""
 
+import uuid
+
 import pytest
+from sqlalchemy import insert
+
+from adapters.postgres.tables import users
+from adapters.postgres.transaction import Transaction
 
 from application.api_keys import CreateApiKey
 from application.organizations import CreateOrganization, DeleteOrganization, UpdateOrganization
 from application.principals import ApiKeyCredential
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError
 from domain.organization import OrgStatus
 from entrypoints.http.app import create_app
 from tests.fixtures.app import PASSWORD, set_password
@@ -92,3 +98,31 @@ def test_people_and_a_new_key_writing_at_once_never_deadlock(pg_container, opera
     statuses = all_at_once([lambda i=i: patch(token if i % 2 else secret, i) for i in range(2 * WRITERS)])
     assert statuses == [200] * (2 * WRITERS)
     assert _actions(pg_container, org).count("api_key.first_used") == 1
+
+
+def test_a_unique_violation_the_repositories_did_not_foresee_is_a_409(app_engine):
+    """Not only the ON CONFLICT paths: any duplicate a statement hits becomes a Conflict."""
+    email = f"twice-{uuid.uuid4().hex[:8]}@x.test"
+    tx = Transaction(app_engine)
+    try:
+        for _ in range(2):
+            statement = insert(users).values(id=uuid.uuid4(), email=email, full_name="T")
+            try:
+                tx.execute(statement)
+            except Conflict as refused:
+                assert refused.code == "email_taken"
+                break
+        else:
+            pytest.fail("the duplicate was accepted")
+    finally:
+        tx.close()
+
+
+def test_two_signups_racing_for_one_slug_get_one_201_and_one_409(pg_container):
+    client = create_app(pg_container).test_client()
+    slug = f"race-{uuid.uuid4().hex[:8]}"
+    answers = all_at_once([lambda n=n: client.post("/api/v1/signup", json={
+        "org_name": "Race", "slug": slug, "email": f"p{n}@{slug}.test", "full_name": "R",
+        "password": PASSWORD}) for n in range(2)])
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    assert next(a for a in answers if a.status_code == 409).json["code"] == "slug_taken"
