@@ -8,7 +8,6 @@ from sqlalchemy import insert
 
 from adapters.postgres.tables import users
 from adapters.postgres.transaction import Transaction
-
 from application.api_keys import CreateApiKey
 from application.organizations import CreateOrganization, DeleteOrganization, UpdateOrganization
 from application.principals import ApiKeyCredential
