@@ -7,7 +7,7 @@ or its org_id-leading index learns it here, before a customer does.
 from __future__ import annotations
 
 from attrs import define
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, pool, text
 
 from adapters.postgres.tables import GLOBAL_TABLES
 
@@ -80,6 +80,7 @@ def check_conventions(conn: Connection, app_role: str) -> list[Violation]:
     leads: dict[str, set[str]] = {}
     for row in conn.execute(_INDEX_LEADS):
         leads.setdefault(row.table_name, set()).add(row.first_column)
+    violations += citus_layout(conn)
     for table in conn.execute(_TABLES, {"app_role": app_role}):
         name = table.relname
         if name in IGNORED_TABLES:
@@ -140,7 +141,7 @@ def _policy_rules(name: str, policies: list) -> list[Violation]:
     found = []
     if policies and not any("app_current_org()" in p.qual for p in policies):
         found.append(Violation(name, "policy_filter",
-                               "no policy filters on org_id = (SELECT app_current_org())"))
+                               "no policy filters on org_id = app_current_org()"))
     for policy in policies:
         expressions = [e for e in (policy.qual, policy.with_check) if e]
         if policy.permissive == "PERMISSIVE" and not all(
@@ -148,6 +149,10 @@ def _policy_rules(name: str, policies: list) -> list[Violation]:
             found.append(Violation(name, "permissive_policy",
                                    f"policy {policy.policyname} lets rows through without "
                                    "app_current_org() or app_current_user()"))
+        if any("SELECT" in e.upper() for e in expressions):
+            found.append(Violation(name, "policy_subquery",
+                                   f"policy {policy.policyname} holds a subquery, which Citus "
+                                   "refuses on distributed tables"))
         user_only = any("app_current_user()" in e for e in expressions) and not any(
             "app_current_org()" in e for e in expressions)
         if user_only and policy.cmd not in ("SELECT", "UPDATE"):
@@ -155,3 +160,67 @@ def _policy_rules(name: str, policies: list) -> list[Violation]:
                                    f"policy {policy.policyname} lets the user scope {policy.cmd} "
                                    "rows of every organization (it may only read, or update)"))
     return found
+
+
+_CITUS = text("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')")
+_LAYOUT = text("""
+    SELECT c.relname, p.partmethod, p.colocationid,
+           CASE WHEN p.partkey IS NOT NULL AND p.partmethod = 'h'
+                THEN column_to_column_name(p.logicalrelid, p.partkey) END AS column
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+""")
+
+
+def on_citus(conn: Connection) -> bool:
+    return conn.execute(_CITUS).scalar_one()
+
+
+def set_commands_reach_shards(conn: Connection) -> bool:
+    """The tenant binding is a SET LOCAL: Citus must forward it to the shards."""
+    return conn.execute(text("SELECT current_setting('citus.propagate_set_commands', true)")
+                        ).scalar_one() == "local"
+
+
+def citus_layout(conn: Connection) -> list[Violation]:
+    """On Citus: each global table a reference table, each tenant table distributed by org_id in
+    one co-location group, SET LOCAL forwarded. Nothing to check on plain PostgreSQL."""
+    if not on_citus(conn):
+        return []
+    found = []
+    if not set_commands_reach_shards(conn):
+        found.append(Violation("-", "citus_set_commands",
+                               "citus.propagate_set_commands is not 'local' for this database"))
+    groups = set()
+    for row in conn.execute(_LAYOUT):
+        if row.relname in IGNORED_TABLES:
+            continue
+        if row.relname in GLOBAL_TABLES:
+            if row.partmethod != "n":
+                found.append(Violation(row.relname, "citus_reference",
+                                       "a global table that is not a reference table"))
+        elif row.partmethod != "h" or row.column != "org_id":
+            found.append(Violation(row.relname, "citus_distributed",
+                                   "a tenant table that is not distributed by org_id"))
+        else:
+            groups.add(row.colocationid)
+    if len(groups) > 1:
+        found.append(Violation("-", "citus_colocation",
+                               f"tenant tables span {len(groups)} co-location groups, not one"))
+    return found
+
+
+def serving_refusal(url) -> str | None:
+    """Why the app must not serve this database, in one line, or None: on Citus without SET
+    LOCAL forwarded to the shards, tenant queries there would run with no tenant bound."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            if on_citus(conn) and not set_commands_reach_shards(conn):
+                return ("this Citus database does not forward SET LOCAL to its shards: run "
+                        "ALTER DATABASE <name> SET citus.propagate_set_commands = 'local' "
+                        "(groundwork db upgrade does it), then start again")
+    finally:
+        engine.dispose()
+    return None

@@ -8,6 +8,7 @@ from collections.abc import MutableMapping
 import click
 from gunicorn.app.base import BaseApplication
 
+from adapters.postgres.conventions import serving_refusal
 from adapters.postgres.migrator import Migrator
 from entrypoints.cli.context import CliContext, pass_context
 from entrypoints.config import Settings
@@ -83,6 +84,9 @@ def group(ctx: CliContext, host: str, port: int, workers: int, reload: bool,
         urls = ctx.container.adapters.database_urls()
         if not no_migrate:
             Migrator(urls.owner_url).upgrade()
+        refusal = serving_refusal(urls.app_url)
+        if refusal:
+            raise click.ClickException(refusal)
         # Workers reuse the resolved server (never start the embedded one again), as the app.
         hand_workers_the_app_login(urls.app_url.render_as_string(hide_password=False), os.environ)
     click.echo(f"serving on http://{host}:{port} (docs at http://{host}:{port}/docs)", err=True)

@@ -48,8 +48,8 @@ SAFEGUARDS = {
     # signed-in user's read of their own rows (app.user_id); one like USING (true) would leak.
     "an isolation policy, and no other policy that lets rows of other organizations through": """
         SELECT EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = 'public' AND tablename = :t
-                       AND cmd = 'ALL' AND qual LIKE '%org_id = ( SELECT app_current_org()%'
-                       AND with_check LIKE '%org_id = ( SELECT app_current_org()%')
+                       AND cmd = 'ALL' AND qual = '(org_id = app_current_org())'
+                       AND with_check = '(org_id = app_current_org())')
            AND NOT EXISTS (
                SELECT 1 FROM pg_policies
                WHERE schemaname = 'public' AND tablename = :t AND permissive = 'PERMISSIVE'

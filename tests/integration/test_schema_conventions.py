@@ -3,7 +3,13 @@
 import pytest
 from sqlalchemy import create_engine, text
 
-from adapters.postgres.conventions import check_conventions
+from adapters.postgres.conventions import (
+    check_conventions,
+    citus_layout,
+    on_citus,
+    serving_refusal,
+    set_commands_reach_shards,
+)
 from adapters.postgres.migrator import Migrator
 
 pytestmark = pytest.mark.postgres
@@ -88,8 +94,28 @@ def test_a_user_scope_policy_that_may_insert_or_delete_is_named(fresh_database):
     engine = create_engine(urls.owner_url)
     with engine.begin() as conn:
         conn.execute(text("CREATE POLICY mine_to_write ON sessions "
-                          "USING (user_id = (SELECT app_current_user()))"))
+                          "USING (user_id = app_current_user())"))
         violations = check_conventions(conn, urls.app_url.username)
     engine.dispose()
     assert [(v.table, v.rule) for v in violations] == [("sessions", "user_scope_policy")]
     assert "mine_to_write" in violations[0].message
+
+
+def test_a_policy_with_a_subquery_is_named_as_citus_would_refuse_it(fresh_database):
+    urls = fresh_database()
+    Migrator(urls.owner_url).upgrade()
+    engine = create_engine(urls.owner_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE POLICY wrapped ON api_keys FOR SELECT "
+                          "USING (org_id = (SELECT app_current_org()))"))
+        violations = check_conventions(conn, urls.app_url.username)
+    engine.dispose()
+    assert [(v.table, v.rule) for v in violations] == [("api_keys", "policy_subquery")]
+
+
+def test_the_layout_fits_the_engine_and_the_app_may_serve_it(owner_engine, pg_urls):
+    """Plain PostgreSQL has no layout to check; on Citus (CITUS_URL) every table is laid out."""
+    with owner_engine.connect() as conn:
+        assert citus_layout(conn) == []
+        assert set_commands_reach_shards(conn) is on_citus(conn)
+    assert serving_refusal(pg_urls.app_url) is None

@@ -32,6 +32,7 @@ class _Recorded:
 def gunicorn(monkeypatch):
     _Recorded.runs = []
     monkeypatch.setattr(serve, "_Gunicorn", _Recorded)
+    monkeypatch.setattr(serve, "serving_refusal", lambda url: None)  # no database to ask here
     # serve writes these to os.environ for its workers: put them back afterwards.
     for name in ("SECRET_KEY", "DATABASE_URL", "APP_DATABASE_URL"):
         monkeypatch.setenv(name, "placeholder")
@@ -116,3 +117,14 @@ def test_the_parent_hands_over_only_the_app_url():
 class _NoMigration:
     def upgrade(self) -> None:
         pass
+
+
+def test_a_database_the_app_must_not_serve_stops_the_start_with_its_reason(cli_runner, gunicorn,
+                                                                           monkeypatch):
+    reason = "this Citus database does not forward SET LOCAL to its shards"
+    monkeypatch.setattr(serve, "serving_refusal", lambda url: reason)
+    settings = Settings.from_env({"GROUNDWORK_BACKEND": "postgres", "APP_DATABASE_URL": APP_URL,
+                                  "SECRET_KEY": "s" * 48})
+    refused = cli_runner.invoke(cli, ["serve", "--no-migrate"],
+                                obj=CliContext(settings, build_container(settings)))
+    assert refused.exit_code == 1 and reason in refused.output and gunicorn == []
