@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install bench bench-http bench-cpu coverage-seeds clean
+.PHONY: run test lint install bench bench-http bench-cpu bench-policies coverage-seeds clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Groundwork needs Python 3.11 or newer on PATH"; exit 1; }
@@ -43,6 +43,10 @@ bench-http: $(STAMP)
 # Python work per request, ours vs the lean route, in one process (~20 s): the steadier ratio.
 bench-cpu: $(STAMP)
 	$(BIN)/python bench/cpu.py
+
+# RLS policies with and without a subquery around app_current_org(), per hot statement (~1 min).
+bench-policies: $(STAMP)
+	$(BIN)/python bench/policies.py
 
 clean:
 	rm -rf $(VENV) .groundwork .pytest_cache .ruff_cache

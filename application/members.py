@@ -147,31 +147,34 @@ class MemberService:
         now = self._clock.now()
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, None, slug=cmd.slug, now=now)
+            owners = uow.members.lock_owners(principal.org.id)  # first: see _member_with_user
             member, user = _member_with_user(uow, principal, cmd.member)
             principal.require(permission_to_touch(member.role, role))
             if member.role is role:
                 return summary(member, user)
             previous = member.role
-            member.change_role(role, now, owners=uow.members.lock_owners(member.org_id))
+            member.change_role(role, now, owners=owners)
             uow.members.update(member)
-            # Tokens issued under the old role end with it: the person signs in again.
+            # Tokens and API keys made under the old role end with it: the person signs in
+            # again and makes new keys (a key must not come back with a later promotion).
             ended = uow.sessions.revoke_all_in_org(member.org_id, user.id, "role_changed", now)
+            keys = uow.api_keys.revoke_created_by(member.org_id, user.id, now)
             uow.audit.append(member.org_id, AuditEvent(
                 actor=principal.actor, action="member.role_changed", resource_type="member",
                 resource_id=str(member.id),
                 details={"email": user.email, "from": str(previous), "to": str(role),
-                         "sessions_ended": ended}))
+                         "sessions_ended": ended, "api_keys_revoked": keys}))
             uow.commit()
             return summary(member, user)
 
     def remove(self, cmd: RemoveMember) -> MemberSummary:
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, None, slug=cmd.slug, now=self._clock.now())
+            owners = uow.members.lock_owners(principal.org.id)  # first: see _member_with_user
             member, user = _member_with_user(uow, principal, cmd.member)
             principal.require(permission_to_touch(member.role))
             if member.role is Role.OWNER:
-                member.ensure_an_owner_remains(becoming=None,
-                                               owners=uow.members.lock_owners(member.org_id))
+                member.ensure_an_owner_remains(becoming=None, owners=owners)
             uow.members.remove(member.org_id, member.id)
             # For good: were they added again, their old tokens must not come back to life.
             ended = uow.sessions.revoke_all_in_org(member.org_id, user.id, "member_removed",
@@ -187,7 +190,11 @@ class MemberService:
 
 
 def _member_with_user(uow: UnitOfWork, principal: Principal, ref: str) -> tuple[Member, User]:
-    """A member of the principal's org by member id or by the person's email address."""
+    """A member of the principal's org by member id or by the person's email address.
+
+    Role changes and removals call it after locking the org's owners, so two of them in one org
+    take turns: the second reads the member as the first left it (a promotion to owner, a
+    removal), and its permission check and audit entry see that, not a stale role."""
     org = principal.org
     member = None
     try:

@@ -15,10 +15,12 @@ Feature: Hardening against an outsider
     And "takeover@evil.test" is not a member of acme
 
   @seed-004-S2-AC3
-  Scenario: An API key does no more than its creator may do now, and dies with their membership
+  Scenario: An API key dies with its creator's role and with their membership
     Given the admin has made an API key that may write the organization
     When the owner makes the admin a member
-    Then the API key's rename of acme is refused as forbidden
+    Then the API key's rename of acme is refused as unauthenticated
+    When the owner makes the member an admin again
+    Then the API key's rename of acme is refused as unauthenticated
     When the owner removes the admin from acme
     Then the API key's next request is refused as unauthenticated
     When an operator adds the admin back to acme

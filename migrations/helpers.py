@@ -113,9 +113,10 @@ def updated_at_trigger(table: str) -> None:
 
 def tenant_isolation(table: str) -> None:
     """RLS enabled and forced, one policy on org_id = the transaction's tenant. No subquery around
-    the function: Citus refuses subqueries in the policies of distributed tables, and with the
-    org_id filter every tenant query carries, the planner calls the STABLE function once per
-    statement for the index condition either way (measured in bench/README.md)."""
+    the function: Citus refuses subqueries in the policies of distributed tables. With this one
+    policy the planner calls the function once per statement (a one-time filter); where a second
+    permissive policy is OR-ed in (members, sessions) it is called per row scanned, about 1 µs
+    each (bench/README.md, "RLS policies without a subquery")."""
     name = quoted(table)
     op.execute(text(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"))
     op.execute(text(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY"))

@@ -95,6 +95,7 @@ class PgMembers(TenantScoped, MemberRepository):
     def lock_owners(self, org_id: uuid.UUID) -> int:
         query = (select(members.c.id)
                  .where(members.c.org_id == org_id, members.c.role == Role.OWNER.value)
+                 .order_by(members.c.id)  # one order for every locker: no deadlock
                  .with_for_update())
         return len(self._execute(query).all())
 

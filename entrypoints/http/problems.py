@@ -58,6 +58,11 @@ class ProblemApi(Api):
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response(name, response, lazy=True)
 
+    def _register_pagination_header(self):
+        """None: the API pages with cursors of its own (a Link header, `next_cursor`), so
+        flask-smorest's X-Pagination header and its PaginationMetadata schema would be
+        components that nothing uses."""
+
 # One table maps each error to its status and a title for people (the first class that
 # matches decides).
 STATUS_OF: dict[type[DomainError], tuple[int, str]] = {

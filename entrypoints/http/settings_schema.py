@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from domain.currencies import ISO_4217
 from domain.settings import LOCALE_PATTERN, MAX_KEY_LENGTH, MAX_NUMBER, MAX_SETTINGS_DEPTH, time_zones
 from entrypoints.http.fields import PRINTABLE
@@ -22,13 +24,25 @@ def _free_form(depth: int = 0) -> dict:
                       {"type": "object", "propertyNames": _KEY, "additionalProperties": inner}]}
 
 
+def _named_enum(values: list[str]) -> dict:
+    """A string enum with a name per value (`x-enum-varnames`, which generators read): names made
+    from the values would collide, since GMT+0, GMT-0 and GMT0 all read as GMT0."""
+    return {"type": "string", "enum": values, "x-enum-varnames": [_enum_name(v) for v in values]}
+
+
+def _enum_name(value: str) -> str:
+    """Etc/GMT-5 -> ETC_GMT_MINUS_5, America/Port-au-Prince -> AMERICA_PORT_AU_PRINCE."""
+    signed = re.sub(r"-(?=\d)", "_MINUS_", value).replace("+", "_PLUS_")
+    return re.sub(r"[^A-Za-z0-9]+", "_", signed).strip("_").upper()
+
+
 def settings_json_schema() -> dict:
     return {
         "type": "object",
         "propertyNames": _KEY,
         "properties": {
             "default_currency": {"type": "string", "enum": sorted(ISO_4217)},
-            "timezone": {"type": "string", "enum": sorted(time_zones())},
+            "timezone": _named_enum(sorted(time_zones())),
             "locale": {"type": "string", "pattern": LOCALE_PATTERN},
             "price_tolerance_percent": {"type": "number", "minimum": 0, "maximum": 100},
         },

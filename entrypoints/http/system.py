@@ -7,15 +7,20 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import current_app, jsonify
 from flask.views import MethodView
 
-from entrypoints.http.blueprint import Blueprint
+from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.system_schemas import HealthSchema, ReadySchema, SystemInfoSchema
 
 blp = Blueprint("system", __name__, description="Service health and identity")
+# These routes read no input: their client errors are the server's own, problems it answers
+# before the app sees the request (entrypoints/http/server_errors.py).
+OVER_THE_LIMITS = {414: "The request line is over the server's limit",
+                   431: "The request's headers are over the server's limits"}
 
 
 @blp.route("/health")
 class Health(MethodView):
     @blp.response(200, HealthSchema)
+    @documents(why=OVER_THE_LIMITS)
     def get(self):
         """Liveness: the process answers."""
         return {"status": "ok"}
@@ -25,6 +30,7 @@ class Health(MethodView):
 class Ready(MethodView):
     @blp.response(200, ReadySchema)
     @blp.alt_response(503, schema=ReadySchema, description="A dependency is down")
+    @documents(why=OVER_THE_LIMITS)
     def get(self):
         """Readiness: each dependency with its status and latency."""
         result = current_app.container.adapters.database_probe().check()
@@ -39,6 +45,7 @@ class Ready(MethodView):
 @blp.route("/api/v1/system/info")
 class SystemInfo(MethodView):
     @blp.response(200, SystemInfoSchema)
+    @documents(why=OVER_THE_LIMITS)
     def get(self):
         """The service's name and version."""
         try:

@@ -1,6 +1,7 @@
 """The HTTP edge: health, readiness, docs, and problem+json for every error."""
 
 import json
+import re
 
 import pytest
 
@@ -129,3 +130,40 @@ def test_the_document_names_every_operation_and_documents_its_problems(client):
             assert "401" in op["responses"], (method, path)
         if "requestBody" in op:
             assert {"400", "413", "415", "422"} <= set(op["responses"]), (method, path)
+
+
+def test_the_document_keeps_the_rules_of_redoclys_recommended_lint(client):
+    """What `redocly lint --extends recommended` checks, and what this document once broke, checked
+    without node: servers; per operation a summary, a URL-safe id, a 2xx and a 4xx answer, and only
+    defined security schemes; no component that nothing uses; a distinct name for each value of an
+    enum that names its values (generators fail on two values with one name)."""
+    spec = client.get("/openapi.json").json
+    assert spec["servers"]
+    schemes = spec["components"]["securitySchemes"]
+    required = set()
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            if method == "parameters":
+                continue
+            assert op["summary"] and re.fullmatch(r"[\w.~-]+", op["operationId"]), (method, path)
+            assert {status[0] for status in op["responses"]} >= {"2", "4"}, (method, path)
+            required |= {name for requirement in op["security"] for name in requirement}
+    assert required == set(schemes)
+    text = json.dumps(spec)
+    for kind, components in spec["components"].items():
+        unused = [name for name in components
+                  if kind != "securitySchemes" and f'"#/components/{kind}/{name}"' not in text]
+        assert not unused, kind
+    for node in _objects(spec):
+        if "x-enum-varnames" in node:
+            assert len(set(node["x-enum-varnames"])) == len(node["enum"])
+
+
+def _objects(node):
+    """Every JSON object in the document, depth first."""
+    if isinstance(node, dict):
+        yield node
+        node = list(node.values())
+    if isinstance(node, list):
+        for child in node:
+            yield from _objects(child)
