@@ -8,16 +8,17 @@ from sqlalchemy import Engine, text
 from features.tenant_isolation_steps.database import Org, engine_for, run_statements
 
 
-def _audit_trail(owner_engine: Engine, org: Org) -> list[tuple]:
-    with owner_engine.connect() as conn:
+def _audit_trail(admin_engine: Engine, org: Org) -> list[tuple]:
+    """Read by a superuser: every row, no tenant bound."""
+    with admin_engine.connect() as conn:
         return [tuple(row) for row in conn.execute(text(
             "SELECT id, seq, action, details, prev_hash, hash FROM audit_entries "
             "WHERE org_id = :o ORDER BY seq"), {"o": org.id})]
 
 
 @given(parsers.parse('organization "{label}" has an audit trail'), target_fixture="audit_before")
-def has_audit_trail(owner_engine, orgs, label):
-    trail = _audit_trail(owner_engine, orgs[label])
+def has_audit_trail(admin_engine, orgs, label):
+    trail = _audit_trail(admin_engine, orgs[label])
     assert [entry[2] for entry in trail[:2]] == ["org.created", "member.added"]
     return trail
 
@@ -36,5 +37,5 @@ def tamper_with_audit(app_engine, owner_engine, orgs, who, label, change):
 
 
 @then(parsers.parse('the audit trail of organization "{label}" is unchanged'))
-def audit_unchanged(owner_engine, orgs, audit_before, label):
-    assert _audit_trail(owner_engine, orgs[label]) == audit_before
+def audit_unchanged(admin_engine, orgs, audit_before, label):
+    assert _audit_trail(admin_engine, orgs[label]) == audit_before

@@ -19,8 +19,9 @@ from features.tenant_isolation_steps.database import (
 INVITED_BY_FK = "fk_members_org_id_invited_by_members"
 
 
-def _member_count(owner_engine: Engine, org: Org) -> int:
-    with owner_engine.connect() as conn:
+def _member_count(admin_engine: Engine, org: Org) -> int:
+    """Counted by a superuser: no tenant bound."""
+    with admin_engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM members WHERE org_id = :o"),
                             {"o": org.id}).scalar_one()
 
@@ -134,5 +135,5 @@ def refused_by_composite_fk(attempt, label):
 
 
 @then(parsers.parse('organization "{label}" still has {count:d} members'))
-def still_has(owner_engine, orgs, label, count):
-    assert _member_count(owner_engine, orgs[label]) == count
+def still_has(admin_engine, orgs, label, count):
+    assert _member_count(admin_engine, orgs[label]) == count

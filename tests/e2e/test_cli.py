@@ -94,11 +94,11 @@ def test_demo_seed_creates_three_orgs_once(run, fresh_database):
     container.adapters.engine().dispose()
 
 
-def test_audit_verify_names_a_tampered_entry(run, unique_slug, owner_engine):
+def test_audit_verify_names_a_tampered_entry(run, unique_slug, admin_engine):
     slug = unique_slug("trail")
     run("org", "create", "--name", "Trail", "--slug", slug, "--owner-email", f"o@{slug}.test")
     assert run("audit", "verify", "--org", slug).exit_code == 0
-    with owner_engine.begin() as conn:
+    with admin_engine.begin() as conn:
         conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text("DELETE FROM audit_entries WHERE seq = 1 AND org_id = "
                           "(SELECT id FROM org WHERE slug = :s)"), {"s": slug})

@@ -22,31 +22,31 @@ def org(pg_container, operator, unique_slug):
         actor=operator))
 
 
-def _actions(owner_engine, org_id):
-    with owner_engine.connect() as conn:
+def _actions(admin_engine, org_id):
+    with admin_engine.connect() as conn:
         return list(conn.execute(text(
             "SELECT action FROM audit_entries WHERE org_id = :o ORDER BY seq"), {"o": org_id}).scalars())
 
 
-def test_an_entry_is_committed_with_its_change(pg_container, owner_engine, operator, org):
+def test_an_entry_is_committed_with_its_change(pg_container, admin_engine, operator, org):
     pg_container.application.members().add(AddMember(slug=org.slug, email="n@a.test",
                                                      role="viewer", actor=operator))
-    assert _actions(owner_engine, org.id) == ["org.created", "member.added", "member.added"]
+    assert _actions(admin_engine, org.id) == ["org.created", "member.added", "member.added"]
 
 
-def test_an_entry_is_rolled_back_with_its_failed_change(pg_container, owner_engine, operator, org):
+def test_an_entry_is_rolled_back_with_its_failed_change(pg_container, admin_engine, operator, org):
     members = pg_container.application.members()
     members.add(AddMember(slug=org.slug, email="dup@a.test", role="viewer", actor=operator))
-    before = _actions(owner_engine, org.id)
+    before = _actions(admin_engine, org.id)
     with pytest.raises(Conflict):
         members.add(AddMember(slug=org.slug, email="dup@a.test", role="viewer", actor=operator))
-    assert _actions(owner_engine, org.id) == before
+    assert _actions(admin_engine, org.id) == before
     uow_factory = pg_container.adapters.unit_of_work
     with uow_factory() as uow:
         uow.bind(org.id)
         uow.audit.append(org.id, AuditEvent(actor=operator, action="never.committed",
                                             resource_type="x", resource_id="1"))
-    assert "never.committed" not in _actions(owner_engine, org.id)
+    assert "never.committed" not in _actions(admin_engine, org.id)
 
 
 @pytest.mark.parametrize("statement", [
@@ -67,11 +67,12 @@ def test_the_app_role_cannot_rewrite_history(app_engine, org, statement):
 ])
 def test_even_the_owner_is_stopped_by_the_trigger(owner_engine, org, statement):
     with owner_engine.begin() as conn, pytest.raises(DBAPIError, match="append-only"):
+        conn.execute(text(f"SET LOCAL app.org_id = '{org.id}'"))  # an owner that is no superuser
         conn.execute(text(statement), {"o": org.id})
 
 
-def test_a_tampered_row_is_named_by_verify(pg_container, owner_engine, org):
-    with owner_engine.begin() as conn:
+def test_a_tampered_row_is_named_by_verify(pg_container, admin_engine, org):
+    with admin_engine.begin() as conn:
         conn.execute(text("SET LOCAL session_replication_role = replica"))  # a superuser's bypass
         conn.execute(text("UPDATE audit_entries SET details = '{\"name\": \"Evil\"}' "
                           "WHERE org_id = :o AND seq = 1"), {"o": org.id})
@@ -113,13 +114,13 @@ def _grow(pg_container, operator, org, count):
             slug=org.slug, email=f"m{n}@{org.slug}.test", role="member", actor=operator))
 
 
-def test_a_chain_cut_short_after_a_digest_is_named_as_truncated(pg_container, owner_engine,
+def test_a_chain_cut_short_after_a_digest_is_named_as_truncated(pg_container, admin_engine,
                                                                  operator, org):
     _grow(pg_container, operator, org, 3)
     verifier = pg_container.application.audit_verifier()
     digests = verifier.digest(org.slug)
     assert digests[0].digest.seq >= 4  # the org's creation (with its owner) and three members
-    with owner_engine.begin() as conn:  # someone with table access drops the newest entries
+    with admin_engine.begin() as conn:  # someone with table access drops the newest entries
         conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text("DELETE FROM audit_entries WHERE org_id = :o AND seq > 2"), {"o": org.id})
     [plain] = verifier.verify(org.slug)
@@ -128,7 +129,7 @@ def test_a_chain_cut_short_after_a_digest_is_named_as_truncated(pg_container, ow
     assert not anchored.intact and anchored.broken.reason.startswith("truncated")
 
 
-def test_a_chain_rewritten_whole_after_a_digest_is_named_as_recomputed(pg_container, owner_engine,
+def test_a_chain_rewritten_whole_after_a_digest_is_named_as_recomputed(pg_container, admin_engine,
                                                                        operator, org):
     _grow(pg_container, operator, org, 2)
     verifier = pg_container.application.audit_verifier()
@@ -142,7 +143,7 @@ def test_a_chain_rewritten_whole_after_a_digest_is_named_as_recomputed(pg_contai
         changed = attrs.evolve(changed, hash=changed.recomputed_hash())
         forged.append(changed)
         prev = changed.hash
-    with owner_engine.begin() as conn:
+    with admin_engine.begin() as conn:
         conn.execute(text("SET LOCAL session_replication_role = replica"))
         for entry in forged:
             conn.execute(text("UPDATE audit_entries SET actor_label = :label, prev_hash = :prev, "

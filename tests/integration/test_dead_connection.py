@@ -18,11 +18,11 @@ def one_connection(pg_urls):
     engine.dispose()
 
 
-def _kill_pooled_connection(engine, owner_engine) -> int:
+def _kill_pooled_connection(engine, admin_engine) -> int:
     with engine.connect() as conn:
         pid = conn.connection.driver_connection.info.backend_pid
-    with owner_engine.connect() as owner:
-        owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    with admin_engine.connect() as owner:  # Citus adds pg_terminate_backend(bigint, bigint)
+        owner.execute(text("SELECT pg_terminate_backend(CAST(:pid AS integer))"), {"pid": pid})
         deadline = time.monotonic() + 10  # the backend is gone before the next checkout
         while _alive(owner, pid):
             assert time.monotonic() < deadline, "the backend did not end"
@@ -37,26 +37,26 @@ def _alive(owner, pid: int) -> bool:
     return bool(found)
 
 
-def test_a_dead_pooled_connection_is_replaced_and_the_request_succeeds(one_connection, owner_engine,
+def test_a_dead_pooled_connection_is_replaced_and_the_request_succeeds(one_connection, admin_engine,
                                                                        operator, unique_slug):
     container, engine = one_connection
     slug = unique_slug("dead")
     container.application.organizations().create(CreateOrganization(
         name="Dead", slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
     for _ in range(3):
-        killed = _kill_pooled_connection(engine, owner_engine)
+        killed = _kill_pooled_connection(engine, admin_engine)
         org = container.application.organizations().get(GetOrganization(slug=slug, actor=operator))
         assert org.slug == slug
         with engine.connect() as conn:
             assert conn.connection.driver_connection.info.backend_pid != killed
 
 
-def test_a_dead_connection_on_an_api_key_lookup_is_replaced_too(one_connection, owner_engine,
+def test_a_dead_connection_on_an_api_key_lookup_is_replaced_too(one_connection, admin_engine,
                                                                 operator, unique_slug):
     container, engine = one_connection
     slug = unique_slug("deadkey")
     container.application.organizations().create(CreateOrganization(
         name="Dead", slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
-    _kill_pooled_connection(engine, owner_engine)
+    _kill_pooled_connection(engine, admin_engine)
     with container.adapters.unit_of_work() as uow:
         assert uow.api_keys.locate("no-such-prefix") is None

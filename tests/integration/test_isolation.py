@@ -75,8 +75,8 @@ def test_updates_and_deletes_cannot_reach_another_tenant(app_engine, two_orgs):
     assert (updated, deleted) == (0, 0)
 
 
-def test_a_composite_foreign_key_refuses_a_cross_tenant_reference(owner_engine, two_orgs):
-    with owner_engine.begin() as conn:
+def test_a_composite_foreign_key_refuses_a_cross_tenant_reference(admin_engine, two_orgs):
+    with admin_engine.begin() as conn:  # not held back by row-level security
         member_of_a = conn.execute(text("SELECT id FROM members WHERE org_id = :a LIMIT 1"),
                                    {"a": two_orgs["a"]}).scalar()
         with pytest.raises(DBAPIError, match="foreign key"):
@@ -107,8 +107,8 @@ def test_a_malformed_tenant_id_is_refused(app_engine):
             conn.execute(text("SELECT * FROM members")).all()
 
 
-def test_a_user_scope_reads_own_memberships_and_writes_nothing(app_engine, owner_engine, two_orgs):
-    with owner_engine.connect() as conn:
+def test_a_user_scope_reads_own_memberships_and_writes_nothing(app_engine, admin_engine, two_orgs):
+    with admin_engine.connect() as conn:
         user_id = conn.execute(text("SELECT user_id FROM members WHERE org_id = :a AND role = 'owner'"),
                                {"a": two_orgs["a"]}).scalar()
     with app_engine.begin() as conn:
@@ -122,9 +122,9 @@ def test_a_user_scope_reads_own_memberships_and_writes_nothing(app_engine, owner
                          {"a": two_orgs["a"], "id": uuid.uuid4(), "u": user_id})
 
 
-def test_a_user_scope_does_not_widen_a_tenant_transaction(app_engine, owner_engine, pg_container,
+def test_a_user_scope_does_not_widen_a_tenant_transaction(app_engine, admin_engine, pg_container,
                                                            operator, two_orgs):
-    with owner_engine.connect() as conn:
+    with admin_engine.connect() as conn:
         user_id = conn.execute(text("SELECT user_id FROM members WHERE org_id = :a AND role = 'owner'"),
                                {"a": two_orgs["a"]}).scalar()
         email = conn.execute(text("SELECT email FROM users WHERE id = :u"), {"u": user_id}).scalar()
@@ -138,10 +138,10 @@ def test_a_user_scope_does_not_widen_a_tenant_transaction(app_engine, owner_engi
     assert orgs_seen == {two_orgs["a"]}
 
 
-def test_a_user_scope_may_end_its_sessions_and_nothing_more(app_engine, owner_engine, two_orgs):
+def test_a_user_scope_may_end_its_sessions_and_nothing_more(app_engine, admin_engine, two_orgs):
     """Signed in to org a and to org b, a person's user scope (no tenant bound) ends both sessions;
     it cannot bring one back, add one, delete one, or touch another person's."""
-    with owner_engine.begin() as conn:
+    with admin_engine.begin() as conn:
         user_id = conn.execute(text("SELECT user_id FROM members WHERE org_id = :a AND role = 'owner'"),
                                {"a": two_orgs["a"]}).scalar()
         other = conn.execute(text("SELECT user_id FROM members WHERE org_id = :b AND role = 'owner'"),
@@ -171,7 +171,7 @@ def test_a_user_scope_may_end_its_sessions_and_nothing_more(app_engine, owner_en
             except DBAPIError:
                 continue
             assert touched == 0, attack
-    with owner_engine.connect() as conn:
+    with admin_engine.connect() as conn:
         live = conn.execute(text("SELECT user_id FROM sessions WHERE revoked_at IS NULL "
                                  "AND org_id IN (:a, :b)"), two_orgs).scalars().all()
     assert live == [other]
