@@ -72,7 +72,8 @@ def _command(slug, credential, args) -> ReadAudit:
 class AuditLogView(MethodView):
     @blp.arguments(AuditQuerySchema(), location="query")
     @blp.response(200, AuditPageSchema)
-    @documents(why={403: "Only owners and admins read the audit log"})
+    @documents(why={403: "Only owners and admins read the audit log",
+                    400: "A cursor that this server did not issue"})
     @authenticated
     def get(self, args, slug, credential):
         """Read the audit log, oldest first; follow `next_cursor` for more."""

@@ -60,7 +60,8 @@ class OrganizationView(MethodView):
 @blp.route("/<slug>/members")
 class MembersView(MethodView):
     @blp.response(200, MemberSchema(many=True), headers=NEXT_PAGE_HEADER)
-    @documents(why={404: "No such organization for this credential"})
+    @documents(why={404: "No such organization for this credential",
+                    400: "A cursor that this server did not issue"})
     @documents(422)
     @blp.doc(parameters=MEMBER_PAGE_PARAMETERS)
     @authenticated

@@ -167,3 +167,13 @@ def _objects(node):
     if isinstance(node, list):
         for child in node:
             yield from _objects(child)
+
+
+@pytest.mark.parametrize("operation", ["get_members", "get_audit_log"])
+def test_the_lists_that_take_a_cursor_document_the_400_for_a_foreign_one(operation):
+    document = create_app(build_container(Settings.from_env({"GROUNDWORK_BACKEND": "memory"}))
+                          ).test_client().get("/openapi.json").json
+    operations = {op["operationId"]: op for path in document["paths"].values()
+                  for op in path.values() if isinstance(op, dict) and "operationId" in op}
+    answer = operations[operation]["responses"]["400"]
+    assert "application/problem+json" in answer["content"]
