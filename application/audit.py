@@ -161,7 +161,7 @@ class AuditReader:
                     resource_id=str(principal.org.id),
                     details={"filter": {k: str(v) for k, v in attrs.asdict(cmd.where).items()
                                         if v is not None}}))
-            uow.commit()
+            uow.commit()  # the read's own entry, and an API key's last use if enter() noted one
         more = len(entries) > cmd.limit
         entries = entries[:cmd.limit]
         return AuditPage(entries=entries,

@@ -26,16 +26,14 @@ import argparse
 import io
 import os
 import secrets
-import shutil
 import statistics
-import tempfile
 import time
 
 from werkzeug.test import EnvironBuilder
 
-from adapters.postgres.migrator import Migrator
-from adapters.postgres.server import DatabaseUrls, ensure_database, start_embedded, stop_embedded
+from adapters.postgres.server import DatabaseUrls
 from bench import seed
+from bench.server import embedded_database
 from entrypoints.config import Settings
 from entrypoints.container import build_container
 
@@ -48,14 +46,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--batch", type=int, default=200)
     args = parser.parse_args()
-    tmpdir = Path(tempfile.mkdtemp(prefix="gw-bench-cpu-"))
-    try:
-        server_url = start_embedded(tmpdir / "pgdata")
-        ensure_database(server_url, "gw_bench")
-        urls = DatabaseUrls.for_server(server_url, "gw_bench")
-        migrator = Migrator(urls.owner_url)
-        migrator.upgrade()
-        migrator.dispose()
+    with embedded_database("gw-bench-cpu-") as (urls, tmpdir):
         container = build_container(Settings.from_env({}))
         container.adapters.database_urls.override(urls)
         seed.through_use_cases(container, 2)
@@ -65,9 +56,6 @@ def main() -> int:
         app = _app(urls, tmpdir)
         calls = _calls(app, key)
         medians = _measure(calls, args.rounds, args.batch)
-    finally:
-        stop_embedded(tmpdir / "pgdata")
-        shutil.rmtree(tmpdir, ignore_errors=True)
     print(f"app CPU per request, one process, median of {args.rounds} rounds of {args.batch} "
           f"alternating calls per route")
     print(f"{'route':<24}{'µs CPU':>10}{'lean/ours':>12}")

@@ -32,15 +32,12 @@ if str(_BENCH.parent) not in sys.path:
 
 import argparse
 import re
-import shutil
 import statistics
-import tempfile
 import time
 
 import psycopg
 
-from adapters.postgres.migrator import Migrator
-from adapters.postgres.server import DatabaseUrls, ensure_database, start_embedded, stop_embedded
+from bench.server import embedded_database
 
 DATABASE = "gw_bench"
 ORGS, MEMBERS_PER_ORG, USERS, AUDIT_PER_ORG = 2_000, 25, 10_000, 100
@@ -109,27 +106,18 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch", type=int, default=300)
     args = parser.parse_args()
-    tmpdir = Path(tempfile.mkdtemp(prefix="gw-bench-policies-"))
-    try:
-        urls = DatabaseUrls.for_server(start_embedded(tmpdir / "pgdata"), DATABASE)
-        ensure_database(urls.owner_url, DATABASE)
-        migrator = Migrator(urls.owner_url)
-        migrator.upgrade()
-        migrator.dispose()
-        with _connect(urls.owner_url) as owner, _connect(urls.app_url) as app:
-            _seed(owner)
-            new = _policies(owner)
-            old = {key: tuple(_wrapped(e) for e in exprs) for key, exprs in new.items()}
-            params = _params(owner)
-            _prepare(app)
-            try:
-                times, calls, plans = _measure(owner, app, {"old": old, "new": new}, params,
-                                               args.rounds, args.batch)
-            finally:
-                _alter(owner, new)
-    finally:
-        stop_embedded(tmpdir / "pgdata")
-        shutil.rmtree(tmpdir, ignore_errors=True)
+    with (embedded_database("gw-bench-policies-", DATABASE) as (urls, _), _connect(urls.owner_url) as owner,
+          _connect(urls.app_url) as app):
+        _seed(owner)
+        new = _policies(owner)
+        old = {key: tuple(_wrapped(e) for e in exprs) for key, exprs in new.items()}
+        params = _params(owner)
+        _prepare(app)
+        try:
+            times, calls, plans = _measure(owner, app, {"old": old, "new": new}, params,
+                                           args.rounds, args.batch)
+        finally:
+            _alter(owner, new)
     _report(times, calls, plans, args.rounds, args.batch)
     return 0
 

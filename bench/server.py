@@ -6,22 +6,44 @@ import contextlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from adapters.postgres.server import DatabaseUrls
+from adapters.postgres.migrator import Migrator
+from adapters.postgres.server import DatabaseUrls, ensure_database, start_embedded, stop_embedded
 from bench.load import HOST
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
 THREADS = 4
+
+
+@contextlib.contextmanager
+def embedded_database(prefix: str, name: str = "gw_bench") -> Iterator[tuple[DatabaseUrls, Path]]:
+    """A migrated database on an embedded PostgreSQL in a new temporary directory (yielded with
+    it, for the bench's other files); the server stops and the directory goes afterwards."""
+    tmpdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        server_url = start_embedded(tmpdir / "pgdata")
+        ensure_database(server_url, name)
+        urls = DatabaseUrls.for_server(server_url, name)
+        migrator = Migrator(urls.owner_url)
+        migrator.upgrade()
+        migrator.dispose()
+        yield urls, tmpdir
+    finally:
+        stop_embedded(tmpdir / "pgdata")
+        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def start(urls: DatabaseUrls, tmpdir: Path, secret_key: str) -> tuple[subprocess.Popen, int, Path]:

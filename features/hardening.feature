@@ -72,3 +72,21 @@ Feature: Hardening against an outsider
     When someone with access to the table deletes acme's newest audit entries
     Then verifying acme's chain by itself finds nothing wrong
     But verifying it against the digest reports it truncated
+
+  Scenario: Two people signing up for one slug at the same moment: one gets it
+    When two people sign up for the same new slug at the same moment
+    Then one of them gets the organization
+    And the other is told that the slug is taken
+
+  Scenario: An admin cannot remove someone the owner is promoting at that moment
+    Given acme has five more admins
+    When for each of them the owner makes them an owner while the admin removes them, at once
+    Then each time exactly one of the two is done
+    And a removal that lost is refused as forbidden, a promotion that lost finds no such member
+
+  @seed-004-S2-AC6
+  Scenario: The sign-in cap is one count for every server process
+    Given two server processes on acme's database, each counting attempts in the database
+    When a stranger sends 16 wrong passwords for the owner, spread over both, all at once
+    Then 10 of them are checked and refused as unauthenticated
+    And the other 6 are refused as too many attempts

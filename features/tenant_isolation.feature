@@ -105,6 +105,10 @@ Feature: Tenant isolation in the database
       | org_fk        | it has no foreign key to its organization    |
       | org_id_index  | it has no index that leads with org_id       |
 
+  Scenario: A policy that a distributed database would refuse is named before scaling out
+    Given a new policy on "api_keys" that wraps the tenant function in a subquery
+    Then the policy is named as one that Citus refuses, or Citus has already refused it
+
   Scenario Outline: The audit trail is append-only
     Given organization "A" has an audit trail
     When <who>, bound to organization "A", tries to <change> its audit entries

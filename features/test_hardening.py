@@ -9,11 +9,13 @@ from attrs import define, field
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import text
 
+from adapters.postgres.attempt_counters import PostgresCounterStorage
+from adapters.security.attempt_throttle import LimitsAttemptThrottle
 from application.members import AddMember
 from application.organizations import CreateOrganization
 from application.passwords import IssuePasswordLink
 from entrypoints.http.app import create_app
-from tests.fixtures.app import PASSWORD
+from tests.fixtures.app import PASSWORD, postgres_container
 from tests.fixtures.app import set_password as _set_password
 from tests.fixtures.concurrency import all_at_once
 
@@ -35,6 +37,7 @@ class World:
     passwords: list[str] = field(factory=list)
     outcomes: list = field(factory=list)
     audit_ids: frozenset = frozenset()
+    apps: list = field(factory=list)
     since: object = None
 
     def email(self, who: str) -> str:
@@ -285,3 +288,83 @@ def plain_verify(world):
 def anchored_verify(world):
     [report] = world.container.application.audit_verifier().verify(world.slug, world.outcomes)
     assert not report.intact and report.broken.reason.startswith("truncated")
+
+
+@when("two people sign up for the same new slug at the same moment")
+def racing_signups(world):
+    slug = f"{world.slug}-race"
+    world.outcomes = all_at_once([lambda n=n: world.client.post("/api/v1/signup", json={
+        "org_name": "Race", "slug": slug, "email": f"racer{n}@{slug}.test", "full_name": "Racer",
+        "password": PASSWORD}) for n in range(2)])
+
+
+@then("one of them gets the organization")
+def one_signup_wins(world):
+    assert sorted(a.status_code for a in world.outcomes) == [201, 409]
+
+
+@then("the other is told that the slug is taken")
+def slug_taken(world):
+    [lost] = [a for a in world.outcomes if a.status_code == 409]
+    assert lost.mimetype == "application/problem+json" and lost.json["code"] == "slug_taken"
+
+
+@given("acme has five more admins")
+def five_admins(world, operator):
+    for n in range(5):
+        world.container.application.members().add(AddMember(
+            slug=world.slug, email=world.email(f"x{n}"), role="admin", actor=operator))
+
+
+@when("for each of them the owner makes them an owner while the admin removes them, at once")
+def promote_while_removing(world):
+    world.outcomes = []
+    for n in range(5):
+        path = f"/members/{_member_id(world, f'x{n}')}"
+        promote, remove = all_at_once([
+            lambda p=path: world.call("owner", "patch", p, json={"role": "owner"}),
+            lambda p=path: world.call("admin", "delete", p)])
+        world.outcomes.append((promote.status_code, remove.status_code))
+
+
+@then("each time exactly one of the two is done")
+def one_of_two(world):
+    assert all((promoted == 200) != (removed == 204) for promoted, removed in world.outcomes)
+
+
+@then("a removal that lost is refused as forbidden, a promotion that lost finds no such member")
+def losers(world):
+    assert set(world.outcomes) <= {(200, 403), (404, 204)}, world.outcomes
+
+
+@given("two server processes on acme's database, each counting attempts in the database")
+def two_processes(world, pg_urls, request):
+    """Two containers, each with its own engine and throttle, stand in for two processes."""
+    for _ in range(2):
+        container = postgres_container(pg_urls)
+        engine = container.adapters.engine()
+        request.addfinalizer(engine.dispose)
+        container.adapters.login_throttle.override(LimitsAttemptThrottle(
+            PostgresCounterStorage(engine), namespace=f"gw-feature-{world.slug}",
+            per_ip="100000/hour"))
+        world.apps.append(create_app(container).test_client())
+
+
+@when(parsers.parse("a stranger sends {count:d} wrong passwords for the owner, spread over both, "
+                    "all at once"))
+def spread_guesses(world, count):
+    guess = {"email": world.email("owner"), "password": "not the password"}
+    world.outcomes = all_at_once([
+        lambda n=n: world.apps[n % 2].post("/api/v1/auth/login", json=guess,
+                                           environ_base=STRANGER).status_code
+        for n in range(count)])
+
+
+@then(parsers.parse("{count:d} of them are checked and refused as unauthenticated"))
+def checked(world, count):
+    assert world.outcomes.count(401) == count, world.outcomes
+
+
+@then(parsers.parse("the other {count:d} are refused as too many attempts"))
+def too_many(world, count):
+    assert world.outcomes.count(429) == count, world.outcomes

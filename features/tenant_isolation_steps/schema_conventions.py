@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from adapters.postgres.conventions import check_conventions, on_citus
 from adapters.postgres.tables import GLOBAL_TABLES
@@ -17,6 +18,29 @@ def careless_table(owner_connection, table):
         f'CREATE TABLE "{table}" (id uuid PRIMARY KEY, body text NOT NULL, '
         "created_at timestamptz NOT NULL DEFAULT now(), "
         "updated_at timestamptz NOT NULL DEFAULT now())")
+
+
+@given(parsers.parse('a new policy on "{table}" that wraps the tenant function in a subquery'),
+       target_fixture="refusal")
+def wrapped_policy(owner_connection, table):
+    """On Citus the database refuses the policy itself: that refusal is the outcome then."""
+    try:
+        with owner_connection.begin_nested():
+            owner_connection.exec_driver_sql(
+                f'CREATE POLICY wrapped ON "{table}" FOR SELECT '
+                "USING (org_id = (SELECT app_current_org()))")
+    except DBAPIError as refused:
+        return refused
+    return None
+
+
+@then("the policy is named as one that Citus refuses, or Citus has already refused it")
+def named_or_refused(owner_connection, app_role, refusal):
+    if on_citus(owner_connection):
+        assert refusal is not None
+        return
+    found = [(v.table, v.rule) for v in check_conventions(owner_connection, app_role)]
+    assert refusal is None and found == [("api_keys", "policy_subquery")]
 
 
 @when("the schema conventions are checked on the migrated database", target_fixture="violations")

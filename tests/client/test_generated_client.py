@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from domain.settings import time_zones
-from tests.e2e.live_server import http, live_server
+from tests.e2e.live_server import NO_ATTEMPT_LIMITS, http, live_server, postgres_env
 from tests.fixtures.app import PASSWORD
 
 pytestmark = pytest.mark.postgres
@@ -31,11 +31,7 @@ PACKAGE = "groundwork_client"
 def server(pg_urls, tmp_path_factory):
     """(base URL, GROUNDWORK_HOME): the home holds the outbox, where invitations land."""
     home = tmp_path_factory.mktemp("client-home")
-    env = {"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_HOME": str(home),
-           "DATABASE_URL": pg_urls.owner_url.render_as_string(hide_password=False),
-           "APP_DATABASE_URL": "", "SECRET_KEY": "c" * 48,
-           "LOGIN_LIMIT_PER_ACCOUNT": "100000/minute", "LOGIN_LIMIT_PER_IP": "100000/minute",
-           "LOGIN_LIMIT_PER_ACCOUNT_ALL": "100000/minute", "SIGNUP_LIMIT_PER_IP": "100000/minute"}
+    env = postgres_env(pg_urls, home, **NO_ATTEMPT_LIMITS)
     with live_server(env, workers=1) as (base, _):
         yield base, home
 

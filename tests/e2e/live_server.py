@@ -15,6 +15,19 @@ import urllib.request
 from pathlib import Path
 
 GROUNDWORK = Path(sys.executable).parent / "groundwork"
+# Sign-in and sign-up caps lifted, for a run that signs in far more often than a person would.
+NO_ATTEMPT_LIMITS = {"LOGIN_LIMIT_PER_ACCOUNT": "100000/minute",
+                     "LOGIN_LIMIT_PER_IP": "100000/minute",
+                     "LOGIN_LIMIT_PER_ACCOUNT_ALL": "100000/minute",
+                     "SIGNUP_LIMIT_PER_IP": "100000/minute"}
+
+
+def postgres_env(urls, home, **extra: str) -> dict[str, str]:
+    """The environment of `groundwork serve` on the tests' database, as an operator sets it: the
+    owner's URL (the server derives the app login), a home for the outbox, a signing key."""
+    return {"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_HOME": str(home),
+            "DATABASE_URL": urls.owner_url.render_as_string(hide_password=False),
+            "APP_DATABASE_URL": "", "SECRET_KEY": "s" * 48, "LOG_LEVEL": "WARNING", **extra}
 
 
 def free_port() -> int:

@@ -9,7 +9,7 @@ import pytest
 from adapters.security.argon2_hasher import Argon2Hasher
 from application.members import AddMember
 from application.organizations import CreateOrganization
-from tests.e2e.live_server import http, live_server
+from tests.e2e.live_server import http, live_server, postgres_env
 
 pytestmark = pytest.mark.postgres
 PASSPHRASE = "concurrent sign-in passphrase"
@@ -36,10 +36,7 @@ def test_a_hundred_concurrent_logins_over_three_orgs_all_succeed_with_the_right_
             uow.users.update(user)
         uow.commit()
 
-    env = {"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_HOME": str(tmp_path),
-           "DATABASE_URL": pg_urls.owner_url.render_as_string(hide_password=False),
-           "APP_DATABASE_URL": "", "SECRET_KEY": "c" * 48, "LOG_LEVEL": "WARNING",
-           "LOGIN_LIMIT_PER_IP": "1000/15 minutes"}
+    env = postgres_env(pg_urls, tmp_path, LOGIN_LIMIT_PER_IP="1000/15 minutes")
     attempts = [people[i % len(people)] for i in range(100)]
     with live_server(env, workers=2) as (base, _):
         def login(person):

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from application.organizations import CreateOrganization
-from tests.e2e.live_server import http, live_server
+from tests.e2e.live_server import http, live_server, postgres_env
 from tests.fixtures.app import set_password
 from tests.fixtures.concurrency import all_at_once
 
@@ -18,10 +18,7 @@ LIMITS = {"LOGIN_LIMIT_PER_ACCOUNT": "6/15 minutes", "LOGIN_LIMIT_PER_IP": "1000
 
 @pytest.fixture
 def two_servers(pg_urls, tmp_path):
-    env = {"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_HOME": str(tmp_path),
-           "DATABASE_URL": pg_urls.owner_url.render_as_string(hide_password=False),
-           "APP_DATABASE_URL": "", "REDIS_URL": "", "SECRET_KEY": "l" * 48, "LOG_LEVEL": "WARNING",
-           **LIMITS}
+    env = postgres_env(pg_urls, tmp_path, REDIS_URL="", **LIMITS)
     with live_server(env, workers=2) as (a, _), live_server(env, workers=2) as (b, _):
         yield a, b
 

@@ -11,7 +11,7 @@ import pytest
 
 from application.members import AddMember
 from application.organizations import CreateOrganization
-from tests.e2e.live_server import http, live_server
+from tests.e2e.live_server import http, live_server, postgres_env
 from tests.fixtures.app import PASSWORD
 from tests.fixtures.app import set_password as _set_password
 
@@ -42,9 +42,7 @@ def org(pg_container, operator, unique_slug):
 
 @pytest.fixture
 def two_servers(pg_urls, tmp_path):
-    env = {"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_HOME": str(tmp_path),
-           "DATABASE_URL": pg_urls.owner_url.render_as_string(hide_password=False),
-           "APP_DATABASE_URL": "", "SECRET_KEY": "r" * 48, "LOG_LEVEL": "WARNING"}
+    env = postgres_env(pg_urls, tmp_path)
     with live_server(env, workers=1) as (a, _), live_server(env, workers=1) as (b, _):
         yield a, b
 

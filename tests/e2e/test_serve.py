@@ -2,15 +2,13 @@
 
 import pytest
 
-from tests.e2e.live_server import http, live_server
+from tests.e2e.live_server import http, live_server, postgres_env
 
 pytestmark = pytest.mark.postgres
 
 
 def test_serve_migrates_and_answers_on_postgres(pg_urls, tmp_path):
-    env = {"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_HOME": str(tmp_path),
-           "DATABASE_URL": pg_urls.owner_url.render_as_string(hide_password=False),
-           "APP_DATABASE_URL": "", "SECRET_KEY": "s" * 48}
+    env = postgres_env(pg_urls, tmp_path, LOG_LEVEL="INFO")
     with live_server(env, workers=1) as (base, server):
         for path in ("/ready", "/docs", "/openapi.json", "/api/v1/system/info"):
             assert http("GET", base + path)[0] == 200, path

@@ -14,7 +14,7 @@ import pytest
 
 from application.members import AddMember
 from application.organizations import CreateOrganization
-from tests.e2e.live_server import live_server
+from tests.e2e.live_server import NO_ATTEMPT_LIMITS, live_server, postgres_env
 from tests.fixtures.app import PASSWORD, set_password
 
 pytestmark = pytest.mark.postgres
@@ -39,11 +39,7 @@ def fuzz_org(pg_container, operator, unique_slug):
 def test_the_live_api_keeps_its_openapi_contract_and_its_logs_keep_no_secret(
         pg_container, pg_urls, tmp_path, fuzz_org):
     slug, owner = fuzz_org
-    env = {"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_HOME": str(tmp_path),
-           "DATABASE_URL": pg_urls.owner_url.render_as_string(hide_password=False),
-           "APP_DATABASE_URL": "", "SECRET_KEY": "f" * 48, "LOG_LEVEL": "INFO",
-           "LOGIN_LIMIT_PER_ACCOUNT": "100000/minute", "LOGIN_LIMIT_PER_IP": "100000/minute",
-           "LOGIN_LIMIT_PER_ACCOUNT_ALL": "100000/minute", "SIGNUP_LIMIT_PER_IP": "100000/minute"}
+    env = postgres_env(pg_urls, tmp_path, LOG_LEVEL="INFO", **NO_ATTEMPT_LIMITS)
     with live_server(env, workers=1) as (base, server):
         run = subprocess.run(  # noqa: S603 - our own virtualenv's Schemathesis
             [str(SCHEMATHESIS), "--config-file", str(HERE / "schemathesis.toml"), "--no-color",
