@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator, Sequence
 
 import attrs
 from attrs import define
 
-from application.cursors import decode_cursor, encode_cursor
+from application.cursors import decode_cursor, encode_cursor, sign_cursor, verified_cursor
 from application.permissions import Permission
 from application.ports.repositories import AuditFilter
 from application.ports.security import DigestSigner
@@ -63,17 +64,28 @@ class AuditVerifier:
         if forged:
             raise InvalidInput(f"digests not signed with this server's key: {', '.join(forged)}",
                                code="invalid_digest")
-        latest: dict[uuid.UUID, ChainDigest] = {}
+        latest: dict[uuid.UUID, SignedDigest] = {}
         for signed in digests:
             held = latest.get(signed.digest.org_id)
-            if held is None or signed.digest.seq > held.seq:
-                latest[signed.digest.org_id] = signed.digest
-        return [self._verify_one(org, latest.get(org.id)) for org in self._orgs(slug)]
+            if held is None or signed.digest.seq > held.digest.seq:
+                latest[signed.digest.org_id] = signed
+        everyone = self._every_org()
+        vanished = [_vanished(signed) for org_id, signed in latest.items()
+                    if org_id not in {org.id for org in everyone}
+                    and (slug is None or signed.slug == slug.strip().lower())]
+        try:
+            orgs = self._orgs(slug, everyone)
+        except NotFound:
+            if not vanished:
+                raise
+            orgs = []
+        return [self._verify_one(org, latest[org.id].digest if org.id in latest else None)
+                for org in orgs] + vanished
 
     def digest(self, slug: str | None = None) -> list[SignedDigest]:
         """Each org's chain head now, signed: keep them where the database's users cannot."""
         made = []
-        for org in self._orgs(slug):
+        for org in self._orgs(slug, self._every_org()):
             entries = self._entries(org.id)
             head = entries[-1] if entries else None
             digest = ChainDigest(org_id=org.id, seq=head.seq if head else 0,
@@ -82,9 +94,12 @@ class AuditVerifier:
                                      signature=self._signer.sign(digest.message())))
         return made
 
-    def _orgs(self, slug: str | None) -> list[Organization]:
+    def _every_org(self) -> list[Organization]:
         with self._uow_factory() as uow:
-            orgs = uow.orgs.list(include_deleted=True)
+            return uow.orgs.list(include_deleted=True)
+
+    @staticmethod
+    def _orgs(slug: str | None, orgs: list[Organization]) -> list[Organization]:
         if slug is not None:
             orgs = [org for org in orgs if org.slug == slug.strip().lower()
                     and org.status is not OrgStatus.DELETED]
@@ -105,7 +120,23 @@ class AuditVerifier:
         return ChainReport(slug=org.slug, entries=len(entries), broken=broken)
 
 
+@define(frozen=True)
+class AuditExport:
+    entries: Iterator[AuditEntry]
+    next_cursor: str | None
+
+
+def _vanished(signed: SignedDigest) -> ChainReport:
+    """A digest's org that is no longer there: deleted rows, not a purge (which keeps its org
+    row and says so)."""
+    d = signed.digest
+    return ChainReport(slug=signed.slug, entries=0, broken=BrokenLink(
+        d.seq, None, f"missing: the organization whose chain the digest of "
+                     f"{d.made_at:%Y-%m-%d %H:%M} UTC saw at entry #{d.seq} is gone"))
+
+
 MAX_PAGE = 200
+MAX_EXPORT = 10_000  # an export with a limit is held in memory to know whether more follow
 
 
 @define(frozen=True)
@@ -123,10 +154,15 @@ class AuditPage:
     next_cursor: str | None
 
 
-def _after_seq(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    return decode_cursor(cursor, "seq", _seq, hint="use the next_cursor of a previous page")
+_CURSOR_HINT = "use the next_cursor of a previous page of this same search"
+
+
+def _search_scope(org_id: uuid.UUID, where: AuditFilter) -> bytes:
+    """What a cursor is valid for: one org's log under one filter. A cursor cannot be made by
+    hand (to read on without the `audit.read` entry of a first page) nor carried to another
+    search."""
+    fields = sorted((k, str(v)) for k, v in attrs.asdict(where).items() if v is not None)
+    return json.dumps([str(org_id), fields]).encode()
 
 
 def _seq(value: str) -> int:
@@ -138,9 +174,11 @@ def _seq(value: str) -> int:
 class AuditReader:
     """An org's audit log for its owners and admins: filtered, paged by cursor, exportable."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock,
+                 cursor_signer: DigestSigner) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
+        self._cursor_signer = cursor_signer
 
     def page(self, cmd: ReadAudit, *, exporting: bool = False) -> AuditPage:
         """One page. Reading the log is itself audited, once per search (its first page) or
@@ -148,10 +186,11 @@ class AuditReader:
         if not 1 <= cmd.limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", code="invalid_limit",
                                errors={"limit": [f"must be between 1 and {MAX_PAGE}"]})
-        after = _after_seq(cmd.cursor)
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, Permission.READ_AUDIT, slug=cmd.slug,
                               now=self._clock.now())
+            scope = _search_scope(principal.org.id, cmd.where)
+            after = self._after_seq(cmd.cursor, scope)
             entries = uow.audit.page(principal.org.id, cmd.where, after_seq=after,
                                      limit=cmd.limit + 1)
             if exporting or cmd.cursor is None:
@@ -164,21 +203,37 @@ class AuditReader:
             uow.commit()  # the read's own entry, and an API key's last use if enter() noted one
         more = len(entries) > cmd.limit
         entries = entries[:cmd.limit]
-        return AuditPage(entries=entries,
-                         next_cursor=encode_cursor("seq", str(entries[-1].seq)) if more else None)
+        return AuditPage(entries=entries, next_cursor=sign_cursor(
+            encode_cursor("seq", str(entries[-1].seq)), self._cursor_signer, scope)
+            if more else None)
 
-    def export(self, cmd: ReadAudit) -> Iterator[AuditEntry]:
-        """Every matching entry, read in batches; the permission is checked before the first."""
-        first = self.page(ReadAudit(slug=cmd.slug, actor=cmd.actor, where=cmd.where,
-                                    limit=MAX_PAGE), exporting=True)
+    def _after_seq(self, cursor: str | None, scope: bytes) -> int:
+        if not cursor:
+            return 0
+        return decode_cursor(verified_cursor(cursor, self._cursor_signer, scope, hint=_CURSOR_HINT),
+                             "seq", _seq, hint=_CURSOR_HINT)
 
-        def stream() -> Iterator[AuditEntry]:
-            page = first
-            while True:
-                yield from page.entries
-                if page.next_cursor is None:
-                    return
-                page = self.page(ReadAudit(slug=cmd.slug, actor=cmd.actor, where=cmd.where,
-                                           cursor=page.next_cursor, limit=MAX_PAGE))
+    def export(self, cmd: ReadAudit, *, limit: int | None = None) -> AuditExport:
+        """Every matching entry after `cmd.cursor`, or the first `limit` of them (held in
+        memory, at most MAX_EXPORT) with the cursor of the rest; without a limit, streamed in
+        batches. The permission is checked, and the export audited, before the first."""
+        if limit is not None and not 1 <= limit <= MAX_EXPORT:
+            raise InvalidInput(f"limit must be between 1 and {MAX_EXPORT}", code="invalid_limit",
+                               errors={"limit": [f"must be between 1 and {MAX_EXPORT}"]})
+        first = self.page(attrs.evolve(cmd, limit=min(limit or MAX_PAGE, MAX_PAGE)),
+                          exporting=True)
+        if limit is None:
+            return AuditExport(entries=self._stream(cmd, first), next_cursor=None)
+        entries, page = list(first.entries), first
+        while page.next_cursor is not None and len(entries) < limit:
+            page = self.page(attrs.evolve(cmd, cursor=page.next_cursor,
+                                          limit=min(limit - len(entries), MAX_PAGE)))
+            entries += page.entries
+        return AuditExport(entries=iter(entries), next_cursor=page.next_cursor)
 
-        return stream()
+    def _stream(self, cmd: ReadAudit, page: AuditPage) -> Iterator[AuditEntry]:
+        while True:
+            yield from page.entries
+            if page.next_cursor is None:
+                return
+            page = self.page(attrs.evolve(cmd, cursor=page.next_cursor, limit=MAX_PAGE))

@@ -1,13 +1,16 @@
-"""Opaque page cursors: the key where a page ended, base64url-encoded, and checked coming back."""
+"""Opaque page cursors: the key where a page ended, base64url-encoded, and checked coming back;
+signed where skipping ahead must be impossible (the audit log, whose first page is audited)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 from collections.abc import Callable
 from typing import TypeVar
 
 from application.errors import InvalidCursor
+from application.ports.security import DigestSigner
 
 T = TypeVar("T")
 _SEPARATOR = "|"
@@ -29,3 +32,24 @@ def decode_cursor(cursor: str, kind: str, read: Callable[..., T], *, hint: str) 
     except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
         raise InvalidCursor("invalid cursor", code="invalid_cursor",
                             errors={"cursor": [hint]}) from None
+
+
+_MAC_LENGTH = 32  # hex characters: 128 bits of HMAC-SHA256
+
+
+def sign_cursor(cursor: str, signer: DigestSigner, scope: bytes) -> str:
+    """`cursor` with a MAC over it and `scope` (what it is valid for: an org and a filter), so
+    that only a cursor this server issued, for that same search, reads on."""
+    return f"{cursor}.{_mac(cursor, signer, scope)}"
+
+
+def verified_cursor(cursor: str, signer: DigestSigner, scope: bytes, *, hint: str) -> str:
+    """The cursor inside a signed one; InvalidCursor unless this server signed it for `scope`."""
+    body, _, mac = cursor.rpartition(".")
+    if not body or not hmac.compare_digest(_mac(body, signer, scope), mac):
+        raise InvalidCursor("invalid cursor", code="invalid_cursor", errors={"cursor": [hint]})
+    return body
+
+
+def _mac(cursor: str, signer: DigestSigner, scope: bytes) -> str:
+    return signer.sign(scope + b"\x00" + cursor.encode())[:_MAC_LENGTH]

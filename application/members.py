@@ -155,21 +155,24 @@ class MemberService:
             previous = member.role
             member.change_role(role, now, owners=owners)
             uow.members.update(member)
-            # Tokens and API keys made under the old role end with it: the person signs in
-            # again and makes new keys (a key must not come back with a later promotion).
+            # Tokens, API keys and invitations made under the old role end with it: the person
+            # signs in again and makes new ones (none must come back with a later promotion).
             ended = uow.sessions.revoke_all_in_org(member.org_id, user.id, "role_changed", now)
             keys = uow.api_keys.revoke_created_by(member.org_id, user.id, now)
+            invitations = uow.invitations.expire_sent_by(member.org_id, user.id, now)
             uow.audit.append(member.org_id, AuditEvent(
                 actor=principal.actor, action="member.role_changed", resource_type="member",
                 resource_id=str(member.id),
                 details={"email": user.email, "from": str(previous), "to": str(role),
-                         "sessions_ended": ended, "api_keys_revoked": keys}))
+                         "sessions_ended": ended, "api_keys_revoked": keys,
+                         "invitations_ended": invitations}))
             uow.commit()
             return summary(member, user)
 
     def remove(self, cmd: RemoveMember) -> MemberSummary:
+        now = self._clock.now()
         with self._uow_factory() as uow:
-            principal = enter(uow, cmd.actor, None, slug=cmd.slug, now=self._clock.now())
+            principal = enter(uow, cmd.actor, None, slug=cmd.slug, now=now)
             owners = uow.members.lock_owners(principal.org.id)  # first: see _member_with_user
             member, user = _member_with_user(uow, principal, cmd.member)
             principal.require(permission_to_touch(member.role))
@@ -177,14 +180,15 @@ class MemberService:
                 member.ensure_an_owner_remains(becoming=None, owners=owners)
             uow.members.remove(member.org_id, member.id)
             # For good: were they added again, their old tokens must not come back to life.
-            ended = uow.sessions.revoke_all_in_org(member.org_id, user.id, "member_removed",
-                                                   self._clock.now())
-            keys = uow.api_keys.revoke_created_by(member.org_id, user.id, self._clock.now())
+            ended = uow.sessions.revoke_all_in_org(member.org_id, user.id, "member_removed", now)
+            keys = uow.api_keys.revoke_created_by(member.org_id, user.id, now)
+            invitations = uow.invitations.expire_sent_by(member.org_id, user.id, now)
             uow.audit.append(member.org_id, AuditEvent(
                 actor=principal.actor, action="member.removed", resource_type="member",
                 resource_id=str(member.id),
                 details={"user_id": str(user.id), "email": user.email, "role": str(member.role),
-                         "sessions_ended": ended, "api_keys_revoked": keys}))
+                         "sessions_ended": ended, "api_keys_revoked": keys,
+                         "invitations_ended": invitations}))
             uow.commit()
             return summary(member, user)
 

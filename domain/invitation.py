@@ -30,6 +30,10 @@ class Invitation:
         self.accepted_at = now
         self.updated_at = now
 
+    def expire(self, now: datetime) -> None:
+        """Ends it unaccepted: the person who sent it lost the standing to."""
+        self.expires_at = self.updated_at = now
+
     def renew(self, *, role: Role, token_hash: str, expires_at: datetime,
               invited_by: uuid.UUID | None, now: datetime) -> None:
         """Invited again: the new role and a new secret (the old link stops working)."""

@@ -21,7 +21,7 @@ from adapters.postgres.transaction import app_engine
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from adapters.security.argon2_hasher import Argon2Hasher
 from adapters.security.attempt_throttle import LimitsAttemptThrottle
-from adapters.security.digest_signer import HmacDigestSigner
+from adapters.security.digest_signer import AUDIT_CURSORS, AUDIT_DIGESTS, HmacDigestSigner
 from adapters.security.jwt_tokens import JwtTokenService
 from adapters.system import SystemClock, Uuid7Generator
 from application.api_keys import ApiKeyService
@@ -46,8 +46,8 @@ def _token_service(settings: Settings, clock):
                            refresh_ttl=timedelta(seconds=settings.refresh_ttl_seconds))
 
 
-def _digest_signer(settings: Settings) -> HmacDigestSigner:
-    return HmacDigestSigner(resolve_secret_key(settings))
+def _signer(settings: Settings, purpose: bytes) -> HmacDigestSigner:
+    return HmacDigestSigner(resolve_secret_key(settings), purpose)
 
 
 def _dummy_hash(hasher) -> str:
@@ -86,7 +86,8 @@ class Adapters(containers.DeclarativeContainer):
     password_hasher = providers.Singleton(Argon2Hasher.production)
     dummy_password_hash = providers.Singleton(_dummy_hash, password_hasher)
     token_service = providers.Singleton(_token_service, settings, clock)
-    digest_signer = providers.Singleton(_digest_signer, settings)
+    digest_signer = providers.Singleton(_signer, settings, AUDIT_DIGESTS)
+    cursor_signer = providers.Singleton(_signer, settings, AUDIT_CURSORS)
     mailer = providers.Singleton(_outbox, settings)
     attempt_counters = providers.Singleton(_attempt_counters, settings, engine.provider)
     login_throttle = providers.Singleton(
@@ -120,6 +121,7 @@ class Application(containers.DeclarativeContainer):
     dummy_password_hash = providers.Dependency()
     token_service = providers.Dependency()
     digest_signer = providers.Dependency()
+    cursor_signer = providers.Dependency()
     login_throttle = providers.Dependency()
     signup_throttle = providers.Dependency()
     mailer = providers.Dependency()
@@ -129,7 +131,7 @@ class Application(containers.DeclarativeContainer):
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
     audit_verifier = providers.Factory(AuditVerifier, uow_factory, clock, digest_signer)
-    audit_reader = providers.Factory(AuditReader, uow_factory, clock)
+    audit_reader = providers.Factory(AuditReader, uow_factory, clock, cursor_signer)
     credentials = providers.Singleton(CredentialReader, token_service)
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
                              token_service, dummy_password_hash, login_throttle)
@@ -154,6 +156,7 @@ class Container(containers.DeclarativeContainer):
         password_hasher=adapters.password_hasher,
         dummy_password_hash=adapters.dummy_password_hash,
         digest_signer=adapters.digest_signer,
+        cursor_signer=adapters.cursor_signer,
         token_service=adapters.token_service,
         login_throttle=adapters.login_throttle,
         signup_throttle=adapters.signup_throttle,

@@ -26,6 +26,17 @@ Feature: Hardening against an outsider
     When an operator adds the admin back to acme
     Then the API key's next request is refused as unauthenticated
 
+  Scenario Outline: Invitations die with their sender's role and with their membership
+    Given the admin has invited "friend@evil.test" to acme as an admin
+    When <what happens to the admin>
+    Then "friend@evil.test" cannot accept the invitation
+    And "friend@evil.test" is not a member of acme
+
+    Examples:
+      | what happens to the admin            |
+      | the owner makes the admin a member   |
+      | the owner removes the admin from acme |
+
   Scenario: A password link sent by ten requests at once sets one password
     Given the owner has been sent a password link
     When ten requests use the link at once, each with another password
@@ -50,6 +61,14 @@ Feature: Hardening against an outsider
     And the owner searches acme's audit log
     Then the owner sees that the admin read the audit log
 
+  Scenario: No one reads on in the audit log without its first, recorded page
+    When the admin asks for acme's audit log from a page cursor made by hand
+    Then the answer is a 400 problem document
+    When the admin asks for acme's logins with the cursor of a search for everything
+    Then the answer is a 400 problem document
+    When the owner searches acme's audit log
+    Then the owner sees no reading of the audit log by the admin
+
   @seed-001-CODE-AC6 @seed-004-S3-AC4
   Scenario Outline: Hostile input gets a clear 4xx problem, never a server error
     When the owner sends <input>
@@ -72,6 +91,11 @@ Feature: Hardening against an outsider
     When someone with access to the table deletes acme's newest audit entries
     Then verifying acme's chain by itself finds nothing wrong
     But verifying it against the digest reports it truncated
+
+  Scenario: An organization deleted row and all after a signed digest is reported as missing
+    Given acme's audit chain head has been signed into a digest
+    When someone with access to the tables deletes acme and everything in it
+    Then verifying every chain against the digest reports acme's missing
 
   Scenario: Two people signing up for one slug at the same moment: one gets it
     When two people sign up for the same new slug at the same moment

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 
 import pytest
 from attrs import define, field
@@ -120,6 +122,21 @@ def removes(world):
     assert world.call("owner", "delete", f"/members/{_member_id(world, 'admin')}").status_code == 204
 
 
+@given(parsers.parse('the admin has invited "{email}" to acme as an admin'))
+def admin_invites(world, email):
+    sent = world.call("admin", "post", "/invitations", json={"email": email, "role": "admin"})
+    assert sent.status_code == 201, sent.json
+    mail = [m for m in world.container.adapters.mailer().sent if m.to == email][-1]
+    world.link = re.search(r'"token": "([^"]+)"', mail.body).group(1)
+
+
+@then(parsers.parse('"{email}" cannot accept the invitation'))
+def cannot_accept(world, email):
+    accepted = world.client.post("/api/v1/invitations/accept",
+                                 json={"token": world.link, "password": "a brand new passphrase"})
+    assert accepted.status_code == 401, accepted.json
+
+
 @when("an operator adds the admin back to acme")
 def adds_back(world, operator):
     world.container.application.members().add(AddMember(
@@ -220,6 +237,26 @@ def admin_read_seen(world):
     assert [e["actor_label"] for e in reads] == [world.email("admin")]
 
 
+@when("the admin asks for acme's audit log from a page cursor made by hand")
+def hand_made_cursor(world):
+    made = base64.urlsafe_b64encode(b"seq|0").decode().rstrip("=")
+    world.call("admin", "get", "/audit", query_string={"cursor": made})
+
+
+@when("the admin asks for acme's logins with the cursor of a search for everything")
+def cursor_of_another_search(world):
+    everything = world.call("owner", "get", "/audit?limit=1").json["next_cursor"]
+    assert everything is not None
+    world.call("admin", "get", "/audit",
+               query_string={"cursor": everything, "action": "auth.login"})
+
+
+@then("the owner sees no reading of the audit log by the admin")
+def no_admin_read(world):
+    reads = [e["actor_label"] for e in world.response.json["entries"] if e["action"] == "audit.read"]
+    assert world.email("admin") not in reads and world.email("owner") in reads
+
+
 @then("the owner still signs in from another address")
 def owner_signs_in(world):
     assert world.sign_in("owner", PASSWORD, REMOTE_ADDR="198.51.100.7").status_code == 200
@@ -276,6 +313,26 @@ def truncate(world, admin_engine):
     with admin_engine.begin() as conn:
         conn.execute(text("SET LOCAL session_replication_role = replica"))  # a superuser's bypass
         conn.execute(text("DELETE FROM audit_entries WHERE org_id = :o AND seq > 1"), {"o": org_id})
+
+
+@when("someone with access to the tables deletes acme and everything in it")
+def delete_org_rows(world, admin_engine):
+    org_id = world.outcomes[0].digest.org_id
+    with admin_engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in ("api_key_prefixes", "api_keys", "sessions", "invitations", "audit_entries",
+                      "members"):
+            conn.execute(text(f"DELETE FROM {table} WHERE org_id = :o"), {"o": org_id})
+        conn.execute(text("DELETE FROM org WHERE id = :o"), {"o": org_id})
+
+
+@then("verifying every chain against the digest reports acme's missing")
+def vanished_org_reported(world):
+    reports = world.container.application.audit_verifier().verify(None, world.outcomes)
+    [gone] = [r for r in reports if r.slug == world.slug]
+    assert not gone.intact and gone.broken.reason.startswith("missing")
+    [again] = world.container.application.audit_verifier().verify(world.slug, world.outcomes)
+    assert again == gone
 
 
 @then("verifying acme's chain by itself finds nothing wrong")

@@ -151,6 +151,17 @@ class MemoryInvitations(TenantScoped, InvitationRepository):
     def renew(self, invitation: Invitation) -> bool:
         return self._write_while_pending(invitation)
 
+    def expire_sent_by(self, org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> int:
+        if not self._visible(org_id):
+            raise TenantContextMissing("invitations may only be ended in the bound organization")
+        sent = [row for row, i in self._t.invitations.items()  # peeked: looked at, not changed
+                if row[0] == org_id and i.invited_by == user_id and i.open(now)]
+        for row in sent:
+            invitation = self._t.invitations[row]  # this transaction's own copy
+            invitation.expire(now)
+            self._t.invitations[row] = invitation
+        return len(sent)
+
     def claim(self, invitation: Invitation) -> bool:
         return self._write_while_pending(invitation)
 

@@ -193,6 +193,13 @@ class PgInvitations(TenantScoped, InvitationRepository):
         ).values(role=i.role.value, token_hash=i.token_hash, expires_at=i.expires_at,
                  invited_by=i.invited_by, updated_at=i.updated_at)).rowcount == 1
 
+    def expire_sent_by(self, org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> int:
+        c = invitations.c
+        return self._execute(update(invitations).where(
+            c.org_id == org_id, c.invited_by == user_id, c.accepted_at.is_(None),
+            c.expires_at > now,
+        ).values(expires_at=now, updated_at=now)).rowcount
+
     def claim(self, i: Invitation) -> bool:
         return self._run(_CLAIM_INVITATION, {"org_id": i.org_id, "id": i.id,
                                              "at": i.accepted_at}) == 1

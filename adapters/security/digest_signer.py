@@ -1,5 +1,5 @@
-"""HMAC-SHA256 signatures for audit chain digests, keyed from SECRET_KEY (which lives with the
-servers, not in the database: someone with table access alone cannot forge a digest)."""
+"""HMAC-SHA256 signatures keyed from SECRET_KEY (which lives with the servers, not in the
+database: someone with table access alone cannot forge an audit digest or a page cursor)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import hmac
 
 from application.ports.security import DigestSigner
 
-_PURPOSE = b"groundwork audit chain digest v1"
+AUDIT_DIGESTS = b"groundwork audit chain digest v1"
+AUDIT_CURSORS = b"groundwork audit cursor v1"
 
 
 class HmacDigestSigner(DigestSigner):
-    def __init__(self, secret_key: str) -> None:
-        # A key of its own, derived from the signing secret: a digest's MAC is never a token's.
-        self._key = hmac.new(secret_key.encode(), _PURPOSE, hashlib.sha256).digest()
+    def __init__(self, secret_key: str, purpose: bytes = AUDIT_DIGESTS) -> None:
+        # A key of its own per purpose, derived from the signing secret: a digest's MAC is never
+        # a cursor's, and neither is a token's.
+        self._key = hmac.new(secret_key.encode(), purpose, hashlib.sha256).digest()
 
     def sign(self, message: bytes) -> str:
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()

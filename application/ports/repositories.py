@@ -205,6 +205,10 @@ class InvitationRepository(abc.ABC):
         accepted meanwhile; True when stored."""
 
     @abc.abstractmethod
+    def expire_sent_by(self, org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> int:
+        """End, as of `now`, every open invitation this person sent in this org; how many."""
+
+    @abc.abstractmethod
     def claim(self, invitation: Invitation) -> bool:
         """Store `invitation.accepted_at` unless it was accepted already: True when this call
         claimed it. Of any number of simultaneous claims, one wins."""

@@ -67,7 +67,8 @@ class AttemptThrottle(abc.ABC):
 
 
 class DigestSigner(abc.ABC):
-    """Signs audit chain digests with a key that the database does not hold."""
+    """Signs messages (audit chain digests, audit cursors) with a key that the database does
+    not hold."""
 
     @abc.abstractmethod
     def sign(self, message: bytes) -> str: ...

@@ -280,3 +280,37 @@ def test_an_addresss_pending_invitation_is_found_and_renewed_until_accepted(uow_
         uow.bind(org.id)
         assert uow.invitations.pending_for(org.id, pending.email) is None
         assert not uow.invitations.renew(renewed)  # accepted: never renewed
+
+
+def test_the_open_invitations_a_person_sent_end_together_in_their_org_only(
+        uow_factory, unique_slug):
+    org, user, _ = _org_with_owner(uow_factory, unique_slug())
+    other_org, other_user, _ = _org_with_owner(uow_factory, unique_slug())
+
+    def invitation(in_org, by, email, **overrides):
+        return Invitation(**{"org_id": in_org.id, "id": uuid.uuid4(), "email": email,
+                             "role": Role.ADMIN, "token_hash": f"sha256${email}",
+                             "invited_by": by, "expires_at": NOW + 60 * SEC,
+                             "created_at": NOW, "updated_at": NOW} | overrides)
+
+    mine = invitation(org, user.id, "a@x.test")
+    lapsed = invitation(org, user.id, "b@x.test", expires_at=NOW)
+    accepted = invitation(org, user.id, "c@x.test", accepted_at=NOW)
+    unsigned = invitation(org, None, "d@x.test")
+    elsewhere = invitation(other_org, other_user.id, "e@x.test")
+    _add(uow_factory, org.id, "invitations", mine, lapsed, accepted, unsigned)
+    _add(uow_factory, other_org.id, "invitations", elsewhere)
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        assert uow.invitations.expire_sent_by(org.id, user.id, NOW + SEC) == 1
+        assert uow.invitations.expire_sent_by(org.id, other_user.id, NOW + SEC) == 0
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        ended = uow.invitations.get_by_hash(org.id, mine.token_hash)
+        assert ended.expires_at == NOW + SEC and not ended.open(NOW + SEC)
+        assert uow.invitations.get_by_hash(org.id, unsigned.token_hash).open(NOW + SEC)
+        assert uow.invitations.get_by_hash(org.id, accepted.token_hash).expires_at == NOW + 60 * SEC
+    with uow_factory() as uow:
+        uow.bind(other_org.id)
+        assert uow.invitations.get_by_hash(other_org.id, elsewhere.token_hash).open(NOW + SEC)

@@ -231,3 +231,34 @@ def test_asking_someone_to_join_adds_nobody_and_reveals_nothing_about_them(api, 
     assert victim not in listed
     victim_login = client.post("/api/v1/auth/login", json={"email": victim, "password": PASSWORD})
     assert victim_login.status_code == 200  # not made to choose an org they never joined
+
+
+@pytest.mark.parametrize(("route", "param"), [("audit/export", "offset"), ("audit/export", "page"),
+                                              ("audit", "actions"), ("audit", "Cursor")])
+def test_the_audit_routes_refuse_a_query_parameter_they_do_not_take(api, route, param):
+    client, slugs, headers, _ = api
+    answer = client.get(f"/api/v1/orgs/{slugs['a']}/{route}", query_string={param: "zzz"},
+                        headers=headers["owner"])
+    assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+    assert param in answer.json["errors"]
+
+
+def test_the_audit_export_takes_a_limit_and_links_to_the_rest(api):
+    client, slugs, headers, _ = api
+    path = f"/api/v1/orgs/{slugs['a']}/audit/export"
+    seqs, url = [], f"{path}?limit=3&action=auth.login"
+    while url:
+        part = client.get(url, headers=headers["owner"])
+        assert part.status_code == 200 and part.mimetype == "application/x-ndjson"
+        lines = [json.loads(line) for line in part.get_data(as_text=True).splitlines()]
+        assert 1 <= len(lines) <= 3 and {e["action"] for e in lines} == {"auth.login"}
+        seqs += [e["seq"] for e in lines]
+        link = part.headers.get("Link")
+        url = link[1:link.index(">")] if link else None
+    assert len(seqs) == 4 and seqs == sorted(seqs)
+    first = client.get(f"/api/v1/orgs/{slugs['a']}/audit?limit=2", headers=headers["owner"]).json
+    rest = client.get(path, query_string={"cursor": first["next_cursor"]}, headers=headers["owner"])
+    assert json.loads(rest.get_data(as_text=True).splitlines()[0])["seq"] == 3
+    forged = client.get(path, query_string={"cursor": "c2VxfDA"}, headers=headers["owner"])
+    assert forged.status_code == 400 and forged.json["code"] == "invalid_cursor"
+    assert client.get(path, query_string={"limit": 10_001}, headers=headers["owner"]).status_code == 422
