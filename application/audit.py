@@ -193,7 +193,7 @@ class AuditReader:
             after = self._after_seq(cmd.cursor, scope)
             entries = uow.audit.page(principal.org.id, cmd.where, after_seq=after,
                                      limit=cmd.limit + 1)
-            if exporting or cmd.cursor is None:
+            if exporting or not cmd.cursor:  # an empty cursor is a first page too
                 uow.audit.append(principal.org.id, AuditEvent(
                     actor=principal.actor, action="audit.exported" if exporting else "audit.read",
                     resource_type="audit_log",

@@ -148,6 +148,10 @@ class AuthService:
         refresh, refresh_claims = self._tokens.issue(subject=who.user_id, org_id=org.id,
                                                      session_id=session_id, type=TokenType.REFRESH)
         uow.bind(org.id)
+        # The membership share-locked to commit: a removal racing this sign-in either came first
+        # (no session) or waits, then ends the session with the others.
+        if uow.members.hold(org.id, who.user_id) is None:
+            raise Unauthenticated(INVALID)
         uow.sessions.add(Session(org_id=org.id, id=session_id, user_id=who.user_id,
                                  refresh_token_id=refresh_claims.token_id,
                                  expires_at=refresh_claims.expires_at, created_at=now,

@@ -21,7 +21,7 @@ from application.ports.read_models import MemberSummary
 from application.ports.security import PasswordHasher
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.principals import Caller, enter
+from application.principals import Caller, enter, hold_standing
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, InvalidInput
 from domain.invitation import Invitation
@@ -76,6 +76,7 @@ class InvitationService:
         secret = secrets.token_urlsafe(32)
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, permission_to_touch(role), slug=cmd.slug, now=now)
+            hold_standing(uow, principal, permission_to_touch(role))
             org = principal.org
             existing = uow.users.get_by_email(email)
             if existing is not None and uow.members.get_by_user(org.id, existing.id) is not None:
@@ -109,12 +110,12 @@ class InvitationService:
                 raise TooManyAttempts(f"{email} was invited a moment ago; try again later",
                                       retry_after=wait)
             pending.renew(role=role, token_hash=token_hash, expires_at=now + INVITATION_TTL,
-                          invited_by=principal.user_id, now=now)
+                          invited_by=principal.on_behalf_of, now=now)
             if uow.invitations.renew(pending):
                 return pending, "invitation.resent"
         invitation = Invitation(org_id=principal.org.id, id=self._ids.new_id(), email=email,
                                 role=role, token_hash=token_hash, expires_at=now + INVITATION_TTL,
-                                invited_by=principal.user_id, created_at=now, updated_at=now)
+                                invited_by=principal.on_behalf_of, created_at=now, updated_at=now)
         uow.invitations.add(invitation)
         return invitation, "invitation.sent"
 

@@ -46,7 +46,8 @@ SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 
 def require_role(role: Role, permission: Permission) -> None:
     if permission not in ROLE_PERMISSIONS[role]:
-        raise Forbidden(f"a {role} may not {permission.phrase}", code="forbidden")
+        article = "an" if str(role)[0] in "aeiou" else "a"
+        raise Forbidden(f"{article} {role} may not {permission.phrase}", code="forbidden")
 
 
 def require_scope(scopes: frozenset[str], permission: Permission) -> None:

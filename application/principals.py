@@ -13,6 +13,7 @@ import hmac
 import uuid
 from datetime import datetime, timedelta
 
+import attrs
 from attrs import define
 
 from application.errors import Unauthenticated
@@ -73,6 +74,7 @@ class Principal:
     session_id: uuid.UUID | None = None
     member_id: uuid.UUID | None = None
     full_name: str | None = None
+    on_behalf_of: uuid.UUID | None = None  # whose role it acts with: the person, a key's creator
 
     @property
     def user_id(self) -> uuid.UUID | None:
@@ -112,6 +114,19 @@ def enter(uow: UnitOfWork, caller: Caller, permission: Permission | None, *, now
     return principal
 
 
+def hold_standing(uow: UnitOfWork, principal: Principal, permission: Permission) -> None:
+    """For a use case whose effect outlives the request on the strength of the caller's role
+    (an invitation): re-read that role with the membership share-locked until commit, and check
+    it again. A role change or removal racing with it either came first and is seen here, or
+    waits and then sees (and ends) what this transaction made."""
+    if principal.on_behalf_of is None:  # an operator
+        return
+    member = uow.members.hold(principal.org.id, principal.on_behalf_of)
+    if member is None:
+        raise Unauthenticated(CREDENTIAL_INVALID)
+    attrs.evolve(principal, role=member.role).require(permission)
+
+
 def _normalised(slug: str) -> str:
     return (slug or "").strip().lower()
 
@@ -125,7 +140,8 @@ def _of_session(uow: UnitOfWork, credential: SessionCredential, now: datetime,
         raise Unauthenticated(CREDENTIAL_INVALID)
     actor = Actor(type=ActorType.USER, label=grant.email, id=grant.user_id, org_id=grant.org.id)
     return Principal(org=grant.org, actor=actor, role=grant.role, session_id=grant.session_id,
-                     member_id=grant.member_id, full_name=grant.full_name)
+                     member_id=grant.member_id, full_name=grant.full_name,
+                     on_behalf_of=grant.user_id)
 
 
 def _of_api_key(uow: UnitOfWork, credential: ApiKeyCredential, now: datetime,
@@ -148,7 +164,8 @@ def _of_api_key(uow: UnitOfWork, credential: ApiKeyCredential, now: datetime,
     if stored and first_use:
         uow.audit.append(org_id, AuditEvent(actor=actor, action="api_key.first_used",
                                             resource_type="api_key", resource_id=str(key.id)))
-    return Principal(org=grant.org, actor=actor, role=grant.creator_role)
+    return Principal(org=grant.org, actor=actor, role=grant.creator_role,
+                     on_behalf_of=key.created_by)
 
 
 def _of_operator(uow: UnitOfWork, actor: Actor, slug: str | None, lock_org: bool) -> Principal:

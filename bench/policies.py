@@ -88,7 +88,7 @@ QUERIES = {
         ORDER BY seq LIMIT 50""",  # PgAuditLog.page, the first page
         "org, 0"),
     "count members, 25": ("org", "SELECT count(*) FROM members WHERE org_id = $1", "org"),
-    "count members, 10,000": ("org", "SELECT count(*) FROM members WHERE org_id = $1", "large"),
+    "count members, 10,000": ("large", "SELECT count(*) FROM members WHERE org_id = $1", "large"),
     "user scope: memberships": ("user", """
         SELECT org.*, members.id, members.role FROM members JOIN org ON org.id = members.org_id
         WHERE members.user_id = $1 ORDER BY members.created_at, members.id""",  # read_models
@@ -177,7 +177,8 @@ def _execute(i: int, values: str, params: dict[str, str]) -> str:
 
 
 def _scope(scope: str, params: dict[str, str]) -> str:
-    setting = "app.org_id" if scope == "org" else "app.user_id"
+    """The tenant (`org`, or `large`, the org of 10,000) or the user scope (`user`)."""
+    setting = "app.user_id" if scope == "user" else "app.org_id"
     return f"BEGIN; SET LOCAL {setting} = {params[scope]}"
 
 

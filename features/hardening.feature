@@ -37,6 +37,23 @@ Feature: Hardening against an outsider
       | the owner makes the admin a member   |
       | the owner removes the admin from acme |
 
+  Scenario: Invitations an API key sent die with its creator's membership
+    Given the admin has made an API key that may write members
+    And the API key has invited "friend@evil.test" to acme as a member
+    When the owner removes the admin from acme
+    Then "friend@evil.test" cannot accept the invitation
+
+  Scenario: An invitation sent while its sender is being demoted does not outlive the demotion
+    Given acme has five more admins, each signed in
+    When each of them invites six admins while the owner makes them a member, at once
+    Then none of those invitations can be accepted
+
+  Scenario: A sign-in racing the person's removal leaves no session behind
+    Given acme has five more admins, each signed in
+    When each of them signs in three times while the owner removes them, at once
+    And an operator adds each of them back to acme
+    Then none of the tokens those sign-ins got works
+
   Scenario: A password link sent by ten requests at once sets one password
     Given the owner has been sent a password link
     When ten requests use the link at once, each with another password

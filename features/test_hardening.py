@@ -126,8 +126,77 @@ def removes(world):
 def admin_invites(world, email):
     sent = world.call("admin", "post", "/invitations", json={"email": email, "role": "admin"})
     assert sent.status_code == 201, sent.json
+    world.link = _mailed_token(world, email)
+
+
+@given(parsers.parse('the API key has invited "{email}" to acme as a member'))
+def key_invites(world, email):
+    sent = world.call("the API key", "post", "/invitations", json={"email": email, "role": "member"})
+    assert sent.status_code == 201, sent.json
+    world.link = _mailed_token(world, email)
+
+
+def _mailed_token(world, email: str) -> str:
     mail = [m for m in world.container.adapters.mailer().sent if m.to == email][-1]
-    world.link = re.search(r'"token": "([^"]+)"', mail.body).group(1)
+    return re.search(r'"token": "([^"]+)"', mail.body).group(1)
+
+
+@given("acme has five more admins, each signed in")
+def five_signed_in_admins(world, operator):
+    five_admins(world, operator)
+    for n in range(5):
+        _set_password(world.container, world.email(f"x{n}"))
+        world.tokens[f"x{n}"] = world.sign_in(f"x{n}").json["access_token"]
+
+
+@when("each of them invites six admins while the owner makes them a member, at once")
+def invite_while_demoted(world):
+    world.outcomes = []
+    for n in range(5):
+        demote = f"/members/{_member_id(world, f'x{n}')}"
+        answers = all_at_once(
+            [lambda p=demote: world.call("owner", "patch", p, json={"role": "member"})]
+            + [lambda e=f"r{n}-{k}@evil.test", who=f"x{n}": world.call(
+                who, "post", "/invitations", json={"email": e, "role": "admin"})
+               for k in range(6)])
+        assert answers[0].status_code == 200
+        world.outcomes += [f"r{n}-{k}@evil.test" for k, answer in enumerate(answers[1:])
+                           if answer.status_code == 201]
+
+
+@then("none of those invitations can be accepted")
+def none_accepted(world):
+    for email in world.outcomes:
+        world.link = _mailed_token(world, email)
+        cannot_accept(world, email)
+
+
+@when("each of them signs in three times while the owner removes them, at once")
+def sign_in_while_removed(world):
+    world.outcomes = []
+    for n in range(5):
+        remove = f"/members/{_member_id(world, f'x{n}')}"
+        answers = all_at_once([lambda p=remove: world.call("owner", "delete", p)]
+                              + [lambda who=f"x{n}": world.sign_in(who) for _ in range(3)])
+        assert answers[0].status_code == 204
+        world.outcomes += [answer.json for answer in answers[1:] if answer.status_code == 200]
+
+
+@when("an operator adds each of them back to acme")
+def add_five_back(world, operator):
+    for n in range(5):
+        world.container.application.members().add(AddMember(
+            slug=world.slug, email=world.email(f"x{n}"), role="admin", actor=operator))
+
+
+@then("none of the tokens those sign-ins got works")
+def tokens_dead(world):
+    for pair in world.outcomes:
+        me = world.client.get("/api/v1/me",
+                              headers={"Authorization": f"Bearer {pair['access_token']}"})
+        refreshed = world.client.post("/api/v1/auth/refresh",
+                                      json={"refresh_token": pair["refresh_token"]})
+        assert (me.status_code, refreshed.status_code) == (401, 401)
 
 
 @then(parsers.parse('"{email}" cannot accept the invitation'))

@@ -171,6 +171,23 @@ def undistribute(tenant_tables, global_tables) -> None:
                             "cascade_via_foreign_keys => true)"))
     for table in tenant_tables:
         op.execute(text(f"ALTER TABLE {quoted(table)} FORCE ROW LEVEL SECURITY"))
+    _restore_not_null_names((*tenant_tables, *global_tables))
+
+
+def _restore_not_null_names(tables) -> None:
+    """undistribute_table() rebuilds a table under a temporary name and renames it; PostgreSQL
+    18's named NOT NULL constraints keep the temporary name (`members_2431097652_id_not_null1`).
+    Give them back the names that CREATE TABLE gives (`members_id_not_null`)."""
+    renames = op.get_bind().execute(text("""
+        SELECT c.conrelid::regclass::text, c.conname, t.relname || '_' || a.attname || '_not_null'
+        FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+        WHERE c.contype = 'n' AND t.relname = ANY(:tables)
+          AND c.conname <> t.relname || '_' || a.attname || '_not_null'"""),
+        {"tables": list(tables)}).all()
+    for table, old, new in renames:
+        op.execute(text(f"ALTER TABLE {quoted(table)} RENAME CONSTRAINT {quoted(old)} "
+                        f"TO {quoted(new)}"))
 
 
 def _literal(value: str) -> str:

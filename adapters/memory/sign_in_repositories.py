@@ -163,14 +163,16 @@ class MemoryInvitations(TenantScoped, InvitationRepository):
         return len(sent)
 
     def claim(self, invitation: Invitation) -> bool:
-        return self._write_while_pending(invitation)
+        return self._write_while_pending(invitation, open_at=invitation.accepted_at)
 
-    def _write_while_pending(self, invitation: Invitation) -> bool:
-        """Store it unless the stored invitation was accepted (or is not visible): the
-        conditional write that PostgreSQL does with `WHERE accepted_at IS NULL`."""
+    def _write_while_pending(self, invitation: Invitation, open_at: datetime | None = None) -> bool:
+        """Store it unless the stored invitation was accepted (or is not visible), or has
+        ended by `open_at`: the conditional write that PostgreSQL does with `WHERE
+        accepted_at IS NULL [AND expires_at > at]`."""
         key = (invitation.org_id, invitation.id)
         stored = self._t.invitations.stored(key) if self._visible(invitation.org_id) else None
-        if stored is None or stored.accepted_at is not None:
+        if (stored is None or stored.accepted_at is not None
+                or (open_at is not None and stored.expires_at <= open_at)):
             return False
         self._t.invitations[key] = invitation
         return True

@@ -208,4 +208,5 @@ class PgInvitations(TenantScoped, InvitationRepository):
 _CLAIM_INVITATION = Compiled(update(invitations).where(
     invitations.c.org_id == bindparam("org_id"), invitations.c.id == bindparam("id"),
     invitations.c.accepted_at.is_(None),
+    invitations.c.expires_at > bindparam("at"),  # not ended meanwhile (its sender's role changed)
 ).values(accepted_at=bindparam("at"), updated_at=bindparam("at")))

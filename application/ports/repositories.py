@@ -74,6 +74,11 @@ class MemberRepository(abc.ABC):
         """Every org membership of the user; needs the unit of work bound to that user."""
 
     @abc.abstractmethod
+    def hold(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member | None:
+        """The person's membership, share-locked until the transaction ends: a role change or
+        a removal waits for this transaction, then sees what it wrote (None: not a member)."""
+
+    @abc.abstractmethod
     def lock_owners(self, org_id: uuid.UUID) -> int:
         """Lock the org's owner memberships until commit and return how many there are."""
 
@@ -210,5 +215,5 @@ class InvitationRepository(abc.ABC):
 
     @abc.abstractmethod
     def claim(self, invitation: Invitation) -> bool:
-        """Store `invitation.accepted_at` unless it was accepted already: True when this call
-        claimed it. Of any number of simultaneous claims, one wins."""
+        """Store `invitation.accepted_at` unless it was accepted already or had ended by then:
+        True when this call claimed it. Of any number of simultaneous claims, one wins."""

@@ -243,6 +243,20 @@ def test_the_audit_routes_refuse_a_query_parameter_they_do_not_take(api, route, 
     assert param in answer.json["errors"]
 
 
+def test_an_empty_cursor_is_a_first_page_and_is_audited(api):
+    client, slugs, headers, _ = api
+    path = f"/api/v1/orgs/{slugs['a']}/audit"
+
+    def reads():
+        entries = client.get(path, query_string={"limit": 200, "action": "audit.read"},
+                             headers=headers["owner"]).json["entries"]
+        return len(entries)
+
+    before = reads()
+    assert client.get(path, query_string={"cursor": ""}, headers=headers["admin"]).status_code == 200
+    assert reads() == before + 2  # the admin's read, and the owner's first count
+
+
 def test_the_audit_export_takes_a_limit_and_links_to_the_rest(api):
     client, slugs, headers, _ = api
     path = f"/api/v1/orgs/{slugs['a']}/audit/export"
