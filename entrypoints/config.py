@@ -31,6 +31,7 @@ class Settings:
     public_url: str
     access_ttl_seconds: int
     refresh_ttl_seconds: int
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -39,6 +40,9 @@ class Settings:
         if backend not in BACKENDS:
             raise ValueError(f"GROUNDWORK_BACKEND must be one of {', '.join(BACKENDS)}, "
                              f"not {backend!r}")
+        proxies = env.get("TRUSTED_PROXIES", "0").strip()
+        if not proxies.isdigit() or int(proxies) > 5:
+            raise ValueError("TRUSTED_PROXIES must be the number of proxies in front, 0 to 5")
         pool_size = int(env.get("DB_POOL_SIZE", "10"))
         if not 1 <= pool_size <= 100:
             raise ValueError("DB_POOL_SIZE must be between 1 and 100")
@@ -62,6 +66,7 @@ class Settings:
             public_url=env.get("PUBLIC_URL", "http://127.0.0.1:8000"),
             access_ttl_seconds=_positive(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
             refresh_ttl_seconds=_positive(env, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
+            trusted_proxies=int(proxies),
         )
 
     @property

@@ -10,6 +10,7 @@ from pathlib import Path
 import flask_swagger_ui
 import structlog
 from flask import Flask, g, request, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from entrypoints.container import Container, build_container
 from entrypoints.http import api_keys, audit, auth, invitations, orgs, system
@@ -52,6 +53,9 @@ def create_app(container: Container | None = None) -> Flask:
     app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(SWAGGER_ASSETS, filename))
     _request_logging(app)
+    hops = container.settings().trusted_proxies
+    if hops:  # the client's address from the last `hops` entries of X-Forwarded-For, no more
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     return app
 
 

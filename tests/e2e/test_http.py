@@ -3,6 +3,7 @@
 import json
 import re
 
+import attrs
 import pytest
 
 from entrypoints.config import Settings
@@ -177,3 +178,22 @@ def test_the_lists_that_take_a_cursor_document_the_400_for_a_foreign_one(operati
                   for op in path.values() if isinstance(op, dict) and "operationId" in op}
     answer = operations[operation]["responses"]["400"]
     assert "application/problem+json" in answer["content"]
+
+
+@pytest.mark.parametrize(("hops", "seen"), [(0, "127.0.0.1"), (1, "203.0.113.9"),
+                                            (2, "198.51.100.1")])
+def test_the_client_address_is_read_from_forwarded_for_only_as_far_as_trusted(hops, seen):
+    container = memory_container()
+    container.settings.override(attrs.evolve(container.settings(), trusted_proxies=hops))
+    client = create_app(container).test_client()
+    client.post("/api/v1/auth/login", json={"email": "nobody@x.test", "password": "not it at all"},
+                headers={"X-Forwarded-For": "192.0.2.66, 198.51.100.1, 203.0.113.9"})
+    with container.adapters.unit_of_work() as uow:
+        [failure] = uow.sign_in_failures.recent(limit=1)
+    assert failure.ip == seen  # never the leftmost entry, which the client wrote itself
+
+
+@pytest.mark.parametrize("value", ["-1", "6", "two", "1.5"])
+def test_a_bad_trusted_proxies_setting_is_refused_with_its_name(value):
+    with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
+        Settings.from_env({"TRUSTED_PROXIES": value})

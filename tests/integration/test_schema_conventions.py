@@ -22,8 +22,10 @@ def test_the_migrated_schema_follows_every_convention(owner_engine, pg_urls):
 
 
 @pytest.fixture
-def careless_database(fresh_database):
-    """A migrated database to which someone added tenant tables the wrong way."""
+def careless_database(fresh_database, superuser_url):
+    """A migrated database to which someone added tenant tables the wrong way (the index and
+    foreign keys on members by a superuser: FORCE holds the owner to a tenant while they
+    read the table)."""
     urls = fresh_database()
     Migrator(urls.owner_url).upgrade()
     engine = create_engine(urls.owner_url)
@@ -45,12 +47,16 @@ def careless_database(fresh_database):
                 PRIMARY KEY (org_id, id)
             )"""))
         conn.execute(text("ALTER TABLE notes ENABLE ROW LEVEL SECURITY"))
-        if not on_citus(conn):  # Citus refuses a unique index without org_id on a distributed
-            conn.execute(text("CREATE UNIQUE INDEX ON members (id)"))  # table, and foreign keys
-            conn.execute(text("ALTER TABLE notes ADD FOREIGN KEY (org_id, member_id) "  # from
-                              "REFERENCES members (org_id, id)"))  # a plain table to one
+        citus = on_citus(conn)
+    admin = create_engine(superuser_url(urls))
+    with admin.begin() as conn:
+        if not citus:  # Citus refuses a unique index without org_id on a distributed table,
+            conn.execute(text("CREATE UNIQUE INDEX ON members (id)"))  # and foreign keys from
+            conn.execute(text("ALTER TABLE notes ADD FOREIGN KEY (org_id, member_id) "  # a plain
+                              "REFERENCES members (org_id, id)"))  # table to one
             conn.execute(text("ALTER TABLE invoices ADD FOREIGN KEY (member_id) "
                               "REFERENCES members (id)"))
+    admin.dispose()
     yield urls, engine
     engine.dispose()
 
