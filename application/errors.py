@@ -31,3 +31,12 @@ class InvalidCursor(InvalidInput):
     request (400), not a field a person filled in wrongly."""
 
     code = "invalid_cursor"
+
+
+class MailNotSent(DomainError):
+    """The mail server refused the message or could not be reached, after a retry. What the
+    mail was about is saved already; sending it again (resending an invitation, asking for a
+    new link) is safe."""
+
+    code = "mail_not_sent"
+    retry_after = 60

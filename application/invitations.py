@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 
 from attrs import define
 
+from application import messages
 from application.errors import TooManyAttempts, Unauthenticated
 from application.members import permission_to_touch, summary
 from application.people import find_or_create_user
-from application.ports.mailer import Mailer, OutgoingEmail
+from application.ports.mailer import Mailer
 from application.ports.read_models import MemberSummary
 from application.ports.security import PasswordHasher
 from application.ports.system import Clock, IdGenerator
@@ -89,13 +90,9 @@ class InvitationService:
             uow.commit()
         # Only once the invitation is kept: a failed commit sends no token that would not work.
         token = f"{org.id.hex}.{secret}"
-        self._mailer.send(OutgoingEmail(
-            to=email, subject=f"You are invited to {org.name} on Groundwork",
-            body=(f"{principal.actor.label} invites you to join {org.name} as {role}.\n\n"
-                  f"Accept before {invitation.expires_at:%Y-%m-%d %H:%M} UTC:\n"
-                  f"POST {self._public_url}/api/v1/invitations/accept\n"
-                  f'{{"token": "{token}", "password": "<a long passphrase>", '
-                  f'"full_name": "<your name>"}}\n')))
+        self._mailer.send(messages.invitation(
+            to=email, org_name=org.name, inviter=principal.actor.label, role=str(role),
+            token=token, expires_at=invitation.expires_at, public_url=self._public_url))
         return InvitationSummary(id=invitation.id, email=email, role=str(role),
                               expires_at=invitation.expires_at)
 

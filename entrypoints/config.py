@@ -32,6 +32,8 @@ class Settings:
     access_ttl_seconds: int
     refresh_ttl_seconds: int
     trusted_proxies: int = 0
+    smtp_url: str | None = None
+    mail_from: str = "Groundwork <groundwork@localhost>"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -67,6 +69,8 @@ class Settings:
             access_ttl_seconds=_positive(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
             refresh_ttl_seconds=_positive(env, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
             trusted_proxies=int(proxies),
+            smtp_url=env.get("SMTP_URL") or None,
+            mail_from=env.get("MAIL_FROM") or "Groundwork <groundwork@localhost>",
         )
 
     @property

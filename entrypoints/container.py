@@ -11,6 +11,7 @@ from limits.storage import Storage
 from sqlalchemy import Engine
 
 from adapters.mail.outbox import FolderMailer
+from adapters.mail.smtp import SmtpMailer, SmtpServer
 from adapters.memory.probe import MemoryProbe
 from adapters.memory.store import MemoryStore
 from adapters.memory.unit_of_work import MemoryUnitOfWork
@@ -31,6 +32,7 @@ from application.invitations import InvitationService
 from application.members import MemberService
 from application.organizations import OrganizationService
 from application.passwords import PasswordService
+from application.ports.mailer import Mailer
 from application.principals import CredentialReader
 from application.sessions import SessionService
 from application.signup import SignupService
@@ -55,9 +57,11 @@ def _dummy_hash(hasher) -> str:
     return hasher.hash(secrets.token_urlsafe(16))
 
 
-def _outbox(settings: Settings) -> FolderMailer:
-    """Mail lands as .eml files under GROUNDWORK_HOME/outbox until an SMTP adapter exists."""
-    return FolderMailer(settings.home / "outbox")
+def _mailer(settings: Settings) -> Mailer:
+    """SMTP when SMTP_URL is set; else .eml files under GROUNDWORK_HOME/outbox (development)."""
+    if settings.smtp_url:
+        return SmtpMailer(SmtpServer.from_url(settings.smtp_url), settings.mail_from)
+    return FolderMailer(settings.home / "outbox", settings.mail_from)
 
 
 def _app_engine(urls, pool_size: int):
@@ -88,7 +92,7 @@ class Adapters(containers.DeclarativeContainer):
     token_service = providers.Singleton(_token_service, settings, clock)
     digest_signer = providers.Singleton(_signer, settings, AUDIT_DIGESTS)
     cursor_signer = providers.Singleton(_signer, settings, AUDIT_CURSORS)
-    mailer = providers.Singleton(_outbox, settings)
+    mailer = providers.Singleton(_mailer, settings)
     attempt_counters = providers.Singleton(_attempt_counters, settings, engine.provider)
     login_throttle = providers.Singleton(
         LimitsAttemptThrottle, attempt_counters,

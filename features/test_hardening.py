@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 
 import pytest
 from attrs import define, field
@@ -20,6 +19,7 @@ from entrypoints.http.app import create_app
 from tests.fixtures.app import PASSWORD, postgres_container
 from tests.fixtures.app import set_password as _set_password
 from tests.fixtures.concurrency import all_at_once
+from tests.fixtures.mail import mailed_token
 
 scenarios("hardening.feature")
 STRANGER = {"REMOTE_ADDR": "203.0.113.66"}
@@ -126,19 +126,14 @@ def removes(world):
 def admin_invites(world, email):
     sent = world.call("admin", "post", "/invitations", json={"email": email, "role": "admin"})
     assert sent.status_code == 201, sent.json
-    world.link = _mailed_token(world, email)
+    world.link = mailed_token(world.container, email)
 
 
 @given(parsers.parse('the API key has invited "{email}" to acme as a member'))
 def key_invites(world, email):
     sent = world.call("the API key", "post", "/invitations", json={"email": email, "role": "member"})
     assert sent.status_code == 201, sent.json
-    world.link = _mailed_token(world, email)
-
-
-def _mailed_token(world, email: str) -> str:
-    mail = [m for m in world.container.adapters.mailer().sent if m.to == email][-1]
-    return re.search(r'"token": "([^"]+)"', mail.body).group(1)
+    world.link = mailed_token(world.container, email)
 
 
 @given("acme has five more admins, each signed in")
@@ -167,7 +162,7 @@ def invite_while_demoted(world):
 @then("none of those invitations can be accepted")
 def none_accepted(world):
     for email in world.outcomes:
-        world.link = _mailed_token(world, email)
+        world.link = mailed_token(world.container, email)
         cannot_accept(world, email)
 
 

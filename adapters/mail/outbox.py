@@ -1,12 +1,13 @@
-"""Development mailers: a folder of .eml files (readable by any mail client), and a list for tests."""
+"""Development mailers: a folder of .eml files (readable by any mail client, tokens copyable
+as they stand), and a list for tests."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from email.message import EmailMessage
 from pathlib import Path
 
+from adapters.mail.mime import mime
 from application.ports.mailer import Mailer, OutgoingEmail
 
 
@@ -17,13 +18,10 @@ class FolderMailer(Mailer):
 
     def send(self, email: OutgoingEmail) -> None:
         self._folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self._sender, email.to, email.subject
-        message.set_content(email.body)
         path = self._folder / f"{uuid.uuid4().hex}.eml"
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(bytes(message))
+            handle.write(mime(email, self._sender).as_bytes())
 
 
 class MemoryMailer(Mailer):

@@ -8,6 +8,7 @@ from application.invitations import AcceptInvitation, Invite
 from entrypoints.http.bearer import authenticated, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.tenant_schemas import (
+    MAIL_FAILED,
     AcceptInvitationSchema,
     InvitationSchema,
     InviteSchema,
@@ -22,7 +23,8 @@ class InvitationsView(MethodView):
     @blp.arguments(InviteSchema())
     @blp.response(201, InvitationSchema)
     @documents(why={409: "Already a member",
-                     429: "This address was invited a moment ago; see Retry-After"})
+                     429: "This address was invited a moment ago; see Retry-After",
+                     503: MAIL_FAILED})
     @authenticated
     def post(self, body, slug, credential):
         """Invite a person by email with a role; the token goes by email only."""

@@ -17,6 +17,7 @@ from application.organizations import (
 from entrypoints.http.bearer import authenticated, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.tenant_schemas import (
+    MAIL_FAILED,
     MEMBER_PAGE_PARAMETERS,
     NEXT_PAGE_HEADER,
     InvitationSchema,
@@ -80,7 +81,8 @@ class MembersView(MethodView):
     @blp.arguments(NewMemberSchema())
     @blp.response(202, InvitationSchema)
     @documents(why={409: "Already a member",
-                    429: "This address was invited a moment ago; see Retry-After"})
+                    429: "This address was invited a moment ago; see Retry-After",
+                    503: MAIL_FAILED})
     @authenticated
     def post(self, body, slug, credential):
         """Ask a person to join with a role: they get an invitation by email and become a member

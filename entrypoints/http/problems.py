@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from application.errors import (
     InvalidCursor,
+    MailNotSent,
     TenantContextMissing,
     TooManyAttempts,
     Unauthenticated,
@@ -74,6 +75,7 @@ STATUS_OF: dict[type[DomainError], tuple[int, str]] = {
     Forbidden: (403, "Not allowed"),
     InvalidInput: (422, "The request has invalid fields"),
     InvariantViolated: (409, "Not allowed by the rules of the organization"),
+    MailNotSent: (503, "The mail could not be sent"),
     TenantContextMissing: (500, "Internal server error"),
 }
 
@@ -129,14 +131,14 @@ def _flatten(messages: dict, prefix: str = "") -> dict[str, list[str]]:
 def _from_domain(error: DomainError) -> Response:
     status, title = next((found for cls, found in STATUS_OF.items() if isinstance(error, cls)),
                          (400, "Bad request"))
-    if status >= 500:
+    if status == 500:
         return _unexpected(error)
     extra = {"errors": error.errors} if isinstance(error, InvalidInput) and error.errors else {}
     extra.update({k: v for k, v in error.details.items()})
     response = problem(status, title, error.message, code=error.code, **extra)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="groundwork"'
-    if isinstance(error, TooManyAttempts):
+    if isinstance(error, TooManyAttempts | MailNotSent):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
 

@@ -65,6 +65,8 @@ def member_page_query(args: Mapping[str, str]) -> dict:
     return query
 
 
+MAIL_FAILED = ("The invitation is saved but its mail could not be sent; invite again "
+               "after Retry-After")
 NEXT_PAGE_HEADER = {"Link": {"description": 'The next page, as `<url>; rel="next"`, when there is one',
                              "schema": {"type": "string"}}}
 

@@ -21,6 +21,7 @@ import pytest
 from domain.settings import time_zones
 from tests.e2e.live_server import NO_ATTEMPT_LIMITS, http, live_server, postgres_env
 from tests.fixtures.app import PASSWORD
+from tests.fixtures.mail import token_in
 
 pytestmark = pytest.mark.postgres
 BIN = Path(sys.executable).parent
@@ -154,7 +155,7 @@ def _invitation_token(outbox: Path, to: str) -> str:
     for path in outbox.glob("*.eml"):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if message["To"] == to:
-            return re.search(r'"token": "([^"]+)"', message.get_content()).group(1)
+            return token_in(message.get_body(preferencelist=("plain",)).get_content())
     raise AssertionError(f"no invitation mailed to {to}")
 
 

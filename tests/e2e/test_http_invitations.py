@@ -1,6 +1,5 @@
 """Invitations over HTTP: sent by email only, accepted once, within their org and role."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +8,7 @@ from application.organizations import CreateOrganization
 from entrypoints.http.app import create_app
 from tests.fixtures.app import PASSWORD
 from tests.fixtures.app import set_password as _set_password
+from tests.fixtures.mail import mailed_token
 
 NEW = "a brand new passphrase"
 
@@ -29,11 +29,6 @@ def api(any_container, operator, unique_slug):
     return client, slug, {"Authorization": f"Bearer {token['access_token']}"}, any_container
 
 
-def _mailed_token(container, email):
-    mail = [m for m in container.adapters.mailer().sent if m.to == email][-1]
-    return re.search(r'"token": "([^"]+)"', mail.body).group(1)
-
-
 def test_an_invitee_accepts_once_and_signs_in_with_the_role(api):
     client, slug, owner, container = api
     sent = client.post(
@@ -42,7 +37,7 @@ def test_an_invitee_accepts_once_and_signs_in_with_the_role(api):
         headers=owner,
     )
     assert sent.status_code == 201 and "token" not in sent.json
-    token = _mailed_token(container, "ivy@example.test")
+    token = mailed_token(container, "ivy@example.test")
     accepted = client.post(
         "/api/v1/invitations/accept", json={"token": token, "password": NEW, "full_name": "Ivy"}
     )
@@ -72,7 +67,7 @@ def test_a_new_account_needs_a_good_password(api):
         json={"email": "new@example.test", "role": "viewer"},
         headers=owner,
     )
-    token = _mailed_token(container, "new@example.test")
+    token = mailed_token(container, "new@example.test")
     missing = client.post("/api/v1/invitations/accept", json={"token": token})
     assert missing.status_code == 422 and "password" in missing.json["errors"]
     weak = client.post(
@@ -96,7 +91,7 @@ def test_only_owners_and_admins_invite_and_only_owners_invite_owners(api, operat
     )
     client.post(
         "/api/v1/invitations/accept",
-        json={"token": _mailed_token(container, "adm@example.test"), "password": NEW},
+        json={"token": mailed_token(container, "adm@example.test"), "password": NEW},
     )
     admin_token = client.post(
         "/api/v1/auth/login", json={"email": "adm@example.test", "password": NEW}
@@ -132,7 +127,7 @@ def test_an_expired_invitation_is_refused(memory_app_container, operator):
     client = create_app(container).test_client()
     response = client.post(
         "/api/v1/invitations/accept",
-        json={"token": _mailed_token(container, "late@x.test"), "password": NEW},
+        json={"token": mailed_token(container, "late@x.test"), "password": NEW},
     )
     assert response.status_code == 401
 
@@ -149,7 +144,7 @@ def test_inviting_an_address_again_renews_its_one_invitation_at_most_once_a_minu
     owner = {"Authorization": f"Bearer {login['access_token']}"}
     path = "/api/v1/orgs/again-inc/invitations"
     first = client.post(path, headers=owner, json={"email": "pat@x.test", "role": "viewer"})
-    old_token = _mailed_token(container, "pat@x.test")
+    old_token = mailed_token(container, "pat@x.test")
     flood = [client.post(path, headers=owner, json={"email": "pat@x.test", "role": "viewer"})
              for _ in range(5)]
     assert first.status_code == 201 and {r.status_code for r in flood} == {429}
@@ -161,5 +156,5 @@ def test_inviting_an_address_again_renews_its_one_invitation_at_most_once_a_minu
     refused = client.post("/api/v1/invitations/accept", json={"token": old_token, "password": NEW})
     assert refused.status_code == 401  # the renewed invitation has a new secret
     accepted = client.post("/api/v1/invitations/accept",
-                           json={"token": _mailed_token(container, "pat@x.test"), "password": NEW})
+                           json={"token": mailed_token(container, "pat@x.test"), "password": NEW})
     assert accepted.status_code == 201 and accepted.json["role"] == "member"

@@ -2,7 +2,6 @@
 through a link and accepting an invitation each read, give the connection back, hash, then
 write. A slow hash must never pin a pooled connection (the pool would drain under a login burst)."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from application.organizations import CreateOrganization
 from application.passwords import IssuePasswordLink
 from entrypoints.http.app import create_app
 from tests.fixtures.app import PASSWORD, postgres_container_on_own_pool, set_password
+from tests.fixtures.mail import mailed_token
 
 pytestmark = pytest.mark.postgres
 
@@ -64,8 +64,7 @@ def test_sign_in_sign_up_links_and_invitations_hash_with_no_connection_held(watc
     owner = {"Authorization": f"Bearer {signup.json['access_token']}"}
     assert client.post(f"/api/v1/orgs/{slug}-new/invitations", headers=owner,
                        json={"email": f"ivy@{slug}.test", "role": "member"}).status_code == 201
-    mail = container.adapters.mailer().sent[-1]
-    token = re.search(r'"token": "([^"]+)"', mail.body).group(1)
+    token = mailed_token(container, f"ivy@{slug}.test")
     assert client.post("/api/v1/invitations/accept", json={
         "token": token, "password": "ivy's long passphrase", "full_name": "Ivy"}).status_code == 201
     kinds = {kind for kind, _ in hasher.held}

@@ -1,0 +1,46 @@
+"""The mail Groundwork sends, in text and HTML. A token is in a link of PUBLIC_URL (after `#`,
+so that it never reaches a server log or a Referer) and on a line of its own for API clients;
+names that users chose are escaped in the HTML."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from application.ports.mailer import OutgoingEmail
+
+
+def invitation(*, to: str, org_name: str, inviter: str, role: str, token: str,
+               expires_at: datetime, public_url: str) -> OutgoingEmail:
+    link = f"{public_url}/accept-invitation#token={token}"
+    until = f"{expires_at:%Y-%m-%d %H:%M} UTC"
+    return _message(
+        to=to, subject=f"You are invited to {org_name} on Groundwork",
+        lead=f"{inviter} invites you to join {org_name} as {role}.",
+        action="Accept the invitation", link=link, until=until,
+        api=(f"POST {public_url}/api/v1/invitations/accept",
+             f'{{"token": "{token}", "password": "<a long passphrase>", '
+             f'"full_name": "<your name>"}}'))
+
+
+def password_link(*, to: str, token: str, expires_at: datetime, public_url: str) -> OutgoingEmail:
+    link = f"{public_url}/reset-password#token={token}"
+    return _message(
+        to=to, subject="Set your Groundwork password",
+        lead="Someone (we hope you) asked to set the password of this Groundwork account. "
+             "If it was not you, ignore this message: nothing changes until the link is used.",
+        action="Set a new password", link=link,
+        until=f"{expires_at:%Y-%m-%d %H:%M} UTC",
+        api=(f"POST {public_url}/api/v1/auth/password",
+             f'{{"token": "{token}", "password": "<a long passphrase>"}}'))
+
+
+def _message(*, to: str, subject: str, lead: str, action: str, link: str, until: str,
+             api: tuple[str, str]) -> OutgoingEmail:
+    text = (f"{lead}\n\n{action} before {until}:\n{link}\n\n"
+            f"Or with the API:\n{api[0]}\n{api[1]}\n")
+    html = (f"<!doctype html><html><body><p>{escape(lead)}</p>"
+            f'<p><a href="{escape(link, quote=True)}">{escape(action)}</a> before {escape(until)}.'
+            f"</p><p>Or with the API:<br><code>{escape(api[0])}</code><br>"
+            f"<code>{escape(api[1])}</code></p></body></html>\n")
+    return OutgoingEmail(to=to, subject=subject, text=text, html=html)
