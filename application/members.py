@@ -1,4 +1,5 @@
-"""Use cases on memberships: add, list, read, change role, remove. Every org keeps an owner."""
+"""Use cases on memberships: add, list, read, change role, remove, leave. Every org keeps an
+owner."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from application.permissions import Permission
 from application.ports.read_models import MemberCursor, MemberSummary
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.principals import Caller, Principal, enter
+from application.principals import Caller, Principal, SessionCredential, enter
 from domain.audit import AuditEvent
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.member import Member, Role, parse_role
@@ -65,6 +66,12 @@ class RemoveMember:
     slug: str
     member: str
     actor: Caller
+
+
+@define(frozen=True)
+class LeaveOrganization:
+    slug: str
+    actor: SessionCredential
 
 
 def permission_to_touch(*roles: Role) -> Permission:
@@ -176,21 +183,39 @@ class MemberService:
             owners = uow.members.lock_owners(principal.org.id)  # first: see _member_with_user
             member, user = _member_with_user(uow, principal, cmd.member)
             principal.require(permission_to_touch(member.role))
-            if member.role is Role.OWNER:
-                member.ensure_an_owner_remains(becoming=None, owners=owners)
-            uow.members.remove(member.org_id, member.id)
-            # For good: were they added again, their old tokens must not come back to life.
-            ended = uow.sessions.revoke_all_in_org(member.org_id, user.id, "member_removed", now)
-            keys = uow.api_keys.revoke_created_by(member.org_id, user.id, now)
-            invitations = uow.invitations.expire_sent_by(member.org_id, user.id, now)
-            uow.audit.append(member.org_id, AuditEvent(
-                actor=principal.actor, action="member.removed", resource_type="member",
-                resource_id=str(member.id),
-                details={"user_id": str(user.id), "email": user.email, "role": str(member.role),
-                         "sessions_ended": ended, "api_keys_revoked": keys,
-                         "invitations_ended": invitations}))
+            _end_membership(uow, principal, member, user, owners, now, action="member.removed")
             uow.commit()
             return summary(member, user)
+
+    def leave(self, cmd: LeaveOrganization) -> MemberSummary:
+        """A person leaves an org of theirs (the last owner cannot): their sessions there, the
+        API keys they made and the invitations they sent end with it, as on a removal."""
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            principal = enter(uow, cmd.actor, None, slug=cmd.slug, now=now)
+            owners = uow.members.lock_owners(principal.org.id)
+            member, user = _member_with_user(uow, principal, str(principal.member_id))
+            _end_membership(uow, principal, member, user, owners, now, action="member.left")
+            uow.commit()
+            return summary(member, user)
+
+
+def _end_membership(uow: UnitOfWork, principal: Principal, member: Member, user: User,
+                    owners: int, now: datetime, *, action: str) -> None:
+    """Remove the member for good: were they added again, their old tokens, keys and
+    invitations must not come back to life."""
+    if member.role is Role.OWNER:
+        member.ensure_an_owner_remains(becoming=None, owners=owners)
+    uow.members.remove(member.org_id, member.id)
+    reason = "member_left" if action == "member.left" else "member_removed"
+    ended = uow.sessions.revoke_all_in_org(member.org_id, user.id, reason, now)
+    keys = uow.api_keys.revoke_created_by(member.org_id, user.id, now)
+    invitations = uow.invitations.expire_sent_by(member.org_id, user.id, now)
+    uow.audit.append(member.org_id, AuditEvent(
+        actor=principal.actor, action=action, resource_type="member", resource_id=str(member.id),
+        details={"user_id": str(user.id), "email": user.email, "role": str(member.role),
+                 "sessions_ended": ended, "api_keys_revoked": keys,
+                 "invitations_ended": invitations}))
 
 
 def _member_with_user(uow: UnitOfWork, principal: Principal, ref: str) -> tuple[Member, User]:

@@ -1,4 +1,5 @@
-"""Self-service sign-up: a new org, its owner with a password, and a signed-in session."""
+"""Self-service: sign up (a new org, its owner with a password, a signed-in session), and a
+signed-in person's further orgs."""
 
 from __future__ import annotations
 
@@ -8,11 +9,22 @@ from application.auth import AuthService, SignedIn, TokenPair
 from application.errors import TooManyAttempts
 from application.organizations import CreateOrganization, OrganizationService
 from application.ports.security import AttemptThrottle, PasswordHasher
+from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.principals import SessionCredential, enter
+from application.summaries import OrganizationSummary
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden
 from domain.password import check_password
 from domain.user import normalise_email
+
+
+@define(frozen=True)
+class CreateOwnOrganization:
+    name: str
+    slug: str
+    actor: SessionCredential
+    ip: str | None = None
 
 
 @define(frozen=True)
@@ -29,8 +41,9 @@ class Signup:
 class SignupService:
     def __init__(self, uow_factory: UnitOfWorkFactory, organizations: OrganizationService,
                  auth: AuthService, hasher: PasswordHasher, enabled: bool,
-                 throttle: AttemptThrottle) -> None:
+                 throttle: AttemptThrottle, clock: Clock) -> None:
         self._uow_factory = uow_factory
+        self._clock = clock
         self._organizations = organizations
         self._auth = auth
         self._hasher = hasher
@@ -63,3 +76,20 @@ class SignupService:
                                             method="signup", ip=cmd.ip, user_agent=cmd.user_agent)
             uow.commit()
         return pair
+
+    def create_org(self, cmd: CreateOwnOrganization) -> OrganizationSummary:
+        """Another org for a signed-in person, who becomes its owner (they switch to it with
+        switch-org). Counted with sign-ups, per person and per client address."""
+        if not self._enabled:
+            raise Forbidden("self-service sign-up is turned off here", code="signup_disabled")
+        retry_after = self._throttle.reserve(f"user:{cmd.actor.user_id}", cmd.ip)
+        if retry_after is not None:
+            raise TooManyAttempts("too many new organizations; try again later",
+                                  retry_after=retry_after)
+        with self._uow_factory() as uow:
+            principal = enter(uow, cmd.actor, None, now=self._clock.now())
+            org, _ = self._organizations.create_in(uow, CreateOrganization(
+                name=cmd.name, slug=cmd.slug, owner_email=principal.actor.label,
+                actor=principal.actor))
+            uow.commit()
+        return OrganizationSummary.of(org)

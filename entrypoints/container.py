@@ -146,7 +146,7 @@ class Application(containers.DeclarativeContainer):
                                     mailer, public_url)
     passwords = providers.Factory(PasswordService, uow_factory, clock, ids, password_hasher)
     signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
-                               signup_enabled, signup_throttle)
+                               signup_enabled, signup_throttle, clock)
 
 
 class Container(containers.DeclarativeContainer):

@@ -7,9 +7,14 @@ import secrets
 
 from entrypoints.config import Settings
 
+MIN_SECRET_BYTES = 32  # HS256 wants a key as long as its hash (RFC 7518, 3.2)
+
 
 def resolve_secret_key(settings: Settings) -> str:
     if settings.secret_key:
+        if len(settings.secret_key.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes "
+                             f"(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')")
         return settings.secret_key
     if settings.backend == "memory":
         return secrets.token_urlsafe(48)  # nothing outlives the process anyway

@@ -218,9 +218,10 @@ def serving_refusal(url) -> str | None:
     try:
         with engine.connect() as conn:
             if on_citus(conn) and not set_commands_reach_shards(conn):
-                return ("this Citus database does not forward SET LOCAL to its shards: run "
-                        "ALTER DATABASE <name> SET citus.propagate_set_commands = 'local' "
-                        "(groundwork db upgrade does it), then start again")
+                name = conn.execute(text("SELECT current_database()")).scalar_one()
+                return ("this Citus database does not forward SET LOCAL to its shards: as its "
+                        f"owner, run ALTER DATABASE {name} SET citus.propagate_set_commands = "
+                        "'local', then start again")
     finally:
         engine.dispose()
     return None

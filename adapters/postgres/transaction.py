@@ -66,6 +66,18 @@ class Compiled:
         return cursor.execute(self.sql, {**self.constants, **params}).rowcount
 
 
+def _unset_scopes(pending: list[str]) -> list[str]:
+    """The scopes this transaction does not set, set empty for it: a session-level value left
+    on the connection (a `set_config(..., false)`, or on Citus one left on a cached connection
+    to a worker) must never stand in for a tenant or a user. With the tenant set, the user
+    scope is off whatever it holds, so a tenant transaction needs nothing more."""
+    bound = {statement.split()[2] for statement in pending}
+    if "app.org_id" in bound:
+        return []
+    return [f"SET LOCAL {name} = ''" for name in ("app.org_id", "app.user_id")
+            if name not in bound]
+
+
 class Transaction:
     """What repositories execute on: BEGIN and bindings deferred to the first statement."""
 
@@ -139,7 +151,7 @@ class Transaction:
     def _ready(self) -> Connection:
         if self._conn is None:
             # One simple-protocol message may hold several statements: "BEGIN; SET LOCAL …".
-            opening = "; ".join(["BEGIN", *self._pending]).encode()
+            opening = "; ".join(["BEGIN", *_unset_scopes(self._pending), *self._pending]).encode()
             self._connect(lambda cursor: _command(cursor.connection, opening))
         elif self._pending:
             _command(self._driver, "; ".join(self._pending).encode())

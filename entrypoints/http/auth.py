@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 
 from application.auth import Login
 from application.passwords import SetPassword
 from application.signup import Signup
-from domain.text import readable
 from entrypoints.http.auth_schemas import (
     LoginSchema,
     MeSchema,
@@ -20,14 +18,9 @@ from entrypoints.http.auth_schemas import (
 )
 from entrypoints.http.bearer import signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
+from entrypoints.http.client import client
 
-MAX_USER_AGENT = 512
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in and out")
-
-
-def _client() -> dict:
-    return {"ip": request.remote_addr,
-            "user_agent": readable(request.user_agent.string, limit=MAX_USER_AGENT)}
 
 
 @blp.route("/auth/login")
@@ -37,7 +30,7 @@ class LoginView(MethodView):
     @documents(why={401: "Invalid credentials", 429: "Too many attempts; see Retry-After"})
     def post(self, body):
         """Exchange email and password for an access and a refresh token."""
-        return use_case("auth").login(Login(**body, **_client()))
+        return use_case("auth").login(Login(**body, **client()))
 
 
 @blp.route("/auth/refresh")
@@ -47,7 +40,7 @@ class RefreshView(MethodView):
     @documents(why={401: "Invalid, used or revoked refresh token"})
     def post(self, body):
         """Rotate a refresh token; presenting a used one ends the whole session."""
-        return use_case("auth").refresh(body["refresh_token"], **_client())
+        return use_case("auth").refresh(body["refresh_token"], **client())
 
 
 @blp.route("/auth/logout")
@@ -68,7 +61,7 @@ class SwitchOrgView(MethodView):
     @signed_in
     def post(self, body, credential):
         """Move this sign-in to another organization you belong to; this session ends."""
-        return use_case("sessions").switch_org(credential, body["org"], **_client())
+        return use_case("sessions").switch_org(credential, body["org"], **client())
 
 
 @blp.route("/me")
@@ -92,7 +85,7 @@ class SignupView(MethodView):
     })
     def post(self, body):
         """Create an organization and become its owner, signed in."""
-        return use_case("signup").signup(Signup(**body, **_client()))
+        return use_case("signup").signup(Signup(**body, **client()))
 
 
 @blp.route("/auth/password")
@@ -105,4 +98,4 @@ class SetPasswordView(MethodView):
     })
     def post(self, body):
         """Set a password with a single-use link; every existing session of the user ends."""
-        use_case("passwords").set_password(SetPassword(**body, **_client()))
+        use_case("passwords").set_password(SetPassword(**body, **client()))

@@ -8,13 +8,20 @@ from flask import jsonify, request
 from flask.views import MethodView
 
 from application.invitations import Invite
-from application.members import MAX_PAGE, ChangeRole, GetMember, ListMembers, RemoveMember
+from application.members import (
+    MAX_PAGE,
+    ChangeRole,
+    GetMember,
+    LeaveOrganization,
+    ListMembers,
+    RemoveMember,
+)
 from application.organizations import (
     DeleteOrganization,
     GetOrganization,
     UpdateOrganization,
 )
-from entrypoints.http.bearer import authenticated, use_case
+from entrypoints.http.bearer import authenticated, signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.tenant_schemas import (
     MAIL_FAILED,
@@ -89,6 +96,17 @@ class MembersView(MethodView):
         when they accept it. Nobody is added without their consent, and the answer is the same
         whether or not the address has an account. Only owners invite owners."""
         return use_case("invitations").invite(Invite(slug=slug, actor=credential, **body))
+
+
+@blp.route("/<slug>/members/me")
+class MyMembershipView(MethodView):
+    @blp.response(204)
+    @documents(why={409: "The last owner cannot leave"})
+    @signed_in
+    def delete(self, slug, credential):
+        """Leave the organization: your sessions there, your API keys and the invitations you
+        sent in it end. The last owner must hand over first."""
+        use_case("members").leave(LeaveOrganization(slug=slug, actor=credential))
 
 
 @blp.route("/<slug>/members/<uuid:member_id>")

@@ -316,3 +316,13 @@ def test_the_open_invitations_a_person_sent_end_together_in_their_org_only(
     with uow_factory() as uow:
         uow.bind(other_org.id)
         assert uow.invitations.get_by_hash(other_org.id, elsewhere.token_hash).open(NOW + SEC)
+
+
+def test_holding_a_membership_reads_it_in_the_bound_org_only(uow_factory, unique_slug):
+    org, user, owner = _org_with_owner(uow_factory, unique_slug())
+    other_org, other_user, _ = _org_with_owner(uow_factory, unique_slug())
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        assert uow.members.hold(org.id, user.id) == owner
+        assert uow.members.hold(org.id, other_user.id) is None  # not a member here
+        assert uow.members.hold(other_org.id, other_user.id) is None  # not the bound org

@@ -16,8 +16,9 @@ import schemathesis
 @schemathesis.auth(refresh_interval=3600, retry_on=[401])
 class OwnerSession:
     def get(self, case, context):
-        body = json.dumps({"email": os.environ["GW_FUZZ_EMAIL"],
-                           "password": os.environ["GW_FUZZ_PASSWORD"]}).encode()
+        body = json.dumps({"email": os.environ["GW_FUZZ_EMAIL"],  # the org named: a fuzzed
+                           "password": os.environ["GW_FUZZ_PASSWORD"],  # POST /orgs makes
+                           "org": os.environ["GW_FUZZ_SLUG"]}).encode()  # the owner's second
         request = urllib.request.Request(  # noqa: S310 - the loopback server under test
             f"{os.environ['GW_FUZZ_BASE']}/api/v1/auth/login", data=body, method="POST",
             headers={"Content-Type": "application/json"})

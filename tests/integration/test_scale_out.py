@@ -105,3 +105,29 @@ def _transaction(engine, tenant=None):
 def _citus(conn) -> bool:
     return conn.execute(text(
         "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')")).scalar_one()
+
+
+def test_a_setting_left_on_a_connection_is_never_a_tenant_or_a_user(node_urls, two_orgs, request):
+    """A session-level set_config() (through a shard query on Citus, which leaves it on the
+    cached connection to that worker) is overridden by every later transaction."""
+    mine, theirs = two_orgs
+    for urls in node_urls:
+        container, engine = postgres_container_on_own_pool(urls, pool_size=1)
+        request.addfinalizer(engine.dispose)
+        tx = Transaction(engine)
+        tx.set_local("app.org_id", mine)
+        tx.execute(text("SELECT set_config('app.org_id', :o, false) FROM members "
+                        "WHERE org_id = :m LIMIT 1"), {"o": str(theirs), "m": mine})
+        tx.commit()
+        tx.close()
+        with pytest.raises(Exception, match="tenant context missing"), _transaction(engine) as tx:
+            tx.execute(text("SELECT org_id FROM members WHERE org_id = :o"), {"o": theirs}).all()
+        with container.adapters.unit_of_work() as uow:
+            owner = uow.users.get_by_email(_owner_email(uow, mine))
+            uow.bind_user(owner.id)
+            assert [m.org_id for m in uow.members.memberships_of_user(owner.id)] == [mine]
+
+
+def _owner_email(uow, org_id) -> str:
+    org = uow.orgs.get(org_id)
+    return f"owner@{org.slug}.test"

@@ -58,3 +58,11 @@ def test_a_real_database_needs_a_real_secret_key():
 def test_token_lifetimes_must_be_positive_seconds(value):
     with pytest.raises(ValueError, match="ACCESS_TOKEN_TTL_SECONDS"):
         Settings.from_env({"ACCESS_TOKEN_TTL_SECONDS": value})
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 31, "é" * 15])
+def test_a_secret_key_shorter_than_32_bytes_is_refused_before_serving(key):
+    from entrypoints.secrets import resolve_secret_key
+
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        resolve_secret_key(Settings.from_env({"SECRET_KEY": key, "GROUNDWORK_BACKEND": "memory"}))

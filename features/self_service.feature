@@ -1,0 +1,41 @@
+Feature: A person and their organizations
+  A signed-in person runs their own account: they see the organizations they belong to, start
+  another one of their own, and leave one they no longer work with. None of it needs an
+  operator, and none of it reaches into an organization the person is not part of.
+
+  Background:
+    Given Ada owns acme, where Bob is an admin, and both are signed in
+
+  Scenario: A signed-in person starts another organization and becomes its owner
+    When Ada creates the organization "Acme Labs" with slug "acme-labs"
+    Then Ada's organizations are acme as owner and acme-labs as owner
+    And Ada can switch her sign-in to acme-labs
+    And acme-labs's audit log says that Ada created it
+
+  Scenario: A slug that is taken is refused, and nothing is made
+    When Ada creates the organization "Copy" with slug "acme"
+    Then the answer is a 409 problem
+    And Ada's organizations are acme as owner
+
+  Scenario: Starting organizations is capped per person
+    Given a person may start 2 organizations an hour
+    When Ada creates 3 organizations
+    Then the third is refused as too many, with a time to wait
+
+  Scenario: A member leaves, and everything of theirs in the organization ends
+    Given Bob has made an API key in acme
+    When Bob leaves acme
+    Then Bob's sign-in to acme no longer works
+    And Bob's API key no longer works
+    And Bob is not a member of acme
+    And acme's audit log says that Bob left
+
+  Scenario: The last owner cannot leave
+    When Ada leaves acme
+    Then the answer is a 409 problem saying an organization must keep an owner
+    And Ada is still the owner of acme
+
+  Scenario: An API key cannot act as a person
+    Given Ada has made an API key in acme
+    When the API key asks for "my organizations", to create an organization and to leave acme
+    Then each is refused as forbidden, because a person's session is needed

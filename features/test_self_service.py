@@ -1,0 +1,169 @@
+"""Steps for self_service.feature: the HTTP API on PostgreSQL, as a signed-in person uses it."""
+
+from __future__ import annotations
+
+import pytest
+from attrs import define, field
+from pytest_bdd import given, parsers, scenarios, then, when
+
+from adapters.security.attempt_throttle import LimitsAttemptThrottle
+from application.members import AddMember
+from application.organizations import CreateOrganization
+from entrypoints.http.app import create_app
+from tests.fixtures.app import PASSWORD
+from tests.fixtures.app import set_password as _set_password
+
+scenarios("self_service.feature")
+
+
+@define
+class World:
+    client: object
+    container: object
+    acme: str
+    tokens: dict[str, str] = field(factory=dict)
+    keys: dict[str, str] = field(factory=dict)
+    response: object = None
+    answers: list = field(factory=list)
+
+    def email(self, who: str) -> str:
+        return f"{who.lower()}@{self.acme}.test"
+
+    def slug(self, name: str) -> str:
+        """The scenario's slugs, made unique in the session's shared database."""
+        return self.acme if name == "acme" else f"{self.acme}-{name}"
+
+    def call(self, who: str, method: str, path: str, **kwargs):
+        token = self.keys.get(who) or self.tokens[who]
+        self.response = getattr(self.client, method)(
+            f"/api/v1{path}", headers={"Authorization": f"Bearer {token}"}, **kwargs)
+        return self.response
+
+
+@pytest.fixture
+def world(pg_container, unique_slug):
+    return World(client=create_app(pg_container).test_client(), container=pg_container,
+                 acme=unique_slug("acme"))
+
+
+@given("Ada owns acme, where Bob is an admin, and both are signed in")
+def acme(world, operator):
+    world.container.application.organizations().create(CreateOrganization(
+        name="Acme", slug=world.acme, owner_email=world.email("Ada"), actor=operator))
+    world.container.application.members().add(AddMember(
+        slug=world.acme, email=world.email("Bob"), role="admin", actor=operator))
+    for who in ("Ada", "Bob"):
+        _set_password(world.container, world.email(who))
+        world.tokens[who] = world.client.post("/api/v1/auth/login", json={
+            "email": world.email(who), "password": PASSWORD}).json["access_token"]
+
+
+@given(parsers.parse("a person may start {count:d} organizations an hour"))
+def capped(world, count):
+    world.container.adapters.signup_throttle.override(LimitsAttemptThrottle(
+        "memory://", per_account=f"{count}/hour", per_account_all=f"{count}/hour",
+        per_ip="1000/hour", namespace=f"gw-feature-{world.acme}"))
+
+
+@given(parsers.re(r"(?P<who>Ada|Bob) has made an API key in acme"))
+def api_key(world, who):
+    made = world.call(who, "post", f"/orgs/{world.acme}/api-keys",
+                      json={"name": "robot", "scopes": ["org:read"]})
+    assert made.status_code == 201, made.json
+    world.keys["the API key" if who == "Ada" else f"{who}'s key"] = made.json["secret"]
+
+
+@when(parsers.parse('Ada creates the organization "{name}" with slug "{slug}"'))
+def create(world, name, slug):
+    world.call("Ada", "post", "/orgs", json={"name": name, "slug": world.slug(slug)})
+
+
+@when(parsers.parse("Ada creates {count:d} organizations"))
+def create_many(world, count):
+    world.answers = [world.call("Ada", "post", "/orgs", json={
+        "name": f"Org {n}", "slug": world.slug(f"many-{n}")}) for n in range(count)]
+
+
+@then(parsers.re(r"Ada's organizations are (?P<listed>.+)"))
+def my_orgs(world, listed):
+    expected = [tuple(item.split(" as ")) for item in listed.split(" and ")]
+    mine = world.call("Ada", "get", "/me/orgs").json
+    assert [(m["slug"], m["role"]) for m in mine] == [
+        (world.slug(slug), role) for slug, role in expected]
+
+
+@then("Ada can switch her sign-in to acme-labs")
+def switch(world):
+    moved = world.call("Ada", "post", "/auth/switch-org", json={"org": world.slug("acme-labs")})
+    assert moved.status_code == 200 and moved.json["org"]["slug"] == world.slug("acme-labs")
+    world.tokens["Ada"] = moved.json["access_token"]
+
+
+@then(parsers.re(r"(?P<org>acme-labs|acme)'s audit log says that (?P<who>Ada|Bob) "
+                 r"(?P<what>created it|left)"))
+def audited(world, org, who, what):
+    entries = world.call("Ada", "get", f"/orgs/{world.slug(org)}/audit").json["entries"]
+    action = "org.created" if what == "created it" else "member.left"
+    [entry] = [e for e in entries if e["action"] == action]
+    assert entry["actor_label"] == world.email(who)
+
+
+@then(parsers.parse("the answer is a {status:d} problem"))
+def problem(world, status):
+    assert world.response.status_code == status, world.response.json
+    assert world.response.mimetype == "application/problem+json"
+
+
+@then("the answer is a 409 problem saying an organization must keep an owner")
+def last_owner(world):
+    problem(world, 409)
+    assert world.response.json["code"] == "last_owner"
+
+
+@then("the third is refused as too many, with a time to wait")
+def third_refused(world):
+    assert [a.status_code for a in world.answers] == [201, 201, 429]
+    assert int(world.answers[2].headers["Retry-After"]) > 0
+
+
+@when(parsers.re(r"(?P<who>Ada|Bob) leaves acme"))
+def leaves(world, who):
+    world.call(who, "delete", f"/orgs/{world.acme}/members/me")
+
+
+@then("Bob's sign-in to acme no longer works")
+def bob_signed_out(world):
+    assert world.response.status_code == 204
+    assert world.call("Bob", "get", "/me").status_code == 401
+
+
+@then("Bob's API key no longer works")
+def bob_key_dead(world):
+    assert world.call("Bob's key", "get", f"/orgs/{world.acme}").status_code == 401
+
+
+@then("Bob is not a member of acme")
+def bob_gone(world):
+    members = world.call("Ada", "get", f"/orgs/{world.acme}/members").json
+    assert world.email("Bob") not in {m["email"] for m in members}
+
+
+@then("Ada is still the owner of acme")
+def ada_owner(world):
+    members = world.call("Ada", "get", f"/orgs/{world.acme}/members").json
+    assert [(m["email"], m["role"]) for m in members if m["role"] == "owner"] == [
+        (world.email("Ada"), "owner")]
+
+
+@when('the API key asks for "my organizations", to create an organization and to leave acme')
+def key_as_person(world):
+    world.answers = [world.call("the API key", "get", "/me/orgs"),
+                     world.call("the API key", "post", "/orgs",
+                                json={"name": "Keyed", "slug": world.slug("keyed")}),
+                     world.call("the API key", "delete", f"/orgs/{world.acme}/members/me")]
+
+
+@then("each is refused as forbidden, because a person's session is needed")
+def key_refused(world):
+    assert [(a.status_code, a.json["code"]) for a in world.answers] == [
+        (403, "session_required")] * 3
