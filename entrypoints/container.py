@@ -25,6 +25,7 @@ from adapters.security.attempt_throttle import LimitsAttemptThrottle
 from adapters.security.digest_signer import AUDIT_CURSORS, AUDIT_DIGESTS, HmacDigestSigner
 from adapters.security.jwt_tokens import JwtTokenService
 from adapters.system import SystemClock, Uuid7Generator
+from application.account import AccountService
 from application.api_keys import ApiKeyService
 from application.audit import AuditReader, AuditVerifier
 from application.auth import AuthService
@@ -145,6 +146,8 @@ class Application(containers.DeclarativeContainer):
     invitations = providers.Factory(InvitationService, uow_factory, clock, ids, password_hasher,
                                     mailer, public_url)
     passwords = providers.Factory(PasswordService, uow_factory, clock, ids, password_hasher)
+    account = providers.Factory(AccountService, uow_factory, clock, password_hasher,
+                                login_throttle)
     signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
                                signup_enabled, signup_throttle, clock)
 

@@ -39,3 +39,36 @@ Feature: A person and their organizations
     Given Ada has made an API key in acme
     When the API key asks for "my organizations", to create an organization and to leave acme
     Then each is refused as forbidden, because a person's session is needed
+
+  Scenario: Changing my password ends my other sessions, not this one
+    Given Ada is also signed in on her phone
+    When Ada changes her password, giving the current one
+    Then the answer says 1 other session ended
+    And Ada's phone is signed out, and this sign-in still works
+    And Ada signs in with the new password, not with the old one
+
+  Scenario: A wrong current password changes nothing, and guessing it is capped
+    When Ada tries to change her password 11 times with a wrong current one
+    Then the first 10 are refused as the wrong current password
+    And the 11th is refused as too many, with a time to wait
+    And Ada's password is unchanged: she signs in with it from another address
+
+  Scenario: I see where I am signed in, and end a session I do not recognise
+    Given Ada is also signed in on her phone
+    When Ada lists her sessions
+    Then she sees 2 sessions in acme, this one marked as current
+    When Ada ends the session on her phone
+    Then Ada's phone is signed out, and this sign-in still works
+    And acme's audit log says that Ada ended a session
+
+  Scenario: I end all my other sessions at once
+    Given Ada is also signed in on her phone
+    And Ada has started acme-labs and signed in there too
+    When Ada ends every other session
+    Then the answer says 2 other sessions ended
+    And Ada's phone is signed out, and this sign-in still works
+
+  Scenario: Someone else's session cannot be ended, nor even found
+    When Ada tries to end Bob's session
+    Then the answer is a 404 problem
+    And Bob is still signed in

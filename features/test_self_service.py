@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jwt
 import pytest
 from attrs import define, field
 from pytest_bdd import given, parsers, scenarios, then, when
@@ -14,6 +15,7 @@ from tests.fixtures.app import PASSWORD
 from tests.fixtures.app import set_password as _set_password
 
 scenarios("self_service.feature")
+NEW_PASSWORD = "a brand new and private passphrase"
 
 
 @define
@@ -161,6 +163,120 @@ def key_as_person(world):
                      world.call("the API key", "post", "/orgs",
                                 json={"name": "Keyed", "slug": world.slug("keyed")}),
                      world.call("the API key", "delete", f"/orgs/{world.acme}/members/me")]
+
+
+def _sign_in(world, who: str, password: str = PASSWORD, org: str | None = None):
+    return world.client.post("/api/v1/auth/login", json={
+        "email": world.email(who), "password": password} | ({"org": org} if org else {}))
+
+
+def _session_id(token: str) -> str:
+    """The session an access token belongs to, as any client may read it (unverified)."""
+    return jwt.decode(token, options={"verify_signature": False})["sid"]
+
+
+@given("Ada is also signed in on her phone")
+def phone(world):
+    world.tokens["Ada's phone"] = _sign_in(world, "Ada").json["access_token"]
+
+
+@given("Ada has started acme-labs and signed in there too")
+def labs(world):
+    assert world.call("Ada", "post", "/orgs", json={
+        "name": "Labs", "slug": world.slug("acme-labs")}).status_code == 201
+    assert _sign_in(world, "Ada", org=world.slug("acme-labs")).status_code == 200
+
+
+@when("Ada changes her password, giving the current one")
+def change(world):
+    world.call("Ada", "post", "/me/password", json={
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD})
+
+
+@then(parsers.re(r"the answer says (?P<count>\d+) other sessions? ended"))
+def ended(world, count):
+    assert world.response.status_code == 200, world.response.json
+    assert world.response.json == {"sessions_ended": int(count)}
+
+
+@then("Ada's phone is signed out, and this sign-in still works")
+def phone_out(world):
+    assert world.call("Ada's phone", "get", "/me").status_code == 401
+    assert world.call("Ada", "get", "/me").status_code == 200
+
+
+@then("Ada signs in with the new password, not with the old one")
+def new_password_works(world):
+    assert _sign_in(world, "Ada", NEW_PASSWORD).status_code == 200
+    assert _sign_in(world, "Ada", PASSWORD).status_code == 401
+
+
+@when(parsers.parse("Ada tries to change her password {count:d} times with a wrong current one"))
+def wrong_current(world, count):
+    world.answers = [world.call("Ada", "post", "/me/password", json={
+        "current_password": f"not it at all {n}", "new_password": NEW_PASSWORD})
+        for n in range(count)]
+
+
+@then("the first 10 are refused as the wrong current password")
+def wrong_refused(world):
+    assert {(a.status_code, a.json["code"]) for a in world.answers[:10]} == {
+        (422, "wrong_password")}
+
+
+@then("the 11th is refused as too many, with a time to wait")
+def eleventh(world):
+    assert world.answers[10].status_code == 429 and int(world.answers[10].headers["Retry-After"]) > 0
+
+
+@then("Ada's password is unchanged: she signs in with it from another address")
+def same_password(world):
+    """From here, her sign-ins are capped too: the guesses counted with sign-in attempts."""
+    elsewhere = world.client.post("/api/v1/auth/login", environ_base={
+        "REMOTE_ADDR": "198.51.100.7"}, json={"email": world.email("Ada"), "password": PASSWORD})
+    assert elsewhere.status_code == 200
+    assert _sign_in(world, "Ada").status_code == 429
+
+
+@when("Ada lists her sessions")
+def list_sessions(world):
+    world.call("Ada", "get", "/me/sessions")
+
+
+@then("she sees 2 sessions in acme, this one marked as current")
+def two_sessions(world):
+    listed = world.response.json
+    assert [(s["org_slug"], s["current"]) for s in listed] == [(world.acme, False),
+                                                                (world.acme, True)]
+    assert listed[1]["id"] == _session_id(world.tokens["Ada"])
+
+
+@when("Ada ends the session on her phone")
+def end_phone(world):
+    phone_session = _session_id(world.tokens["Ada's phone"])
+    assert world.call("Ada", "delete", f"/me/sessions/{phone_session}").status_code == 204
+
+
+@then("acme's audit log says that Ada ended a session")
+def session_end_audited(world):
+    entries = world.call("Ada", "get", f"/orgs/{world.acme}/audit").json["entries"]
+    [entry] = [e for e in entries if e["action"] == "auth.session_ended"]
+    assert entry["resource_id"] == _session_id(world.tokens["Ada's phone"])
+
+
+@when("Ada ends every other session")
+def end_others(world):
+    world.call("Ada", "post", "/me/sessions/end-others")
+
+
+@when("Ada tries to end Bob's session")
+def end_bobs(world):
+    world.call("Ada", "delete", f"/me/sessions/{_session_id(world.tokens['Bob'])}")
+
+
+@then("Bob is still signed in")
+def bob_in(world):
+    assert world.call("Bob", "get", "/me").status_code == 200
 
 
 @then("each is refused as forbidden, because a person's session is needed")

@@ -53,15 +53,36 @@ class MemorySessions(TenantScoped, SessionRepository):
         self._t.sessions[key] = row
         return True
 
-    def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
-        if self._bound_user() != user_id or self._bound_org() is not None:
-            raise TenantContextMissing("ending a user's sessions needs that user's scope")
-        live = [k for k, s in self._t.sessions.items() if s.user_id == user_id and s.is_active(now)]
+    def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime, *,
+                           keep: uuid.UUID | None = None) -> int:
+        live = [k for k in self._live_keys(user_id, now) if k[1] != keep]
         for key in live:
-            session = self._t.sessions[key]
-            session.revoke(reason, now)
-            self._t.sessions[key] = session
+            self._end(key, reason, now)
         return len(live)
+
+    def live_of_user(self, user_id: uuid.UUID, now: datetime, *, limit: int) -> list[Session]:
+        found = [self._t.sessions[k] for k in self._live_keys(user_id, now)]
+        found.sort(key=lambda s: (s.created_at, s.id), reverse=True)
+        return found[:limit]
+
+    def revoke_of_user(self, user_id: uuid.UUID, session_id: uuid.UUID, reason: str,
+                       now: datetime) -> Session | None:
+        keys = [k for k in self._live_keys(user_id, now) if k[1] == session_id]
+        return self._end(keys[0], reason, now) if keys else None
+
+    def _live_keys(self, user_id: uuid.UUID, now: datetime) -> list:
+        """The user scope, as PostgreSQL's session_self policies give it: that user's rows
+        only, and none while a tenant is bound."""
+        if self._bound_user() != user_id or self._bound_org() is not None:
+            raise TenantContextMissing("a user's own sessions need that user's scope")
+        return [k for k, s in self._t.sessions.items()  # peeked: looked at, not changed
+                if s.user_id == user_id and s.is_active(now)]
+
+    def _end(self, key, reason: str, now: datetime) -> Session:
+        session = self._t.sessions[key]  # this transaction's own copy
+        session.revoke(reason, now)
+        self._t.sessions[key] = session
+        return session
 
     def revoke_all_in_org(self, org_id: uuid.UUID, user_id: uuid.UUID, reason: str,
                           now: datetime) -> int:

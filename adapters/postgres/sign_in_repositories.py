@@ -47,12 +47,33 @@ class PgSessions(TenantScoped, SessionRepository):
         return self._run(_REVOKE, {"org_id": s.org_id, "id": s.id, "at": s.revoked_at,
                                    "reason": s.revoked_reason}) == 1
 
-    def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
+    def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime, *,
+                           keep: uuid.UUID | None = None) -> int:
         c = sessions.c
         statement = (update(sessions)
-                     .where(c.user_id == user_id, c.revoked_at.is_(None), c.expires_at > now)
+                     .where(c.user_id == user_id, c.revoked_at.is_(None), c.expires_at > now,
+                            *([c.id != keep] if keep is not None else []))
                      .values(revoked_at=now, revoked_reason=reason, updated_at=now))
         return self._execute(statement).rowcount
+
+    def live_of_user(self, user_id: uuid.UUID, now: datetime, *, limit: int) -> list[Session]:
+        c = sessions.c
+        query = (select(sessions).where(c.user_id == user_id, c.revoked_at.is_(None),
+                                        c.expires_at > now)
+                 .order_by(c.created_at.desc(), c.id.desc()).limit(limit))
+        return [Session(**{k: getattr(row, k) for k in _SESSION_COLUMNS})
+                for row in self._execute(query)]
+
+    def revoke_of_user(self, user_id: uuid.UUID, session_id: uuid.UUID, reason: str,
+                       now: datetime) -> Session | None:
+        c = sessions.c
+        statement = (update(sessions)
+                     .where(c.user_id == user_id, c.id == session_id, c.revoked_at.is_(None),
+                            c.expires_at > now)
+                     .values(revoked_at=now, revoked_reason=reason, updated_at=now)
+                     .returning(*sessions.c))
+        row = self._execute(statement).one_or_none()
+        return Session(**{k: getattr(row, k) for k in _SESSION_COLUMNS}) if row else None
 
     def revoke_all_in_org(self, org_id: uuid.UUID, user_id: uuid.UUID, reason: str,
                           now: datetime) -> int:

@@ -143,8 +143,20 @@ class SessionRepository(abc.ABC):
         Nothing else of the row is written, so no stale copy undoes another's change."""
 
     @abc.abstractmethod
-    def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime) -> int:
-        """End every live session of the user in every org (needs the user scope)."""
+    def revoke_all_of_user(self, user_id: uuid.UUID, reason: str, now: datetime, *,
+                           keep: uuid.UUID | None = None) -> int:
+        """End every live session of the user in every org but `keep` (needs the user scope);
+        how many ended."""
+
+    @abc.abstractmethod
+    def live_of_user(self, user_id: uuid.UUID, now: datetime, *, limit: int) -> list[Session]:
+        """The user's live sessions in every org, newest first (needs the user scope)."""
+
+    @abc.abstractmethod
+    def revoke_of_user(self, user_id: uuid.UUID, session_id: uuid.UUID, reason: str,
+                       now: datetime) -> Session | None:
+        """End one live session of the user, in whichever org (needs the user scope): the
+        session as ended, or None when the user has no such live session."""
 
     @abc.abstractmethod
     def revoke_all_in_org(self, org_id: uuid.UUID, user_id: uuid.UUID, reason: str,

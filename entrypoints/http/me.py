@@ -1,16 +1,18 @@
-"""A signed-in person's own account: their organizations, a new one of their own."""
+"""A signed-in person's own account: their organizations, a new one of their own, their
+password, and where they are signed in."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
+from application.account import ChangePassword
 from application.signup import CreateOwnOrganization
 from entrypoints.http.auth_schemas import MembershipSchema
 from entrypoints.http.bearer import signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.client import client
-from entrypoints.http.fields import slug, text
+from entrypoints.http.fields import password, slug, text
 from entrypoints.http.tenant_schemas import OrganizationSchema
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="Your account")
@@ -19,6 +21,29 @@ blp = Blueprint("me", __name__, url_prefix="/api/v1", description="Your account"
 class NewOrganizationSchema(Schema):
     name = text(required=True)
     slug = slug(required=True)
+
+
+class ChangePasswordSchema(Schema):
+    current_password = password(required=True)
+    new_password = password(new=True, required=True)
+
+
+class SessionsEndedSchema(Schema):
+    sessions_ended = fields.Integer(required=True, metadata={"description": "How many ended"})
+
+
+class SessionSchema(Schema):
+    id = fields.UUID(required=True)
+    org_slug = fields.String(required=True)
+    org_name = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    last_used_at = fields.DateTime(required=True, metadata={
+        "description": "Its sign-in or its refresh token's last use: within an access token's "
+                       "lifetime of its last request"})
+    expires_at = fields.DateTime(required=True)
+    ip = fields.String(required=True, allow_none=True)
+    user_agent = fields.String(required=True, allow_none=True)
+    current = fields.Boolean(required=True, metadata={"description": "The session asking"})
 
 
 @blp.route("/me/orgs")
@@ -43,3 +68,47 @@ class NewOrganizationView(MethodView):
         your sign-in there."""
         return use_case("signup").create_org(CreateOwnOrganization(
             name=body["name"], slug=body["slug"], actor=credential, ip=client()["ip"]))
+
+
+@blp.route("/me/password")
+class MyPasswordView(MethodView):
+    @blp.arguments(ChangePasswordSchema())
+    @blp.response(200, SessionsEndedSchema)
+    @documents(why={422: "The current password is not right, or the new one breaks the policy",
+                    429: "Too many wrong current passwords; see Retry-After"})
+    @signed_in
+    def post(self, body, credential):
+        """Change your password: the current one is needed, and every other session of yours
+        ends, in every organization."""
+        ended = use_case("account").change_password(ChangePassword(
+            actor=credential, **body, **client()))
+        return {"sessions_ended": ended}
+
+
+@blp.route("/me/sessions")
+class MySessionsView(MethodView):
+    @blp.response(200, SessionSchema(many=True))
+    @signed_in
+    def get(self, credential):
+        """Where you are signed in, in every organization, newest first (at most 100); the
+        session asking is marked `current`."""
+        return use_case("account").sessions(credential)
+
+
+@blp.route("/me/sessions/<uuid:session_id>")
+class MySessionView(MethodView):
+    @blp.response(204)
+    @documents(why={404: "No live session of yours has this id"})
+    @signed_in
+    def delete(self, session_id, credential):
+        """End one of your sessions, in whichever organization (this one signs you out)."""
+        use_case("account").end_session(credential, session_id)
+
+
+@blp.route("/me/sessions/end-others")
+class MyOtherSessionsView(MethodView):
+    @blp.response(200, SessionsEndedSchema)
+    @signed_in
+    def post(self, credential):
+        """End every session of yours but this one."""
+        return {"sessions_ended": use_case("account").end_other_sessions(credential)}

@@ -15,6 +15,7 @@ from domain.invitation import Invitation
 from domain.member import Member, Role
 from domain.organization import Organization, Plan
 from domain.password_token import PasswordToken
+from domain.session import Session
 from domain.user import User
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -326,3 +327,43 @@ def test_holding_a_membership_reads_it_in_the_bound_org_only(uow_factory, unique
         assert uow.members.hold(org.id, user.id) == owner
         assert uow.members.hold(org.id, other_user.id) is None  # not a member here
         assert uow.members.hold(other_org.id, other_user.id) is None  # not the bound org
+
+
+def test_a_persons_own_sessions_in_every_org_are_listed_and_ended_in_the_user_scope(
+        uow_factory, unique_slug):
+    org, user, _ = _org_with_owner(uow_factory, unique_slug())
+    other_org, other_user, _ = _org_with_owner(uow_factory, unique_slug())
+    with uow_factory() as uow:  # the owner of org joins other_org too
+        uow.bind(other_org.id)
+        uow.members.add(_member(other_org, user, Role.MEMBER, NOW))
+        uow.commit()
+
+    def session(in_org, of, at, **overrides):
+        return Session(**{"org_id": in_org.id, "id": uuid.uuid4(), "user_id": of.id,
+                          "refresh_token_id": f"r{at}", "expires_at": NOW + 3600 * SEC,
+                          "created_at": NOW + at * SEC, "updated_at": NOW + at * SEC}
+                       | overrides)
+
+    here, there, current = session(org, user, 1), session(other_org, user, 2), session(org, user, 3)
+    ended_before = session(org, user, 4, revoked_at=NOW, revoked_reason="logout")
+    expired = session(org, user, 5, expires_at=NOW)
+    theirs = session(other_org, other_user, 6)
+    _add(uow_factory, org.id, "sessions", here, current, ended_before, expired)
+    _add(uow_factory, other_org.id, "sessions", there, theirs)
+    with uow_factory() as uow:
+        uow.bind_user(user.id)
+        live = uow.sessions.live_of_user(user.id, NOW + SEC, limit=10)
+        assert [s.id for s in live] == [current.id, there.id, here.id]
+        assert uow.sessions.live_of_user(user.id, NOW + SEC, limit=1) == [live[0]]
+        ended = uow.sessions.revoke_of_user(user.id, there.id, "ended_by_user", NOW + SEC)
+        assert (ended.org_id, ended.revoked_reason) == (other_org.id, "ended_by_user")
+        assert uow.sessions.revoke_of_user(user.id, there.id, "again", NOW + SEC) is None
+        assert uow.sessions.revoke_of_user(user.id, theirs.id, "not mine", NOW + SEC) is None
+        assert uow.sessions.revoke_all_of_user(user.id, "password_changed", NOW + SEC,
+                                               keep=current.id) == 1
+        assert [s.id for s in uow.sessions.live_of_user(user.id, NOW + SEC, limit=10)] == [
+            current.id]
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(other_org.id)
+        assert uow.sessions.get(other_org.id, theirs.id).revoked_at is None
