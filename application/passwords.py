@@ -1,4 +1,6 @@
-"""Setting a password through a single-use, expiring link; every old session ends with it."""
+"""Setting a password through a single-use, expiring link; every old session ends with it. A
+link comes from an operator (`user reset-password`) or from the person, by asking for one by
+email ("forgot password"): the newest link replaces any older unused one."""
 
 from __future__ import annotations
 
@@ -8,18 +10,30 @@ from datetime import datetime, timedelta
 
 from attrs import define
 
-from application.errors import Unauthenticated
+from application import messages
+from application.errors import TooManyAttempts, Unauthenticated
 from application.people import user_by_email
-from application.ports.security import PasswordHasher
+from application.ports.deferred import Deferred
+from application.ports.mailer import Mailer
+from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.user_scope import audit_in_each, orgs_of
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.password import check_password
 from domain.password_token import PasswordToken
-from domain.user import User
+from domain.user import User, UserStatus, normalise_email
 
 DEFAULT_LINK_TTL = timedelta(hours=24)
+REQUESTED_LINK_TTL = timedelta(hours=1)  # a link a person asked for by email
+FORGOT_ANSWER = "if an account uses this address, a link to set its password is on its way"
+
+
+@define(frozen=True)
+class ForgotPassword:
+    email: str
+    ip: str | None = None
+    user_agent: str | None = None
 
 
 @define(frozen=True)
@@ -50,25 +64,62 @@ def token_digest(token: str) -> str:
 
 class PasswordService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-                 hasher: PasswordHasher) -> None:
+                 hasher: PasswordHasher, mailer: Mailer, public_url: str, deferred: Deferred,
+                 throttle: AttemptThrottle) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
         self._hasher = hasher
+        self._mailer = mailer
+        self._public_url = public_url
+        self._deferred = deferred
+        self._throttle = throttle
 
     def issue(self, cmd: IssuePasswordLink) -> IssuedLink:
-        now = self._clock.now()
-        token = secrets.token_urlsafe(32)
         with self._uow_factory() as uow:
             user = user_by_email(uow, cmd.email)
-            record = PasswordToken(id=self._ids.new_id(), user_id=user.id,
-                                   token_hash=token_digest(token), expires_at=now + cmd.ttl,
-                                   created_at=now, updated_at=now)
-            uow.password_tokens.add(record)
-            audit_in_each(uow, orgs_of(uow, user), AuditEvent(
-                actor=cmd.actor, action="auth.password_link_issued", resource_type="user",
-                resource_id=str(user.id), details={"expires_at": record.expires_at.isoformat()}))
+            issued = self._issue_in(uow, user, cmd.actor, cmd.ttl, {})
             uow.commit()
+        return issued
+
+    def forgot(self, cmd: ForgotPassword) -> None:
+        """One answer whether or not the address has an account, and in the same time: past the
+        caps (per address and per client), the lookup, the link and the mail happen after the
+        answer, on deferred work."""
+        email = normalise_email(cmd.email)  # an address of the wrong form is a 422, as anywhere
+        retry_after = self._throttle.reserve(email, cmd.ip)
+        if retry_after is not None:
+            raise TooManyAttempts("too many password links asked for; try again later",
+                                  retry_after=retry_after)
+        self._deferred.run(lambda: self._mail_link(email, cmd), name="password_link")
+
+    def _mail_link(self, email: str, cmd: ForgotPassword) -> None:
+        with self._uow_factory() as uow:
+            user = uow.users.get_by_email(email)
+            if user is None or user.status is not UserStatus.ACTIVE:
+                return  # nothing is sent, and nothing says so
+            actor = Actor(type=ActorType.USER, label=user.email, id=user.id)
+            issued = self._issue_in(uow, user, actor, REQUESTED_LINK_TTL,
+                                    {"asked_from": cmd.ip, "user_agent": cmd.user_agent})
+            uow.commit()
+        self._mailer.send(messages.password_link(to=user.email, token=issued.token,
+                                                 expires_at=issued.expires_at,
+                                                 public_url=self._public_url))
+
+    def _issue_in(self, uow: UnitOfWork, user: User, actor: Actor, ttl: timedelta,
+                  details: dict) -> IssuedLink:
+        now = self._clock.now()
+        token = secrets.token_urlsafe(32)
+        replaced = uow.password_tokens.expire_unused_of(user.id, now)
+        record = PasswordToken(id=self._ids.new_id(), user_id=user.id,
+                               token_hash=token_digest(token), expires_at=now + ttl,
+                               created_at=now, updated_at=now)
+        uow.password_tokens.add(record)
+        audit_in_each(uow, orgs_of(uow, user), AuditEvent(
+            actor=actor, action="auth.password_link_issued", resource_type="user",
+            resource_id=str(user.id),
+            details={"expires_at": record.expires_at.isoformat(), "links_replaced": replaced,
+                     **{k: v for k, v in details.items() if v}}))
         return IssuedLink(email=user.email, token=token, expires_at=record.expires_at)
 
     def set_password(self, cmd: SetPassword) -> None:

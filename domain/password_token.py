@@ -21,6 +21,10 @@ class PasswordToken:
     def usable(self, now: datetime) -> bool:
         return self.used_at is None and now < self.expires_at
 
+    def expire(self, now: datetime) -> None:
+        """Replaced by a newer link: this one ends unused."""
+        self.expires_at = self.updated_at = now
+
     def use(self, now: datetime) -> None:
         self.used_at = now
         self.updated_at = now

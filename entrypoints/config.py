@@ -27,6 +27,7 @@ class Settings:
     login_limit_per_account: str
     login_limit_per_account_all: str
     signup_limit_per_ip: str
+    reset_limit_per_ip: str
     login_limit_per_ip: str
     public_url: str
     access_ttl_seconds: int
@@ -65,6 +66,7 @@ class Settings:
             login_limit_per_ip=env.get("LOGIN_LIMIT_PER_IP", "100/15 minutes"),
             login_limit_per_account_all=env.get("LOGIN_LIMIT_PER_ACCOUNT_ALL", "100/hour"),
             signup_limit_per_ip=env.get("SIGNUP_LIMIT_PER_IP", "20/hour"),
+            reset_limit_per_ip=env.get("RESET_LIMIT_PER_IP", "20/hour"),
             public_url=env.get("PUBLIC_URL", "http://127.0.0.1:8000"),
             access_ttl_seconds=_positive(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
             refresh_ttl_seconds=_positive(env, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600),

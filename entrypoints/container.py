@@ -10,6 +10,7 @@ from dependency_injector import containers, providers
 from limits.storage import Storage
 from sqlalchemy import Engine
 
+from adapters.deferred import InlineDeferred, ThreadDeferred
 from adapters.mail.outbox import FolderMailer
 from adapters.mail.smtp import SmtpMailer, SmtpServer
 from adapters.memory.probe import MemoryProbe
@@ -104,6 +105,15 @@ class Adapters(containers.DeclarativeContainer):
         LimitsAttemptThrottle, attempt_counters,
         per_account="3/hour", per_account_all="5/hour",
         per_ip=settings.provided.signup_limit_per_ip, namespace="groundwork-signup")
+    reset_throttle = providers.Singleton(  # password links asked for by email
+        LimitsAttemptThrottle, attempt_counters,
+        per_account="3/hour", per_account_all="10/hour",
+        per_ip=settings.provided.reset_limit_per_ip, namespace="groundwork-reset")
+    deferred = providers.Selector(
+        settings.provided.backend,
+        postgres=providers.Singleton(ThreadDeferred),
+        memory=providers.Singleton(InlineDeferred),
+    )
 
     unit_of_work = providers.Selector(
         settings.provided.backend,
@@ -129,6 +139,8 @@ class Application(containers.DeclarativeContainer):
     cursor_signer = providers.Dependency()
     login_throttle = providers.Dependency()
     signup_throttle = providers.Dependency()
+    reset_throttle = providers.Dependency()
+    deferred = providers.Dependency()
     mailer = providers.Dependency()
     public_url = providers.Dependency(instance_of=str)
     signup_enabled = providers.Dependency(instance_of=bool)
@@ -145,7 +157,8 @@ class Application(containers.DeclarativeContainer):
     users = providers.Factory(UserService, uow_factory, clock)
     invitations = providers.Factory(InvitationService, uow_factory, clock, ids, password_hasher,
                                     mailer, public_url)
-    passwords = providers.Factory(PasswordService, uow_factory, clock, ids, password_hasher)
+    passwords = providers.Factory(PasswordService, uow_factory, clock, ids, password_hasher,
+                                  mailer, public_url, deferred, reset_throttle)
     account = providers.Factory(AccountService, uow_factory, clock, password_hasher,
                                 login_throttle)
     signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
@@ -167,6 +180,8 @@ class Container(containers.DeclarativeContainer):
         token_service=adapters.token_service,
         login_throttle=adapters.login_throttle,
         signup_throttle=adapters.signup_throttle,
+        reset_throttle=adapters.reset_throttle,
+        deferred=adapters.deferred,
         signup_enabled=settings.provided.signup_enabled,
         mailer=adapters.mailer,
         public_url=settings.provided.public_url,

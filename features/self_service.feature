@@ -72,3 +72,27 @@ Feature: A person and their organizations
     When Ada tries to end Bob's session
     Then the answer is a 404 problem
     And Bob is still signed in
+
+  Scenario: A forgotten password: the same answer for any address, a link by mail for a real one
+    When someone asks for a password link for Ada's address and for an address nobody uses
+    Then both answers are the same 202, word for word
+    And only Ada gets a mail, with a link to set her password on the web app
+    When Ada sets a new password with that link
+    Then Ada's sign-ins so far are all signed out
+    And Ada signs in with the new password, not with the old one
+
+  Scenario: A newer link ends the older one
+    When Ada asks for a password link twice
+    Then the first link no longer works
+    And the second one does
+
+  Scenario: Asking for links is capped per address
+    When someone asks for a password link for Ada's address 4 times
+    Then the 4th is refused as too many, with a time to wait
+    And Ada got 3 mails
+
+  Scenario: Ten requests racing with one link set one password
+    Given Ada has asked for a password link
+    When ten requests use that link at once, each with its own new password
+    Then exactly one of them is taken
+    And the others are refused as an invalid link

@@ -13,6 +13,8 @@ from application.organizations import CreateOrganization
 from entrypoints.http.app import create_app
 from tests.fixtures.app import PASSWORD
 from tests.fixtures.app import set_password as _set_password
+from tests.fixtures.concurrency import all_at_once
+from tests.fixtures.mail import token_in
 
 scenarios("self_service.feature")
 NEW_PASSWORD = "a brand new and private passphrase"
@@ -277,6 +279,108 @@ def end_bobs(world):
 @then("Bob is still signed in")
 def bob_in(world):
     assert world.call("Bob", "get", "/me").status_code == 200
+
+
+def _forgot(world, email: str):
+    return world.client.post("/api/v1/auth/forgot-password", json={"email": email})
+
+
+def _links(world, who: str) -> list[str]:
+    return [token_in(m.text) for m in world.container.adapters.mailer().sent
+            if m.to == world.email(who) and "reset-password#token=" in m.text]
+
+
+@when("someone asks for a password link for Ada's address and for an address nobody uses")
+def forgot_both(world):
+    world.answers = [_forgot(world, world.email("Ada")), _forgot(world, world.email("Nobody"))]
+
+
+@then("both answers are the same 202, word for word")
+def same_answers(world):
+    known, unknown = world.answers
+    assert known.status_code == unknown.status_code == 202
+    assert known.get_data() == unknown.get_data()
+    assert {k: v for k, v in known.headers if k != "X-Request-ID"} == {
+        k: v for k, v in unknown.headers if k != "X-Request-ID"}
+
+
+@then("only Ada gets a mail, with a link to set her password on the web app")
+def ada_mailed(world):
+    mails = [m for m in world.container.adapters.mailer().sent if "reset-password#token=" in m.text]
+    assert [m.to for m in mails] == [world.email("Ada")]
+    assert "/reset-password#token=" in mails[0].html
+
+
+@when("Ada sets a new password with that link")
+def use_link(world):
+    [link] = _links(world, "Ada")
+    world.response = world.client.post("/api/v1/auth/password",
+                                       json={"token": link, "password": NEW_PASSWORD})
+    assert world.response.status_code == 204, world.response.json
+
+
+@then("Ada's sign-ins so far are all signed out")
+def all_out(world):
+    assert world.call("Ada", "get", "/me").status_code == 401
+
+
+@when("Ada asks for a password link twice")
+def twice(world):
+    for _ in range(2):
+        assert _forgot(world, world.email("Ada")).status_code == 202
+
+
+@then("the first link no longer works")
+def first_dead(world):
+    first = _links(world, "Ada")[0]
+    assert world.client.post("/api/v1/auth/password", json={
+        "token": first, "password": NEW_PASSWORD}).status_code == 401
+
+
+@then("the second one does")
+def second_works(world):
+    second = _links(world, "Ada")[1]
+    assert world.client.post("/api/v1/auth/password", json={
+        "token": second, "password": NEW_PASSWORD}).status_code == 204
+
+
+@when(parsers.parse("someone asks for a password link for Ada's address {count:d} times"))
+def forgot_many(world, count):
+    world.answers = [_forgot(world, world.email("Ada")) for _ in range(count)]
+
+
+@then("the 4th is refused as too many, with a time to wait")
+def fourth(world):
+    assert [a.status_code for a in world.answers] == [202, 202, 202, 429]
+    assert int(world.answers[3].headers["Retry-After"]) > 0
+
+
+@then("Ada got 3 mails")
+def three_mails(world):
+    assert len(_links(world, "Ada")) == 3
+
+
+@given("Ada has asked for a password link")
+def asked(world):
+    assert _forgot(world, world.email("Ada")).status_code == 202
+
+
+@when("ten requests use that link at once, each with its own new password")
+def race_link(world):
+    [link] = _links(world, "Ada")
+    world.answers = all_at_once([lambda n=n: world.client.post("/api/v1/auth/password", json={
+        "token": link, "password": f"{NEW_PASSWORD} number {n}"}) for n in range(10)])
+
+
+@then("exactly one of them is taken")
+def one_taken(world):
+    assert sorted(a.status_code for a in world.answers) == [204] + [401] * 9
+
+
+@then("the others are refused as an invalid link")
+def others_invalid(world):
+    assert {a.json["detail"] for a in world.answers if a.status_code == 401} == {
+        "invalid or expired link"}
 
 
 @then("each is refused as forbidden, because a person's session is needed")

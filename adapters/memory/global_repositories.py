@@ -8,6 +8,7 @@ returned is taken with `table[key]`, the transaction's own copy of that row.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from adapters.memory.draft_table import first_row
 from adapters.memory.store import Draft
@@ -82,10 +83,19 @@ class MemoryPasswordTokens(PasswordTokenRepository):
 
     def claim(self, token: PasswordToken) -> bool:
         stored = self._t.password_tokens.stored(token.id)
-        if stored is None or stored.used_at is not None:
+        if stored is None or not stored.usable(token.used_at):
             return False
         self._t.password_tokens[token.id] = token
         return True
+
+    def expire_unused_of(self, user_id: uuid.UUID, now: datetime) -> int:
+        unused = [k for k, t in self._t.password_tokens.items()  # peeked, not changed
+                  if t.user_id == user_id and t.usable(now)]
+        for key in unused:
+            token = self._t.password_tokens[key]  # this transaction's own copy
+            token.expire(now)
+            self._t.password_tokens[key] = token
+        return len(unused)
 
 
 class MemorySignInFailureLog(SignInFailureLog):

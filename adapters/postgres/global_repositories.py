@@ -4,6 +4,7 @@ objects here and nowhere else."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, func, select, update
@@ -119,9 +120,16 @@ class PgPasswordTokens(PasswordTokenRepository):
     def claim(self, t: PasswordToken) -> bool:
         return self._tx.run(_CLAIM_TOKEN, {"id": t.id, "at": t.used_at}) == 1
 
+    def expire_unused_of(self, user_id: uuid.UUID, now: datetime) -> int:
+        c = password_tokens.c
+        return self._tx.execute(update(password_tokens).where(
+            c.user_id == user_id, c.used_at.is_(None), c.expires_at > now,
+        ).values(expires_at=now, updated_at=now)).rowcount
+
 
 _CLAIM_TOKEN = Compiled(update(password_tokens).where(
     password_tokens.c.id == bindparam("id"), password_tokens.c.used_at.is_(None),
+    password_tokens.c.expires_at > bindparam("at"),  # not replaced by a newer link meanwhile
 ).values(used_at=bindparam("at"), updated_at=bindparam("at")))
 
 

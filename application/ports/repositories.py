@@ -173,8 +173,13 @@ class PasswordTokenRepository(abc.ABC):
 
     @abc.abstractmethod
     def claim(self, token: PasswordToken) -> bool:
-        """Store `token.used_at` unless the link was used already (by a concurrent request, say):
-        True when this call claimed it. Of any number of simultaneous claims, one wins."""
+        """Store `token.used_at` unless the link was used already (by a concurrent request, say)
+        or had ended by then: True when this call claimed it. Of any number of simultaneous
+        claims, one wins."""
+
+    @abc.abstractmethod
+    def expire_unused_of(self, user_id: uuid.UUID, now: datetime) -> int:
+        """End, as of `now`, every unused link of this person (a newer one replaces them)."""
 
 
 class ApiKeyRepository(abc.ABC):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from application.auth import Login
-from application.passwords import SetPassword
+from application.passwords import FORGOT_ANSWER, ForgotPassword, SetPassword
 from application.signup import Signup
 from entrypoints.http.auth_schemas import (
+    AcceptedSchema,
+    ForgotPasswordSchema,
     LoginSchema,
     MeSchema,
     RefreshSchema,
@@ -86,6 +88,19 @@ class SignupView(MethodView):
     def post(self, body):
         """Create an organization and become its owner, signed in."""
         return use_case("signup").signup(Signup(**body, **client()))
+
+
+@blp.route("/auth/forgot-password")
+class ForgotPasswordView(MethodView):
+    @blp.arguments(ForgotPasswordSchema())
+    @blp.response(202, AcceptedSchema)
+    @documents(why={429: "Too many links asked for this address or from this client; see "
+                         "Retry-After"})
+    def post(self, body):
+        """Ask for a link to set your password, by email. The answer is the same whether or not
+        the address has an account; a new link ends the older ones, and lives an hour."""
+        use_case("passwords").forgot(ForgotPassword(email=body["email"], **client()))
+        return {"detail": FORGOT_ANSWER}
 
 
 @blp.route("/auth/password")

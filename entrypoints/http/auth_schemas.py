@@ -59,6 +59,14 @@ class SignupSchema(Schema):
     full_name = text(required=True)
 
 
+class ForgotPasswordSchema(Schema):
+    email = email(required=True)
+
+
+class AcceptedSchema(Schema):
+    detail = fields.String(required=True)
+
+
 class SetPasswordSchema(Schema):
     token = token(required=True, max_length=200)
     password = password(new=True, required=True)

@@ -367,3 +367,21 @@ def test_a_persons_own_sessions_in_every_org_are_listed_and_ended_in_the_user_sc
     with uow_factory() as uow:
         uow.bind(other_org.id)
         assert uow.sessions.get(other_org.id, theirs.id).revoked_at is None
+
+
+def test_a_newer_link_ends_a_persons_unused_ones_and_an_ended_one_cannot_be_claimed(
+        uow_factory, unique_slug):
+    _, user, _ = _org_with_owner(uow_factory, unique_slug())
+    _, someone_else, _ = _org_with_owner(uow_factory, unique_slug())
+    unused, used, theirs = _token(user), _token(user), _token(someone_else)
+    used.use(NOW + SEC)
+    _add(uow_factory, None, "password_tokens", unused, used, theirs)
+    with uow_factory() as uow:
+        read_before = uow.password_tokens.get_by_hash(unused.token_hash)
+        assert uow.password_tokens.expire_unused_of(user.id, NOW + 2 * SEC) == 1
+        uow.commit()
+    with uow_factory() as uow:
+        assert not uow.password_tokens.get_by_hash(unused.token_hash).usable(NOW + 2 * SEC)
+        assert uow.password_tokens.get_by_hash(theirs.token_hash).usable(NOW + 2 * SEC)
+        read_before.use(NOW + 3 * SEC)  # read open by a racing request, claimed once replaced
+        assert not uow.password_tokens.claim(read_before)
