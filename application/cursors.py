@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from application.errors import InvalidCursor
@@ -32,6 +34,26 @@ def decode_cursor(cursor: str, kind: str, read: Callable[..., T], *, hint: str) 
     except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
         raise InvalidCursor("invalid cursor", code="invalid_cursor",
                             errors={"cursor": [hint]}) from None
+
+
+def encode_position(kind: str, at: datetime, row_id: uuid.UUID) -> str:
+    """Where a page ordered by (created_at, id) ended."""
+    return encode_cursor(kind, at.isoformat(), str(row_id))
+
+
+def decode_position(cursor: str | None, kind: str) -> tuple[datetime, uuid.UUID] | None:
+    """The (created_at, id) a cursor of `kind` holds; None for no cursor (the first page)."""
+    if not cursor:
+        return None
+    return decode_cursor(cursor, kind, _position,
+                         hint="use the cursor of a previous page's Link header")
+
+
+def _position(at: str, row_id: str) -> tuple[datetime, uuid.UUID]:
+    moment = datetime.fromisoformat(at)
+    if moment.tzinfo is None:
+        raise ValueError(at)
+    return moment, uuid.UUID(row_id)
 
 
 _MAC_LENGTH = 32  # hex characters: 128 bits of HMAC-SHA256

@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 from attrs import define
 
 from application import messages
+from application.cursors import decode_position, encode_position
 from application.errors import TooManyAttempts, Unauthenticated
-from application.members import permission_to_touch, summary
+from application.members import MAX_PAGE, permission_to_touch, summary
 from application.people import find_or_create_user
+from application.permissions import Permission
 from application.ports.mailer import Mailer
 from application.ports.read_models import MemberSummary
 from application.ports.security import PasswordHasher
@@ -24,7 +26,7 @@ from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import Caller, enter, hold_standing
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import Conflict, InvalidInput
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.invitation import Invitation
 from domain.member import Member, parse_role
 from domain.password import check_password
@@ -49,6 +51,37 @@ class InvitationSummary:
     email: str
     role: str
     expires_at: datetime
+    created_at: datetime
+    invited_by: uuid.UUID | None
+
+    @classmethod
+    def of(cls, invitation: Invitation) -> InvitationSummary:
+        return cls(id=invitation.id, email=invitation.email, role=str(invitation.role),
+                   expires_at=invitation.expires_at, created_at=invitation.created_at,
+                   invited_by=invitation.invited_by)
+
+
+@define(frozen=True)
+class ListInvitations:
+    slug: str
+    actor: Caller
+    cursor: str | None = None
+    limit: int = 50
+
+
+@define(frozen=True)
+class InvitationPage:
+    invitations: list[InvitationSummary]
+    next_cursor: str | None
+
+
+@define(frozen=True)
+class OneInvitation:
+    """An invitation to revoke or to send again."""
+
+    slug: str
+    invitation_id: uuid.UUID
+    actor: Caller
 
 
 @define(frozen=True)
@@ -93,8 +126,56 @@ class InvitationService:
         self._mailer.send(messages.invitation(
             to=email, org_name=org.name, inviter=principal.actor.label, role=str(role),
             token=token, expires_at=invitation.expires_at, public_url=self._public_url))
-        return InvitationSummary(id=invitation.id, email=email, role=str(role),
-                              expires_at=invitation.expires_at)
+        return InvitationSummary.of(invitation)
+
+    def list(self, cmd: ListInvitations) -> InvitationPage:
+        """The org's open invitations, oldest first, for those who manage members."""
+        if not 1 <= cmd.limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", code="invalid_limit",
+                               errors={"limit": [f"must be between 1 and {MAX_PAGE}"]})
+        after = decode_position(cmd.cursor, "invitation")
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            principal = enter(uow, cmd.actor, Permission.MANAGE_MEMBERS, slug=cmd.slug, now=now)
+            found = uow.invitations.open_page(principal.org.id, now, after=after,
+                                              limit=cmd.limit + 1)
+            uow.commit()  # an API key's last use, if enter() noted one
+        page = found[:cmd.limit]
+        more = len(found) > cmd.limit
+        return InvitationPage(
+            invitations=[InvitationSummary.of(i) for i in page],
+            next_cursor=encode_position("invitation", page[-1].created_at, page[-1].id)
+            if more else None)
+
+    def revoke(self, cmd: OneInvitation) -> InvitationSummary:
+        """Take an open invitation back: its link stops working at once."""
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            principal = enter(uow, cmd.actor, Permission.MANAGE_MEMBERS, slug=cmd.slug, now=now)
+            invitation = _open(uow, principal.org.id, cmd.invitation_id, now)
+            principal.require(permission_to_touch(invitation.role))
+            invitation.expire(now)
+            if not uow.invitations.renew(invitation):  # accepted meanwhile
+                raise NotFound("no such open invitation", code="invitation_not_found")
+            uow.audit.append(principal.org.id, AuditEvent(
+                actor=principal.actor, action="invitation.revoked", resource_type="invitation",
+                resource_id=str(invitation.id),
+                details={"email": invitation.email, "role": str(invitation.role)}))
+            uow.commit()
+        return InvitationSummary.of(invitation)
+
+    def resend(self, cmd: OneInvitation) -> InvitationSummary:
+        """Send an open (or lapsed, never accepted) invitation again, with a new link: the
+        old one stops working. At most once a minute, as inviting the address again."""
+        with self._uow_factory() as uow:
+            principal = enter(uow, cmd.actor, Permission.MANAGE_MEMBERS, slug=cmd.slug,
+                              now=self._clock.now())
+            invitation = uow.invitations.get(principal.org.id, cmd.invitation_id)
+        if invitation is None or invitation.accepted_at is not None:
+            raise NotFound("no such invitation waiting for an answer",
+                           code="invitation_not_found")
+        return self.invite(Invite(slug=cmd.slug, email=invitation.email,
+                                  role=str(invitation.role), actor=cmd.actor))
 
     def _one_per_address(self, uow: UnitOfWork, principal, email: str, role, token_hash: str,
                          now: datetime) -> tuple[Invitation, str]:
@@ -176,3 +257,12 @@ def _open_invitation(uow: UnitOfWork, org_id: uuid.UUID, digest: str, now: datet
     if invitation is None or not invitation.open(now):
         raise Unauthenticated(INVALID)
     return invitation
+
+
+def _open(uow: UnitOfWork, org_id: uuid.UUID, invitation_id: uuid.UUID,
+          now: datetime) -> Invitation:
+    invitation = uow.invitations.get(org_id, invitation_id)
+    if invitation is None or not invitation.open(now):
+        raise NotFound("no such open invitation", code="invitation_not_found")
+    return invitation
+

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from attrs import define
 
-from application.cursors import decode_cursor, encode_cursor
+from application.cursors import decode_position, encode_position
 from application.people import find_or_create_user
 from application.permissions import Permission
 from application.ports.read_models import MemberCursor, MemberSummary
@@ -127,8 +127,8 @@ class MemberService:
         page = found[:cmd.limit]
         more = len(found) > cmd.limit
         last = page[-1] if more else None
-        return MemberPage(members=page, next_cursor=encode_cursor(
-            "member", last.created_at.isoformat(), str(last.id)) if last else None)
+        return MemberPage(members=page, next_cursor=encode_position(
+            "member", last.created_at, last.id) if last else None)
 
     def every(self, slug: str, actor: Caller) -> list[MemberSummary]:
         """All members, page after page (for operators and scripts)."""
@@ -238,15 +238,7 @@ def _member_with_user(uow: UnitOfWork, principal: Principal, ref: str) -> tuple[
     return member, user
 
 
+
 def _after(cursor: str | None) -> MemberCursor | None:
-    if not cursor:
-        return None
-    return decode_cursor(cursor, "member", _member_cursor,
-                         hint="use the cursor of a previous page's Link header")
-
-
-def _member_cursor(at: str, member_id: str) -> MemberCursor:
-    moment = datetime.fromisoformat(at)
-    if moment.tzinfo is None:
-        raise ValueError(at)
-    return MemberCursor(created_at=moment, id=uuid.UUID(member_id))
+    position = decode_position(cursor, "member")
+    return MemberCursor(*position) if position else None

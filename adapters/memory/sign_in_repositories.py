@@ -161,6 +161,19 @@ class MemoryInvitations(TenantScoped, InvitationRepository):
         return first_row(self._t.invitations, (k for k, i in self._t.invitations.items()
                                             if k[0] == org_id and i.token_hash == token_hash))
 
+    def get(self, org_id: uuid.UUID, invitation_id: uuid.UUID) -> Invitation | None:
+        if not self._visible(org_id):
+            return None
+        return self._t.invitations.get((org_id, invitation_id))
+
+    def open_page(self, org_id: uuid.UUID, now: datetime, *,
+                  after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Invitation]:
+        if not self._visible(org_id):
+            raise TenantContextMissing("invitations are listed in the bound organization")
+        found = sorted((i for (oid, _), i in self._t.invitations.items()
+                        if oid == org_id and i.open(now)), key=lambda i: (i.created_at, i.id))
+        return [i for i in found if after is None or (i.created_at, i.id) > after][:limit]
+
     def pending_for(self, org_id: uuid.UUID, email: str) -> Invitation | None:
         if not self._visible(org_id):
             return None

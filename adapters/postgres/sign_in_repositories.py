@@ -8,7 +8,7 @@ import uuid
 from collections import OrderedDict
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, tuple_, update
 
 from adapters.postgres.tables import api_key_prefixes, api_keys, invitations, sessions
 from adapters.postgres.tenant_repositories import TenantScoped
@@ -194,9 +194,22 @@ class PgInvitations(TenantScoped, InvitationRepository):
         query = select(invitations).where(invitations.c.org_id == org_id,
                                           invitations.c.token_hash == token_hash)
         row = self._execute(query).one_or_none()
-        if row is None:
-            return None
-        return Invitation(**{c: getattr(row, c) for c in _INVITATION_COLUMNS} | {"role": Role(row.role)})
+        return _invitation(row) if row else None
+
+    def get(self, org_id: uuid.UUID, invitation_id: uuid.UUID) -> Invitation | None:
+        query = select(invitations).where(invitations.c.org_id == org_id,
+                                          invitations.c.id == invitation_id)
+        row = self._execute(query).one_or_none()
+        return _invitation(row) if row else None
+
+    def open_page(self, org_id: uuid.UUID, now: datetime, *,
+                  after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Invitation]:
+        c = invitations.c
+        conditions = [c.org_id == org_id, c.accepted_at.is_(None), c.expires_at > now]
+        if after is not None:
+            conditions.append(tuple_(c.created_at, c.id) > tuple_(*after))
+        query = select(invitations).where(*conditions).order_by(c.created_at, c.id).limit(limit)
+        return [_invitation(row) for row in self._execute(query)]
 
     def pending_for(self, org_id: uuid.UUID, email: str) -> Invitation | None:
         c = invitations.c
@@ -204,8 +217,7 @@ class PgInvitations(TenantScoped, InvitationRepository):
                                            c.accepted_at.is_(None))
                  .order_by(c.created_at.desc(), c.id.desc()).limit(1))
         row = self._execute(query).one_or_none()
-        return None if row is None else Invitation(
-            **{k: getattr(row, k) for k in _INVITATION_COLUMNS} | {"role": Role(row.role)})
+        return _invitation(row) if row else None
 
     def renew(self, i: Invitation) -> bool:
         c = invitations.c
@@ -231,3 +243,7 @@ _CLAIM_INVITATION = Compiled(update(invitations).where(
     invitations.c.accepted_at.is_(None),
     invitations.c.expires_at > bindparam("at"),  # not ended meanwhile (its sender's role changed)
 ).values(accepted_at=bindparam("at"), updated_at=bindparam("at")))
+
+
+def _invitation(row) -> Invitation:
+    return Invitation(**{c: getattr(row, c) for c in _INVITATION_COLUMNS} | {"role": Role(row.role)})

@@ -218,6 +218,14 @@ class InvitationRepository(abc.ABC):
     def get_by_hash(self, org_id: uuid.UUID, token_hash: str) -> Invitation | None: ...
 
     @abc.abstractmethod
+    def get(self, org_id: uuid.UUID, invitation_id: uuid.UUID) -> Invitation | None: ...
+
+    @abc.abstractmethod
+    def open_page(self, org_id: uuid.UUID, now: datetime, *,
+                  after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Invitation]:
+        """Up to `limit` invitations open at `now`, oldest first, after (created_at, id)."""
+
+    @abc.abstractmethod
     def pending_for(self, org_id: uuid.UUID, email: str) -> Invitation | None:
         """The open-or-expired, not accepted invitation of this address in this org, if any."""
 

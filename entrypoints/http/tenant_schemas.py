@@ -127,6 +127,16 @@ class InvitationSchema(Schema):
     email = fields.String(required=True)
     role = fields.String(required=True, metadata={"enum": ROLES})
     expires_at = fields.DateTime(required=True)
+    created_at = fields.DateTime(required=True)
+    invited_by = fields.UUID(required=True, allow_none=True, metadata={
+        "description": "The person who sent it (or whose API key did); null for an operator"})
+
+
+class PageQuerySchema(Schema):
+    """A list's page: how long, and where it starts (a cursor from the previous page's Link)."""
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(max=MAX_CURSOR))
 
 
 class AcceptInvitationSchema(Schema):

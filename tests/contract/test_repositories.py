@@ -385,3 +385,30 @@ def test_a_newer_link_ends_a_persons_unused_ones_and_an_ended_one_cannot_be_clai
         assert uow.password_tokens.get_by_hash(theirs.token_hash).usable(NOW + 2 * SEC)
         read_before.use(NOW + 3 * SEC)  # read open by a racing request, claimed once replaced
         assert not uow.password_tokens.claim(read_before)
+
+
+def test_open_invitations_are_paged_oldest_first_in_the_bound_org(uow_factory, unique_slug):
+    org, user, _ = _org_with_owner(uow_factory, unique_slug())
+    other_org, _, _ = _org_with_owner(uow_factory, unique_slug())
+
+    def invitation(in_org, n, **overrides):
+        return Invitation(**{"org_id": in_org.id, "id": uuid.uuid4(), "email": f"p{n}@x.test",
+                             "role": Role.MEMBER, "token_hash": f"sha256${uuid.uuid4().hex}",
+                             "invited_by": None, "expires_at": NOW + 60 * SEC,
+                             "created_at": NOW + n * SEC, "updated_at": NOW + n * SEC}
+                          | overrides)
+
+    first, second, third = invitation(org, 1), invitation(org, 2), invitation(org, 3)
+    accepted = invitation(org, 4, accepted_at=NOW)
+    lapsed = invitation(org, 5, expires_at=NOW)
+    _add(uow_factory, org.id, "invitations", third, first, second, accepted, lapsed)
+    _add(uow_factory, other_org.id, "invitations", invitation(other_org, 0))
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        page = uow.invitations.open_page(org.id, NOW + SEC, after=None, limit=2)
+        assert page == [first, second]
+        rest = uow.invitations.open_page(org.id, NOW + SEC, limit=10,
+                                         after=(second.created_at, second.id))
+        assert rest == [third]
+        assert uow.invitations.get(org.id, lapsed.id) == lapsed
+        assert uow.invitations.get(other_org.id, first.id) is None

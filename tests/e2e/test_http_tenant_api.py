@@ -224,7 +224,11 @@ def test_asking_someone_to_join_adds_nobody_and_reveals_nothing_about_them(api, 
                            json={"email": email, "role": "viewer"})
                for email in (victim, f"{unique_slug('nobody')}@x.test")]
     assert [a.status_code for a in answers] == [202, 202]
-    assert [sorted(a.json) for a in answers] == [["email", "expires_at", "id", "role"]] * 2
+    fields = ["created_at", "email", "expires_at", "id", "invited_by", "role"]  # the invitation's
+    assert [sorted(a.json) for a in answers] == [fields] * 2
+    me = client.get("/api/v1/me", headers=headers["owner"]).json["id"]
+    assert {a.json["invited_by"] for a in answers} == {me}  # who sent it, not who got it
+
     assert "full_name" not in answers[0].get_data(as_text=True)
     listed = {m["email"] for m in client.get(f"/api/v1/orgs/{slugs['a']}/members",
                                              headers=headers["owner"]).json}
