@@ -1,5 +1,5 @@
-"""A signed-in person's own account: change their password, see where they are signed in, end
-one of those sessions or all the others. Each needs a person's session (never an API key)."""
+"""A signed-in person's own account: their name, their password, where they are signed in
+(and ending one of those sessions or all the others). Each needs a person's session (never an API key)."""
 
 from __future__ import annotations
 
@@ -86,6 +86,23 @@ class AccountService:
                 ip=cmd.ip, user_agent=cmd.user_agent))
             uow.commit()
         return ended
+
+    def rename(self, credential: SessionCredential, full_name: str) -> str:
+        """Change my name; audited in each of my orgs, whose members see it. The name kept."""
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            user = uow.users.get(credential.user_id)
+            org_ids = orgs_of(uow, user)  # the user scope comes before any tenant
+            principal = enter(uow, credential, None, now=now)
+            previous = user.full_name
+            user.rename(full_name, now)
+            if user.full_name != previous:
+                uow.users.update(user)
+                audit_in_each(uow, org_ids, AuditEvent(
+                    actor=principal.actor, action="user.renamed", resource_type="user",
+                    resource_id=str(user.id), details={"from": previous, "to": user.full_name}))
+            uow.commit()
+        return user.full_name
 
     def sessions(self, credential: SessionCredential) -> list[SessionSummary]:
         now = self._clock.now()

@@ -55,6 +55,10 @@ class User:
         self.password_hash = password_hash
         self.updated_at = now
 
+    def rename(self, full_name: str, now: datetime) -> None:
+        self.full_name = clean_name(full_name, field_name="full_name")
+        self.updated_at = now
+
     def set_status(self, status: UserStatus, now: datetime) -> None:
         self.status = status
         self.updated_at = now

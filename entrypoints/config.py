@@ -33,6 +33,7 @@ class Settings:
     access_ttl_seconds: int
     refresh_ttl_seconds: int
     trusted_proxies: int = 0
+    cors_origins: tuple[str, ...] = ()
     smtp_url: str | None = None
     mail_from: str = "Groundwork <groundwork@localhost>"
 
@@ -71,6 +72,7 @@ class Settings:
             access_ttl_seconds=_positive(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
             refresh_ttl_seconds=_positive(env, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
             trusted_proxies=int(proxies),
+            cors_origins=_origins(env.get("CORS_ORIGINS", "")),
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("MAIL_FROM") or "Groundwork <groundwork@localhost>",
         )
@@ -100,3 +102,15 @@ def _positive(env: dict[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ValueError(f"{name} must be positive")
     return value
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """CORS_ORIGINS: exact origins, comma-separated (`https://app.example.com`); no wildcard,
+    since the API's answers hold tenant data."""
+    origins = tuple(item.strip().rstrip("/") for item in raw.split(",") if item.strip())
+    for origin in origins:
+        scheme, _, host = origin.partition("://")
+        if scheme not in ("http", "https") or not host or "/" in host or "*" in origin:
+            raise ValueError(f"CORS_ORIGINS holds {origin!r}: each must be an origin such as "
+                             "https://app.example.com (no path, no wildcard)")
+    return origins

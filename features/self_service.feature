@@ -96,3 +96,14 @@ Feature: A person and their organizations
     When ten requests use that link at once, each with its own new password
     Then exactly one of them is taken
     And the others are refused as an invalid link
+
+  Scenario: I change my name, and my organizations see it
+    When Ada changes her name to "Ada King, Countess of Lovelace"
+    Then her profile says "Ada King, Countess of Lovelace"
+    And acme's member list shows her new name
+    And acme's audit log says that Ada renamed herself
+
+  Scenario: A name with control characters is refused, and nothing changes
+    When Ada changes her name to a name with a NUL byte in it
+    Then the answer is a 422 problem
+    And her profile still has her old name

@@ -383,6 +383,42 @@ def others_invalid(world):
         "invalid or expired link"}
 
 
+@when(parsers.parse('Ada changes her name to "{name}"'))
+def rename(world, name):
+    world.call("Ada", "patch", "/me", json={"full_name": name})
+    assert world.response.status_code == 200, world.response.json
+
+
+@when("Ada changes her name to a name with a NUL byte in it")
+def rename_nul(world):
+    world.answers = [world.call("Ada", "get", "/me").json["full_name"]]
+    world.call("Ada", "patch", "/me", json={"full_name": "Ada\x00Byron"})
+
+
+@then(parsers.parse('her profile says "{name}"'))
+def profile_name(world, name):
+    assert world.call("Ada", "get", "/me").json["full_name"] == name
+
+
+@then("her profile still has her old name")
+def old_name(world):
+    assert world.call("Ada", "get", "/me").json["full_name"] == world.answers[0]
+
+
+@then("acme's member list shows her new name")
+def member_list_name(world):
+    members = world.call("Ada", "get", f"/orgs/{world.acme}/members").json
+    [ada] = [m for m in members if m["email"] == world.email("Ada")]
+    assert ada["full_name"] == "Ada King, Countess of Lovelace"
+
+
+@then("acme's audit log says that Ada renamed herself")
+def rename_audited(world):
+    entries = world.call("Ada", "get", f"/orgs/{world.acme}/audit").json["entries"]
+    [entry] = [e for e in entries if e["action"] == "user.renamed"]
+    assert entry["details"]["to"] == "Ada King, Countess of Lovelace"
+
+
 @then("each is refused as forbidden, because a person's session is needed")
 def key_refused(world):
     assert [(a.status_code, a.json["code"]) for a in world.answers] == [

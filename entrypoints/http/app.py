@@ -10,6 +10,7 @@ from pathlib import Path
 import flask_swagger_ui
 import structlog
 from flask import Flask, g, request, send_from_directory
+from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from entrypoints.container import Container, build_container
@@ -54,6 +55,11 @@ def create_app(container: Container | None = None) -> Flask:
     app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(SWAGGER_ASSETS, filename))
     _request_logging(app)
+    origins = container.settings().cors_origins
+    if origins:  # browsers on these origins may call the API with a bearer token; no cookies
+        CORS(app, resources={r"/api/*": {"origins": list(origins)}}, supports_credentials=False,
+             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+             expose_headers=["Link", "Retry-After", "X-Request-ID"], max_age=600)
     hops = container.settings().trusted_proxies
     if hops:  # the client's address from the last `hops` entries of X-Forwarded-For, no more
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)

@@ -11,7 +11,6 @@ from entrypoints.http.auth_schemas import (
     AcceptedSchema,
     ForgotPasswordSchema,
     LoginSchema,
-    MeSchema,
     RefreshSchema,
     SetPasswordSchema,
     SignupSchema,
@@ -64,15 +63,6 @@ class SwitchOrgView(MethodView):
     def post(self, body, credential):
         """Move this sign-in to another organization you belong to; this session ends."""
         return use_case("sessions").switch_org(credential, body["org"], **client())
-
-
-@blp.route("/me")
-class MeView(MethodView):
-    @blp.response(200, MeSchema)
-    @signed_in
-    def get(self, credential):
-        """Who you are, the org this credential is for, and all your memberships."""
-        return use_case("sessions").me(credential)
 
 
 @blp.route("/signup")

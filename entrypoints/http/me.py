@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from application.account import ChangePassword
 from application.signup import CreateOwnOrganization
-from entrypoints.http.auth_schemas import MembershipSchema
+from entrypoints.http.auth_schemas import MembershipSchema, MeSchema
 from entrypoints.http.bearer import signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.client import client
@@ -68,6 +68,30 @@ class NewOrganizationView(MethodView):
         your sign-in there."""
         return use_case("signup").create_org(CreateOwnOrganization(
             name=body["name"], slug=body["slug"], actor=credential, ip=client()["ip"]))
+
+
+class RenameSchema(Schema):
+    full_name = text(required=True)
+
+
+class NameSchema(Schema):
+    full_name = fields.String(required=True)
+
+
+@blp.route("/me")
+class MeView(MethodView):
+    @blp.response(200, MeSchema)
+    @signed_in
+    def get(self, credential):
+        """Who you are, the org this credential is for, and all your memberships."""
+        return use_case("sessions").me(credential)
+
+    @blp.arguments(RenameSchema())
+    @blp.response(200, NameSchema)
+    @signed_in
+    def patch(self, body, credential):
+        """Change your name (your email changes with a confirmation, not here)."""
+        return {"full_name": use_case("account").rename(credential, body["full_name"])}
 
 
 @blp.route("/me/password")

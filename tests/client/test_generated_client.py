@@ -91,7 +91,7 @@ def test_the_generated_client_walks_the_tour(server, generated, call, clients, u
     _use_an_api_key(call, clients, owner, models, slug)
     _read_the_audit_log(call, owner, models, slug)
     call("auth.post_logout", 204, client=owner)
-    refused = call("auth.get_me", 401, client=owner).parsed
+    refused = call("me.get_me", 401, client=owner).parsed
     assert isinstance(refused, models.Problem) and refused.status == 401
 
 
@@ -123,7 +123,7 @@ def _sign_up_and_in(call, clients, models, slug):
     assert tokens.token_type == "Bearer" and tokens.expires_in > 0
     assert tokens.access_token != signed_up.access_token
     owner = clients(tokens.access_token)
-    me = call("auth.get_me", 200, client=owner).parsed
+    me = call("me.get_me", 200, client=owner).parsed
     assert (me.email, me.full_name, me.org.slug) == (email_address, "Ada Lovelace", slug)
     assert me.org.role == models.MembershipRole.OWNER and me.memberships == [me.org]
     members = call("orgs.get_members", 200, client=owner, slug=slug)

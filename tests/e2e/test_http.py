@@ -197,3 +197,39 @@ def test_the_client_address_is_read_from_forwarded_for_only_as_far_as_trusted(ho
 def test_a_bad_trusted_proxies_setting_is_refused_with_its_name(value):
     with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
         Settings.from_env({"TRUSTED_PROXIES": value})
+
+
+def _cors_client(origins: str):
+    container = memory_container()
+    container.settings.override(attrs.evolve(container.settings(),
+                                             cors_origins=Settings.from_env(
+                                                 {"CORS_ORIGINS": origins}).cors_origins))
+    return create_app(container).test_client()
+
+
+def test_a_browser_on_an_allowed_origin_may_call_the_api_and_no_other_may():
+    client = _cors_client("https://app.example.com, https://admin.example.com/")
+    preflight = client.options("/api/v1/me", headers={
+        "Origin": "https://app.example.com", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "Authorization"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert "Access-Control-Allow-Credentials" not in preflight.headers
+    answer = client.get("/api/v1/me", headers={"Origin": "https://admin.example.com"})
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://admin.example.com"
+    assert "Link" in answer.headers["Access-Control-Expose-Headers"]
+    stranger = client.get("/api/v1/me", headers={"Origin": "https://evil.example.com"})
+    assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
+def test_without_cors_origins_no_browser_origin_is_allowed():
+    answer = create_app(memory_container()).test_client().get(
+        "/api/v1/me", headers={"Origin": "https://app.example.com"})
+    assert "Access-Control-Allow-Origin" not in answer.headers
+
+
+@pytest.mark.parametrize("origins", ["*", "https://*.example.com", "app.example.com",
+                                     "https://app.example.com/path", "ftp://x.example.com"])
+def test_a_cors_origin_that_is_not_an_exact_origin_is_refused(origins):
+    with pytest.raises(ValueError, match="CORS_ORIGINS"):
+        Settings.from_env({"CORS_ORIGINS": origins})
