@@ -238,12 +238,17 @@ class InvitationService:
 
     def _account(self, uow: UnitOfWork, email: str, full_name: str | None,
                  password_hash: str | None, now: datetime) -> User:
-        """The invitee's account: made now if new, given the password if it had none."""
+        """The invitee's account: made now if new, given the password if it had none; its
+        address is proven, since the invitation's token came by mail to it."""
         user, _ = find_or_create_user(uow, self._ids, email, full_name, now)
+        changed = not user.email_verified
+        user.verify_email(email, now)
         if not user.password_hash:
             if password_hash is None:  # the account lost its password since the first read
                 raise Unauthenticated(INVALID)
             user.set_password(password_hash, now)
+            changed = True
+        if changed:
             uow.users.update(user)
         return user
 

@@ -44,3 +44,14 @@ def _message(*, to: str, subject: str, lead: str, action: str, link: str, until:
             f"</p><p>Or with the API:<br><code>{escape(api[0])}</code><br>"
             f"<code>{escape(api[1])}</code></p></body></html>\n")
     return OutgoingEmail(to=to, subject=subject, text=text, html=html)
+
+
+def email_verification(*, to: str, token: str, expires_at: datetime,
+                       public_url: str) -> OutgoingEmail:
+    return _message(
+        to=to, subject="Confirm your email address for Groundwork",
+        lead="Confirm that this address is yours, so that your organizations can count on it. "
+             "If you did not sign up, ignore this message.",
+        action="Confirm the address", link=f"{public_url}/verify-email#token={token}",
+        until=f"{expires_at:%Y-%m-%d %H:%M} UTC",
+        api=(f"POST {public_url}/api/v1/auth/verify-email", f'{{"token": "{token}"}}'))

@@ -36,6 +36,7 @@ class Profile:
     full_name: str
     org: MembershipSummary
     memberships: list[MembershipSummary]
+    email_verified: bool
 
 
 class SessionService:
@@ -48,10 +49,12 @@ class SessionService:
         with self._uow_factory() as uow:
             memberships = self._memberships(uow, credential)
             principal = enter(uow, credential, None, now=self._clock.now())
+            verified = uow.users.get(principal.user_id).email_verified
         live = [MembershipSummary.of(m) for m in memberships if m.org.is_active]
         current = next(m for m in live if m.org_id == principal.org.id)
         return Profile(id=principal.user_id, email=principal.actor.label,
-                       full_name=principal.full_name, org=current, memberships=live)
+                       full_name=principal.full_name, org=current, memberships=live,
+                       email_verified=verified)
 
     @staticmethod
     def _memberships(uow: UnitOfWork, credential: SessionCredential) -> list[Membership]:

@@ -13,6 +13,7 @@ from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principals import SessionCredential, enter
 from application.summaries import OrganizationSummary
+from application.verification import VerificationService
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden
 from domain.password import check_password
@@ -41,8 +42,10 @@ class Signup:
 class SignupService:
     def __init__(self, uow_factory: UnitOfWorkFactory, organizations: OrganizationService,
                  auth: AuthService, hasher: PasswordHasher, enabled: bool,
-                 throttle: AttemptThrottle, clock: Clock) -> None:
+                 throttle: AttemptThrottle, clock: Clock,
+                 verification: VerificationService) -> None:
         self._uow_factory = uow_factory
+        self._verification = verification
         self._clock = clock
         self._organizations = organizations
         self._auth = auth
@@ -75,6 +78,7 @@ class SignupService:
             pair = self._auth.start_session(uow, SignedIn(owner.id, owner.email, org),
                                             method="signup", ip=cmd.ip, user_agent=cmd.user_agent)
             uow.commit()
+        self._verification.send_later(owner.id)  # the address is proven by the mail it gets
         return pair
 
     def create_org(self, cmd: CreateOwnOrganization) -> OrganizationSummary:

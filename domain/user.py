@@ -43,6 +43,19 @@ class User:
     updated_at: datetime
     password_hash: str | None = None
     status: UserStatus = UserStatus.ACTIVE
+    email_verified_at: datetime | None = None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def verify_email(self, email: str, now: datetime) -> bool:
+        """Proven by a link sent to `email`: true when that is still this person's address."""
+        if email != self.email:
+            return False
+        if self.email_verified_at is None:
+            self.email_verified_at = self.updated_at = now
+        return True
 
     @classmethod
     def create(cls, *, id: uuid.UUID, email: str, full_name: str, now: datetime) -> User:

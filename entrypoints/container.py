@@ -39,6 +39,7 @@ from application.principals import CredentialReader
 from application.sessions import SessionService
 from application.signup import SignupService
 from application.users import UserService
+from application.verification import VerificationService
 from entrypoints.config import Settings
 from entrypoints.database import resolve_database
 from entrypoints.secrets import resolve_secret_key
@@ -109,6 +110,10 @@ class Adapters(containers.DeclarativeContainer):
         LimitsAttemptThrottle, attempt_counters,
         per_account="3/hour", per_account_all="10/hour",
         per_ip=settings.provided.reset_limit_per_ip, namespace="groundwork-reset")
+    verify_throttle = providers.Singleton(  # confirmation mails asked for again
+        LimitsAttemptThrottle, attempt_counters,
+        per_account="3/hour", per_account_all="10/hour",
+        per_ip=settings.provided.reset_limit_per_ip, namespace="groundwork-verify")
     deferred = providers.Selector(
         settings.provided.backend,
         postgres=providers.Singleton(ThreadDeferred),
@@ -140,6 +145,7 @@ class Application(containers.DeclarativeContainer):
     login_throttle = providers.Dependency()
     signup_throttle = providers.Dependency()
     reset_throttle = providers.Dependency()
+    verify_throttle = providers.Dependency()
     deferred = providers.Dependency()
     mailer = providers.Dependency()
     public_url = providers.Dependency(instance_of=str)
@@ -161,8 +167,10 @@ class Application(containers.DeclarativeContainer):
                                   mailer, public_url, deferred, reset_throttle)
     account = providers.Factory(AccountService, uow_factory, clock, password_hasher,
                                 login_throttle)
+    verification = providers.Factory(VerificationService, uow_factory, clock, ids, mailer,
+                                     public_url, deferred, verify_throttle)
     signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
-                               signup_enabled, signup_throttle, clock)
+                               signup_enabled, signup_throttle, clock, verification)
 
 
 class Container(containers.DeclarativeContainer):
@@ -181,6 +189,7 @@ class Container(containers.DeclarativeContainer):
         login_throttle=adapters.login_throttle,
         signup_throttle=adapters.signup_throttle,
         reset_throttle=adapters.reset_throttle,
+        verify_throttle=adapters.verify_throttle,
         deferred=adapters.deferred,
         signup_enabled=settings.provided.signup_enabled,
         mailer=adapters.mailer,

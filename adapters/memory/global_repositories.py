@@ -12,8 +12,14 @@ from datetime import datetime
 
 from adapters.memory.draft_table import first_row
 from adapters.memory.store import Draft
-from application.ports.repositories import OrganizationRepository, PasswordTokenRepository, UserRepository
+from application.ports.repositories import (
+    EmailTokenRepository,
+    OrganizationRepository,
+    PasswordTokenRepository,
+    UserRepository,
+)
 from application.ports.sign_in_failures import SignInFailure, SignInFailureLog
+from domain.email_token import EmailToken
 from domain.errors import Conflict
 from domain.organization import Organization, OrgStatus
 from domain.password_token import PasswordToken
@@ -109,3 +115,31 @@ class MemorySignInFailureLog(SignInFailureLog):
         newest = sorted(self._t.sign_in_failures.values(), key=lambda f: (f.created_at, f.id),
                         reverse=True)
         return newest[:limit]
+
+
+class MemoryEmailTokens(EmailTokenRepository):
+    def __init__(self, tables: Draft) -> None:
+        self._t = tables
+
+    def add(self, token: EmailToken) -> None:
+        self._t.email_tokens[token.id] = token
+
+    def get_by_hash(self, token_hash: str) -> EmailToken | None:
+        return first_row(self._t.email_tokens, (k for k, t in self._t.email_tokens.items()
+                                             if t.token_hash == token_hash))
+
+    def claim(self, token: EmailToken) -> bool:
+        stored = self._t.email_tokens.stored(token.id)
+        if stored is None or not stored.usable(token.used_at):
+            return False
+        self._t.email_tokens[token.id] = token
+        return True
+
+    def expire_unused_of(self, user_id: uuid.UUID, now: datetime) -> int:
+        unused = [k for k, t in self._t.email_tokens.items()  # peeked, not changed
+                  if t.user_id == user_id and t.usable(now)]
+        for key in unused:
+            token = self._t.email_tokens[key]  # this transaction's own copy
+            token.expire(now)
+            self._t.email_tokens[key] = token
+        return len(unused)

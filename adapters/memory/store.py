@@ -25,6 +25,7 @@ from adapters.memory.draft_table import TransactionClosed as TransactionClosed  
 from application.ports.sign_in_failures import SignInFailure
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry
+from domain.email_token import EmailToken
 from domain.invitation import Invitation
 from domain.member import Member
 from domain.organization import Organization
@@ -45,6 +46,7 @@ class Tables:
     audit: dict[uuid.UUID, list[AuditEntry]] = field(factory=dict)
     sessions: dict[tuple[uuid.UUID, uuid.UUID], Session] = field(factory=dict)
     password_tokens: dict[uuid.UUID, PasswordToken] = field(factory=dict)
+    email_tokens: dict[uuid.UUID, EmailToken] = field(factory=dict)
     api_keys: dict[tuple[uuid.UUID, uuid.UUID], ApiKey] = field(factory=dict)
     api_key_prefixes: dict[str, uuid.UUID] = field(factory=dict)
     invitations: dict[tuple[uuid.UUID, uuid.UUID], Invitation] = field(factory=dict)
@@ -72,6 +74,7 @@ class Draft:
     audit: DraftTable[uuid.UUID, list[AuditEntry]]
     sessions: DraftTable[tuple[uuid.UUID, uuid.UUID], Session]
     password_tokens: DraftTable[uuid.UUID, PasswordToken]
+    email_tokens: DraftTable[uuid.UUID, EmailToken]
     api_keys: DraftTable[tuple[uuid.UUID, uuid.UUID], ApiKey]
     api_key_prefixes: DraftTable[str, uuid.UUID]
     invitations: DraftTable[tuple[uuid.UUID, uuid.UUID], Invitation]

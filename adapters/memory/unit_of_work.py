@@ -4,6 +4,7 @@ import uuid
 
 from adapters.memory.audit_log import MemoryAuditLog
 from adapters.memory.global_repositories import (
+    MemoryEmailTokens,
     MemoryOrganizations,
     MemoryPasswordTokens,
     MemorySignInFailureLog,
@@ -40,6 +41,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.members = MemoryMembers(tables, self._bound, self._bound_user)
         self.sessions = MemorySessions(tables, self._bound, self._bound_user)
         self.password_tokens = MemoryPasswordTokens(tables)
+        self.email_tokens = MemoryEmailTokens(tables)
         self.sign_in_failures = MemorySignInFailureLog(tables)
         self.api_keys = MemoryApiKeys(tables, self._bound, self._bound_user)
         self.invitations = MemoryInvitations(tables, self._bound, self._bound_user)

@@ -10,13 +10,15 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from adapters.postgres.tables import org, password_tokens, users
+from adapters.postgres.tables import email_tokens, org, password_tokens, users
 from adapters.postgres.transaction import Compiled, Transaction
 from application.ports.repositories import (
+    EmailTokenRepository,
     OrganizationRepository,
     PasswordTokenRepository,
     UserRepository,
 )
+from domain.email_token import EmailToken
 from domain.errors import Conflict
 from domain.organization import Organization, OrgStatus, Plan
 from domain.password_token import PasswordToken
@@ -77,7 +79,8 @@ class PgUsers(UserRepository):
 
     def add(self, u: User) -> None:
         values = dict(id=u.id, email=u.email, full_name=u.full_name, password_hash=u.password_hash,
-                      status=u.status.value, created_at=u.created_at, updated_at=u.updated_at)
+                      status=u.status.value, created_at=u.created_at, updated_at=u.updated_at,
+                      email_verified_at=u.email_verified_at)
         statement = (insert(users).values(**values)
                      .on_conflict_do_nothing(index_elements=[func.lower(users.c.email)])
                      .returning(users.c.id))
@@ -96,13 +99,14 @@ class PgUsers(UserRepository):
     def update(self, u: User) -> None:
         self._tx.execute(update(users).where(users.c.id == u.id).values(
             full_name=u.full_name, password_hash=u.password_hash, status=u.status.value,
-            updated_at=u.updated_at))
+            email_verified_at=u.email_verified_at, updated_at=u.updated_at))
 
 
 def _user(row) -> User:
     return User(id=row.id, email=row.email, full_name=row.full_name,
                 password_hash=row.password_hash, status=UserStatus(row.status),
-                created_at=row.created_at, updated_at=row.updated_at)
+                created_at=row.created_at, updated_at=row.updated_at,
+                email_verified_at=row.email_verified_at)
 
 
 class PgPasswordTokens(PasswordTokenRepository):
@@ -134,3 +138,32 @@ _CLAIM_TOKEN = Compiled(update(password_tokens).where(
 
 
 _TOKEN_COLUMNS = ("id", "user_id", "token_hash", "expires_at", "created_at", "updated_at", "used_at")
+
+
+class PgEmailTokens(EmailTokenRepository):
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    def add(self, t: EmailToken) -> None:
+        self._tx.execute(insert(email_tokens).values(**{c: getattr(t, c) for c in _EMAIL_COLUMNS}))
+
+    def get_by_hash(self, token_hash: str) -> EmailToken | None:
+        query = select(email_tokens).where(email_tokens.c.token_hash == token_hash)
+        row = self._tx.execute(query).one_or_none()
+        return EmailToken(**{c: getattr(row, c) for c in _EMAIL_COLUMNS}) if row else None
+
+    def claim(self, t: EmailToken) -> bool:
+        c = email_tokens.c
+        return self._tx.execute(update(email_tokens).where(
+            c.id == t.id, c.used_at.is_(None), c.expires_at > t.used_at,
+        ).values(used_at=t.used_at, updated_at=t.used_at)).rowcount == 1
+
+    def expire_unused_of(self, user_id: uuid.UUID, now: datetime) -> int:
+        c = email_tokens.c
+        return self._tx.execute(update(email_tokens).where(
+            c.user_id == user_id, c.used_at.is_(None), c.expires_at > now,
+        ).values(expires_at=now, updated_at=now)).rowcount
+
+
+_EMAIL_COLUMNS = ("id", "user_id", "email", "token_hash", "expires_at", "created_at",
+                  "updated_at", "used_at")

@@ -1,6 +1,7 @@
 """The schema as SQLAlchemy Core tables. Alembic compares `metadata` with the live database.
 
-Global tables: org, users, password_tokens, api_key_prefixes, sign_in_failures, attempt_counters.
+Global tables: org, users, password_tokens, email_tokens, api_key_prefixes, sign_in_failures,
+attempt_counters.
 Every other table is a tenant table keyed on (org_id, id).
 """
 
@@ -33,7 +34,7 @@ metadata = MetaData(
     }
 )
 
-GLOBAL_TABLES = frozenset({"org", "users", "password_tokens", "api_key_prefixes",
+GLOBAL_TABLES = frozenset({"org", "users", "password_tokens", "email_tokens", "api_key_prefixes",
                            "sign_in_failures", "attempt_counters"})
 
 
@@ -70,6 +71,7 @@ users = Table(
     Column("password_hash", Text, nullable=True),
     Column("status", Text, nullable=False, server_default=text("'active'")),
     *_timestamps(),
+    Column("email_verified_at", TIMESTAMP(timezone=True), nullable=True),
     CheckConstraint("status IN ('active', 'disabled')", name="status"),
 )
 Index("ux_users_lower_email", func.lower(users.c.email), unique=True)
@@ -154,6 +156,21 @@ password_tokens = Table(
     UniqueConstraint("token_hash"),
 )
 Index("ix_password_tokens_user_id", password_tokens.c.user_id)
+
+email_tokens = Table(
+    "email_tokens",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("user_id", UUID(as_uuid=True), nullable=False),
+    Column("email", Text, nullable=False),
+    Column("token_hash", Text, nullable=False),
+    Column("expires_at", TIMESTAMP(timezone=True), nullable=False),
+    Column("used_at", TIMESTAMP(timezone=True), nullable=True),
+    *_timestamps(),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="RESTRICT"),
+    UniqueConstraint("token_hash"),
+)
+Index("ix_email_tokens_user_id", email_tokens.c.user_id)
 
 sign_in_failures = Table(
     "sign_in_failures",

@@ -5,7 +5,12 @@ import uuid
 from sqlalchemy import Engine
 
 from adapters.postgres.audit_log import PgAuditLog
-from adapters.postgres.global_repositories import PgOrganizations, PgPasswordTokens, PgUsers
+from adapters.postgres.global_repositories import (
+    PgEmailTokens,
+    PgOrganizations,
+    PgPasswordTokens,
+    PgUsers,
+)
 from adapters.postgres.read_models import PgMemberDirectory, PgPrincipals
 from adapters.postgres.sign_in_failures import PgSignInFailureLog
 from adapters.postgres.sign_in_repositories import (
@@ -73,6 +78,7 @@ _REPOSITORIES = {
     "members": lambda uow: PgMembers(uow._tx),
     "sessions": lambda uow: PgSessions(uow._tx),
     "password_tokens": lambda uow: PgPasswordTokens(uow._tx),
+    "email_tokens": lambda uow: PgEmailTokens(uow._tx),
     "sign_in_failures": lambda uow: PgSignInFailureLog(uow._tx),
     "api_keys": lambda uow: PgApiKeys(uow._tx, uow._key_locations),
     "invitations": lambda uow: PgInvitations(uow._tx),

@@ -11,6 +11,7 @@ from attrs import define
 
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry, AuditEvent
+from domain.email_token import EmailToken
 from domain.invitation import Invitation
 from domain.member import Member
 from domain.organization import Organization
@@ -180,6 +181,24 @@ class PasswordTokenRepository(abc.ABC):
     @abc.abstractmethod
     def expire_unused_of(self, user_id: uuid.UUID, now: datetime) -> int:
         """End, as of `now`, every unused link of this person (a newer one replaces them)."""
+
+
+class EmailTokenRepository(abc.ABC):
+    """Links that prove an address (global: read by the token alone, before any tenant)."""
+
+    @abc.abstractmethod
+    def add(self, token: EmailToken) -> None: ...
+
+    @abc.abstractmethod
+    def get_by_hash(self, token_hash: str) -> EmailToken | None: ...
+
+    @abc.abstractmethod
+    def claim(self, token: EmailToken) -> bool:
+        """Store `token.used_at` unless used already or ended by then; True when claimed."""
+
+    @abc.abstractmethod
+    def expire_unused_of(self, user_id: uuid.UUID, now: datetime) -> int:
+        """End, as of `now`, the person's unused links (a newer one replaces them)."""
 
 
 class ApiKeyRepository(abc.ABC):

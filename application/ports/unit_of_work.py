@@ -9,6 +9,7 @@ from application.ports.read_models import MemberDirectory
 from application.ports.repositories import (
     ApiKeyRepository,
     AuditLog,
+    EmailTokenRepository,
     InvitationRepository,
     MemberRepository,
     OrganizationRepository,
@@ -33,6 +34,7 @@ class UnitOfWork(abc.ABC):
     members: MemberRepository
     sessions: SessionRepository
     password_tokens: PasswordTokenRepository
+    email_tokens: EmailTokenRepository
     sign_in_failures: SignInFailureLog
     api_keys: ApiKeyRepository
     invitations: InvitationRepository

@@ -16,6 +16,7 @@ from entrypoints.http.auth_schemas import (
     SignupSchema,
     SwitchOrgSchema,
     TokenPairSchema,
+    VerifyEmailSchema,
 )
 from entrypoints.http.bearer import signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
@@ -78,6 +79,17 @@ class SignupView(MethodView):
     def post(self, body):
         """Create an organization and become its owner, signed in."""
         return use_case("signup").signup(Signup(**body, **client()))
+
+
+@blp.route("/auth/verify-email")
+class VerifyEmailView(MethodView):
+    @blp.arguments(VerifyEmailSchema())
+    @blp.response(204)
+    @documents(why={401: "Unknown, used, replaced or expired link, or one for an address that "
+                         "is no longer yours"})
+    def post(self, body):
+        """Confirm your email address with the link mailed to it (once)."""
+        use_case("verification").verify(body["token"])
 
 
 @blp.route("/auth/forgot-password")

@@ -49,6 +49,12 @@ class MeSchema(Schema):
     full_name = fields.String(required=True)
     org = fields.Nested(MembershipSchema, required=True)
     memberships = fields.List(fields.Nested(MembershipSchema), required=True)
+    email_verified = fields.Boolean(required=True, metadata={
+        "description": "Whether you confirmed the address with the link mailed to it"})
+
+
+class VerifyEmailSchema(Schema):
+    token = token(required=True, max_length=200)
 
 
 class SignupSchema(Schema):

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from application.account import ChangePassword
 from application.signup import CreateOwnOrganization
-from entrypoints.http.auth_schemas import MembershipSchema, MeSchema
+from entrypoints.http.auth_schemas import AcceptedSchema, MembershipSchema, MeSchema
 from entrypoints.http.bearer import signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.client import client
@@ -136,3 +136,16 @@ class MyOtherSessionsView(MethodView):
     def post(self, credential):
         """End every session of yours but this one."""
         return {"sessions_ended": use_case("account").end_other_sessions(credential)}
+
+
+@blp.route("/me/email/verification")
+class MyEmailVerificationView(MethodView):
+    @blp.response(202, AcceptedSchema)
+    @documents(why={409: "Your address is confirmed already",
+                    429: "Too many confirmation mails asked for; see Retry-After"})
+    @signed_in
+    def post(self, credential):
+        """Send the link that confirms your email address again (the older ones stop
+        working); a few times an hour."""
+        use_case("verification").resend(credential, ip=client()["ip"])
+        return {"detail": "a link to confirm your address is on its way"}

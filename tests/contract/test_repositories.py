@@ -11,6 +11,7 @@ import pytest
 
 from application.errors import TenantContextMissing
 from domain.api_key import ApiKey, Scope
+from domain.email_token import EmailToken
 from domain.invitation import Invitation
 from domain.member import Member, Role
 from domain.organization import Organization, Plan
@@ -412,3 +413,28 @@ def test_open_invitations_are_paged_oldest_first_in_the_bound_org(uow_factory, u
         assert rest == [third]
         assert uow.invitations.get(org.id, lapsed.id) == lapsed
         assert uow.invitations.get(other_org.id, first.id) is None
+
+
+def test_email_links_are_claimed_once_and_replaced_by_newer_ones(uow_factory, unique_slug):
+    _, user, _ = _org_with_owner(uow_factory, unique_slug())
+
+    def link(**overrides):
+        return EmailToken(**{"id": uuid.uuid4(), "user_id": user.id, "email": user.email,
+                             "token_hash": f"sha256${uuid.uuid4().hex}",
+                             "expires_at": NOW + 60 * SEC, "created_at": NOW,
+                             "updated_at": NOW} | overrides)
+
+    first, second = link(), link()
+    _add(uow_factory, None, "email_tokens", first, second)
+    with uow_factory() as uow:
+        stored = uow.email_tokens.get_by_hash(second.token_hash)
+        assert stored == second and uow.email_tokens.get_by_hash(MISSING) is None
+        stored.use(NOW + SEC)
+        assert uow.email_tokens.claim(stored) and not uow.email_tokens.claim(stored)
+        assert uow.email_tokens.expire_unused_of(user.id, NOW + 2 * SEC) == 1  # the first
+        uow.commit()
+    with uow_factory() as uow:
+        replaced = uow.email_tokens.get_by_hash(first.token_hash)
+        assert not replaced.usable(NOW + 2 * SEC)
+        replaced.use(NOW + 3 * SEC)
+        assert not uow.email_tokens.claim(replaced)
