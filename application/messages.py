@@ -55,3 +55,19 @@ def email_verification(*, to: str, token: str, expires_at: datetime,
         action="Confirm the address", link=f"{public_url}/verify-email#token={token}",
         until=f"{expires_at:%Y-%m-%d %H:%M} UTC",
         api=(f"POST {public_url}/api/v1/auth/verify-email", f'{{"token": "{token}"}}'))
+
+
+def signup_notice(*, to: str, public_url: str) -> OutgoingEmail:
+    """To an address that has an account, when someone signs up with it again."""
+    lead = ("Someone asked to create a Groundwork account with this address, which has one "
+            "already, so nothing was created. If it was you: sign in, or ask for a new "
+            "password if you forgot it; a signed-in person starts another organization with "
+            "POST /api/v1/orgs. If it was not you, nothing has changed.")
+    text = (f"{lead}\n\nSign in: {public_url}/sign-in\n"
+            f"Forgot your password: {public_url}/forgot-password\n")
+    html = (f"<!doctype html><html><body><p>{escape(lead)}</p><p>"
+            f'<a href="{escape(public_url, quote=True)}/sign-in">Sign in</a> or '
+            f'<a href="{escape(public_url, quote=True)}/forgot-password">set a new password</a>.'
+            f"</p></body></html>\n")
+    return OutgoingEmail(to=to, subject="Someone tried to sign up with your address", text=text,
+                         html=html)

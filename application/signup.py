@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from attrs import define
 
-from application.auth import AuthService, SignedIn, TokenPair
+from application.auth import AuthService
 from application.errors import TooManyAttempts
 from application.organizations import CreateOrganization, OrganizationService
 from application.ports.security import AttemptThrottle, PasswordHasher
@@ -17,7 +17,11 @@ from application.verification import VerificationService
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden
 from domain.password import check_password
+from domain.slug import normalise_slug
 from domain.user import normalise_email
+
+SIGNUP_ANSWER = ("check your mail: a new account gets a link to confirm its address; "
+                 "then sign in with POST /api/v1/auth/login")
 
 
 @define(frozen=True)
@@ -53,33 +57,37 @@ class SignupService:
         self._enabled = enabled
         self._throttle = throttle
 
-    def signup(self, cmd: Signup) -> TokenPair:
+    def signup(self, cmd: Signup) -> None:
+        """A new org and its owner, who then signs in. The answer is the same whether or not
+        the address has an account (only a taken slug differs, for anyone): a new address gets
+        a link to confirm it, an address with an account a mail that says someone tried."""
         if not self._enabled:
             raise Forbidden("self-service sign-up is turned off here", code="signup_disabled")
         retry_after = self._throttle.reserve(cmd.email, cmd.ip)  # per address and per client
         if retry_after is not None:
             raise TooManyAttempts("too many sign-ups; try again later", retry_after=retry_after)
         email = normalise_email(cmd.email)
+        slug = normalise_slug(cmd.slug)
         check_password(cmd.password, email=email)
         actor = Actor(type=ActorType.USER, label=email)
         password_hash = self._hasher.hash(cmd.password)  # before any connection is taken
         with self._uow_factory() as uow:
-            if uow.users.get_by_email(email) is not None:
-                raise Conflict("an account with this email exists: sign in instead",
-                               code="email_taken")
+            existing = uow.users.get_by_email(email)
+            if existing is not None:  # the same answer; the account's owner is told by mail
+                if uow.orgs.get_by_slug(slug) is not None:
+                    raise Conflict(f"slug {slug!r} is already taken", code="slug_taken")
+                self._verification.tell_of_signup_later(existing.id)
+                return
             org, owner = self._organizations.create_in(uow, CreateOrganization(
-                name=cmd.org_name, slug=cmd.slug, owner_email=email, owner_name=cmd.full_name,
+                name=cmd.org_name, slug=slug, owner_email=email, owner_name=cmd.full_name,
                 actor=actor))
             owner.password_hash = password_hash
             uow.users.update(owner)
             uow.audit.append(org.id, AuditEvent(
                 actor=actor, action="auth.signup", resource_type="user", resource_id=str(owner.id),
                 ip=cmd.ip, user_agent=cmd.user_agent))
-            pair = self._auth.start_session(uow, SignedIn(owner.id, owner.email, org),
-                                            method="signup", ip=cmd.ip, user_agent=cmd.user_agent)
             uow.commit()
         self._verification.send_later(owner.id)  # the address is proven by the mail it gets
-        return pair
 
     def create_org(self, cmd: CreateOwnOrganization) -> OrganizationSummary:
         """Another org for a signed-in person, who becomes its owner (they switch to it with

@@ -46,6 +46,16 @@ class VerificationService:
         """A new link for the person's current address, mailed after the caller answers."""
         self._deferred.run(lambda: self._send(user_id), name="email_verification")
 
+    def tell_of_signup_later(self, user_id: uuid.UUID) -> None:
+        """Someone signed up with the person's address: tell them, after the caller answers."""
+        self._deferred.run(lambda: self._tell_of_signup(user_id), name="signup_notice")
+
+    def _tell_of_signup(self, user_id: uuid.UUID) -> None:
+        with self._uow_factory() as uow:
+            user = uow.users.get(user_id)
+        if user is not None:
+            self._mailer.send(messages.signup_notice(to=user.email, public_url=self._public_url))
+
     def resend(self, credential: SessionCredential, *, ip: str | None = None) -> None:
         with self._uow_factory() as uow:
             enter(uow, credential, None, now=self._clock.now())

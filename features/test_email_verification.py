@@ -50,8 +50,9 @@ def signed_up(world):
     answer = world.client.post("/api/v1/signup", json={
         "org_name": "Dee Co", "slug": world.slug, "email": world.email("Dee"),
         "full_name": "Dee", "password": PASSWORD})
-    assert answer.status_code == 201, answer.json
-    world.tokens["Dee"] = answer.json["access_token"]
+    assert answer.status_code == 202, answer.json
+    world.tokens["Dee"] = world.client.post("/api/v1/auth/login", json={
+        "email": world.email("Dee"), "password": PASSWORD}).json["access_token"]
 
 
 @then(parsers.re(r"Dee's profile says her address is (?P<state>not confirmed yet|confirmed)"))

@@ -421,7 +421,7 @@ def racing_signups(world):
 
 @then("one of them gets the organization")
 def one_signup_wins(world):
-    assert sorted(a.status_code for a in world.outcomes) == [201, 409]
+    assert sorted(a.status_code for a in world.outcomes) == [202, 409]
 
 
 @then("the other is told that the slug is taken")

@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from application.auth import Login
 from application.passwords import FORGOT_ANSWER, ForgotPassword, SetPassword
-from application.signup import Signup
+from application.signup import SIGNUP_ANSWER, Signup
 from entrypoints.http.auth_schemas import (
     AcceptedSchema,
     ForgotPasswordSchema,
@@ -69,16 +69,19 @@ class SwitchOrgView(MethodView):
 @blp.route("/signup")
 class SignupView(MethodView):
     @blp.arguments(SignupSchema())
-    @blp.response(201, TokenPairSchema)
+    @blp.response(202, AcceptedSchema)
     @documents(why={
         403: "Sign-up is turned off on this server",
-        409: "The slug or the email is taken, or the slug is reserved",
+        409: "The slug is taken or reserved",
         422: "Invalid fields, or a password that breaks the policy",
         429: "Too many sign-ups from this client or for this address; see Retry-After",
     })
     def post(self, body):
-        """Create an organization and become its owner, signed in."""
-        return use_case("signup").signup(Signup(**body, **client()))
+        """Create an organization and become its owner, then sign in with `POST /auth/login`.
+        The answer is the same whether or not the address has an account: a new one gets a
+        link to confirm its address, one with an account a mail saying someone tried."""
+        use_case("signup").signup(Signup(**body, **client()))
+        return {"detail": SIGNUP_ANSWER}
 
 
 @blp.route("/auth/verify-email")

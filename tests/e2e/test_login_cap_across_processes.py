@@ -49,4 +49,4 @@ def test_signups_from_one_address_over_two_servers_meet_one_cap(two_servers):
         {"org_name": f"Cap {n}", "slug": f"cap-{run}-{n}", "email": f"p{n}@{run}.test",
          "password": "a long and fine passphrase", "full_name": "Cap"})
         for n in range(9)])
-    assert statuses.count(429) == 4 and statuses.count(201) == 5, statuses
+    assert statuses.count(429) == 4 and statuses.count(202) == 5, statuses

@@ -42,7 +42,7 @@ def test_make_run_path_signs_up_and_signs_in_on_the_embedded_database(tmp_path):
     with live_server(env, workers=2) as (base, _):
         headers = {"Content-Type": "application/json"}
         status, _ = http("POST", f"{base}/api/v1/signup", json.dumps(body).encode(), headers)
-        assert status == 201
+        assert status == 202
         status, payload = http("POST", f"{base}/api/v1/auth/login", json.dumps(
             {"email": body["email"], "password": body["password"]}).encode(), headers)
         assert status == 200

@@ -12,7 +12,7 @@ def test_serve_on_memory_runs_one_worker_whatever_is_asked(tmp_path):
             "full_name": "One Worker", "password": "a long and private passphrase"}
     headers = {"Content-Type": "application/json"}
     with live_server(env, workers=3) as (base, server):
-        assert http("POST", f"{base}/api/v1/signup", json.dumps(body).encode(), headers)[0] == 201
+        assert http("POST", f"{base}/api/v1/signup", json.dumps(body).encode(), headers)[0] == 202
         for _ in range(6):  # with several workers, some would not know this account
             status, _ = http("POST", f"{base}/api/v1/auth/login", json.dumps(
                 {"email": body["email"], "password": body["password"]}).encode(), headers)
