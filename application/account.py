@@ -73,11 +73,11 @@ class AccountService:
         check_password(cmd.new_password, email=user.email)
         password_hash = self._hasher.hash(cmd.new_password)  # with no connection held
         with self._uow_factory() as uow:
+            user = uow.users.lock(user.id)  # first: sign-ins in flight finish, or see the change
             org_ids = orgs_of(uow, user)
             ended = uow.sessions.revoke_all_of_user(user.id, "password_changed", now,
                                                     keep=cmd.actor.session_id)
             principal = enter(uow, cmd.actor, None, now=now)  # still live, now
-            user = uow.users.get(user.id)
             user.set_password(password_hash, now)
             uow.users.update(user)
             audit_in_each(uow, org_ids, AuditEvent(

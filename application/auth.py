@@ -56,6 +56,7 @@ class SignedIn:
     user_id: uuid.UUID
     email: str
     org: Organization
+    password_hash: str | None = None  # the hash a sign-in verified: still theirs, or no session
 
 
 class AuthService:
@@ -108,11 +109,12 @@ class AuthService:
         self._throttle.reset(cmd.email, cmd.ip)
         new_hash = self._hasher.hash(cmd.password) if self._hasher.needs_rehash(stored) else None
         with self._uow_factory() as uow:
+            pair = self.start_session(uow, SignedIn(user.id, user.email, membership.org,
+                                                    password_hash=stored),
+                                      method="password", ip=cmd.ip, user_agent=cmd.user_agent)
             if new_hash is not None:
                 user.set_password(new_hash, self._clock.now())
                 uow.users.update(user)
-            pair = self.start_session(uow, SignedIn(user.id, user.email, membership.org),
-                                       method="password", ip=cmd.ip, user_agent=cmd.user_agent)
             uow.commit()
         return pair
 
@@ -148,9 +150,13 @@ class AuthService:
         refresh, refresh_claims = self._tokens.issue(subject=who.user_id, org_id=org.id,
                                                      session_id=session_id, type=TokenType.REFRESH)
         uow.bind(org.id)
-        # The membership share-locked to commit: a removal racing this sign-in either came first
-        # (no session) or waits, then ends the session with the others.
-        if uow.members.hold(org.id, who.user_id) is None:
+        # The person and the membership share-locked to commit: a password change, a disabling
+        # or a removal racing this sign-in either came first (no session: the password read is
+        # no longer theirs, or they are gone) or waits, then ends the session with the others.
+        person = uow.users.lock(who.user_id, share=True)
+        if (person is None or person.status is not UserStatus.ACTIVE
+                or (who.password_hash is not None and person.password_hash != who.password_hash)
+                or uow.members.hold(org.id, who.user_id) is None):
             raise Unauthenticated(INVALID)
         uow.sessions.add(Session(org_id=org.id, id=session_id, user_id=who.user_id,
                                  refresh_token_id=refresh_claims.token_id,

@@ -210,6 +210,7 @@ class InvitationService:
         password_hash = None
         if invitee is None or not invitee.password_hash:
             password_hash = self._new_password(invitation.email, cmd)  # with no connection held
+        now = self._clock.now()  # again: the claim must see a take-back made while hashing
         with self._uow_factory() as uow:
             invitation = _open_invitation(uow, org_id, digest, now)
             invitation.accept(now)

@@ -14,9 +14,10 @@ def invitation(*, to: str, org_name: str, inviter: str, role: str, token: str,
                expires_at: datetime, public_url: str) -> OutgoingEmail:
     link = f"{public_url}/accept-invitation#token={token}"
     until = f"{expires_at:%Y-%m-%d %H:%M} UTC"
+    org_name = _short(org_name)
     return _message(
         to=to, subject=f"You are invited to {org_name} on Groundwork",
-        lead=f"{inviter} invites you to join {org_name} as {role}.",
+        lead=f"{_short(inviter)} invites you to join {org_name} as {role}.",
         action="Accept the invitation", link=link, until=until,
         api=(f"POST {public_url}/api/v1/invitations/accept",
              f'{{"token": "{token}", "password": "<a long passphrase>", '
@@ -39,7 +40,7 @@ def _message(*, to: str, subject: str, lead: str, action: str, link: str, until:
              api: tuple[str, str]) -> OutgoingEmail:
     text = (f"{lead}\n\n{action} before {until}:\n{link}\n\n"
             f"Or with the API:\n{api[0]}\n{api[1]}\n")
-    html = (f"<!doctype html><html><body><p>{escape(lead)}</p>"
+    html = (f"<!doctype html><html><body><p>{_wrapped(escape(lead))}</p>"
             f'<p><a href="{escape(link, quote=True)}">{escape(action)}</a> before {escape(until)}.'
             f"</p><p>Or with the API:<br><code>{escape(api[0])}</code><br>"
             f"<code>{escape(api[1])}</code></p></body></html>\n")
@@ -71,3 +72,25 @@ def signup_notice(*, to: str, public_url: str) -> OutgoingEmail:
             f"</p></body></html>\n")
     return OutgoingEmail(to=to, subject="Someone tried to sign up with your address", text=text,
                          html=html)
+
+
+MAX_NAME_IN_MAIL = 80
+
+
+def _short(name: str) -> str:
+    """A name people chose, cut for a mail (an org name may be 200 characters long)."""
+    return name if len(name) <= MAX_NAME_IN_MAIL else name[:MAX_NAME_IN_MAIL - 1] + "…"
+
+
+def _wrapped(html: str, width: int = 400) -> str:
+    """Escaped text in lines of at most about `width` bytes, broken at spaces only (HTML reads
+    a line break as a space): no line reaches SMTP's 998, so no transport re-encodes the part
+    and the link's token stays as it was written."""
+    lines, line = [], ""
+    for word in html.split(" "):
+        if line and len((line + " " + word).encode()) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "\n".join([*lines, line])

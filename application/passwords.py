@@ -129,6 +129,7 @@ class PasswordService:
             _, user = _usable_link(uow, digest, now)
         check_password(cmd.password, email=user.email)
         password_hash = self._hasher.hash(cmd.password)  # with no connection held
+        now = self._clock.now()  # again: the claim must see a newer link made while hashing
         with self._uow_factory() as uow:
             record, user = _usable_link(uow, digest, now)
             record.use(now)

@@ -51,6 +51,13 @@ class UserRepository(abc.ABC):
     def get_by_email(self, email: str) -> User | None: ...
 
     @abc.abstractmethod
+    def lock(self, user_id: uuid.UUID, *, share: bool = False) -> User | None:
+        """The person, their row locked until the transaction ends: `share` for a sign-in
+        that relies on their password and status staying as read; else for a change to them.
+        A change waits for the sign-ins in flight and then sees their sessions, or comes first
+        and is seen by them."""
+
+    @abc.abstractmethod
     def update(self, user: User) -> None: ...
 
 

@@ -59,3 +59,14 @@ def test_the_dev_outbox_writes_private_eml_files_a_person_can_copy_the_token_fro
     assert f"accept-invitation#token={TOKEN}".encode() in path.read_bytes()  # as grep finds it
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert (message["To"], message["From"]) == ("cy@acme.test", "groundwork@localhost")
+
+
+def test_the_longest_names_people_may_choose_never_get_a_part_encoded():
+    """An org name of 200 characters that escape to six bytes each, an inviter's address full
+    of ampersands: the HTML part still goes as 7bit lines, the token whole in both parts."""
+    sent = _invitation(org_name='"' * 200, inviter="&" * 64 + "@" + "a" * 60 + ".example.com")
+    raw = mime(sent, "gw@example.com").as_bytes()
+    assert b"quoted-printable" not in raw and b"base64" not in raw
+    assert max(len(line) for line in raw.splitlines()) <= 998
+    assert raw.count(f"#token={TOKEN}".encode()) == 2
+    assert "…" in sent.subject and len(sent.subject) < 120
