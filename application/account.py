@@ -20,6 +20,9 @@ from domain.password import check_password
 from domain.session import Session
 
 MAX_SESSIONS_LISTED = 100
+# _GLOBAL_FIRST: a transaction changes a person's (global) row before it reads or writes the
+# tenant tables of several orgs at once. Citus refuses a change to a reference table after a
+# parallel multi-shard access in the same transaction; the other way round it is fine.
 
 
 @define(frozen=True)
@@ -74,12 +77,12 @@ class AccountService:
         password_hash = self._hasher.hash(cmd.new_password)  # with no connection held
         with self._uow_factory() as uow:
             user = uow.users.lock(user.id)  # first: sign-ins in flight finish, or see the change
+            user.set_password(password_hash, now)
+            uow.users.update(user)  # global rows before tenant ones (Citus: see _GLOBAL_FIRST)
             org_ids = orgs_of(uow, user)
             ended = uow.sessions.revoke_all_of_user(user.id, "password_changed", now,
                                                     keep=cmd.actor.session_id)
             principal = enter(uow, cmd.actor, None, now=now)  # still live, now
-            user.set_password(password_hash, now)
-            uow.users.update(user)
             audit_in_each(uow, org_ids, AuditEvent(
                 actor=principal.actor, action="auth.password_changed", resource_type="user",
                 resource_id=str(user.id), details={"sessions_ended": ended, "by": "self"},
@@ -91,13 +94,14 @@ class AccountService:
         """Change my name; audited in each of my orgs, whose members see it. The name kept."""
         now = self._clock.now()
         with self._uow_factory() as uow:
-            user = uow.users.get(credential.user_id)
-            org_ids = orgs_of(uow, user)  # the user scope comes before any tenant
-            principal = enter(uow, credential, None, now=now)
+            user = uow.users.lock(credential.user_id)
             previous = user.full_name
             user.rename(full_name, now)
             if user.full_name != previous:
-                uow.users.update(user)
+                uow.users.update(user)  # global rows before tenant ones (see _GLOBAL_FIRST)
+            org_ids = orgs_of(uow, user)  # the user scope comes before any tenant
+            principal = enter(uow, credential, None, now=now)
+            if user.full_name != previous:
                 audit_in_each(uow, org_ids, AuditEvent(
                     actor=principal.actor, action="user.renamed", resource_type="user",
                     resource_id=str(user.id), details={"from": previous, "to": user.full_name}))
