@@ -13,7 +13,7 @@ from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import Principal, SessionCredential, enter
-from application.user_scope import audit_in_each, orgs_of
+from application.user_scope import audit_in_each, end_sessions_everywhere, orgs_of
 from domain.audit import AuditEvent
 from domain.errors import InvalidInput, NotFound
 from domain.password import check_password
@@ -76,13 +76,13 @@ class AccountService:
         check_password(cmd.new_password, email=user.email)
         password_hash = self._hasher.hash(cmd.new_password)  # with no connection held
         with self._uow_factory() as uow:
-            user = uow.users.lock(user.id)  # first: sign-ins in flight finish, or see the change
+            user = uow.users.get(user.id)
             user.set_password(password_hash, now)
             uow.users.update(user)  # global rows before tenant ones (Citus: see _GLOBAL_FIRST)
             org_ids = orgs_of(uow, user)
-            ended = uow.sessions.revoke_all_of_user(user.id, "password_changed", now,
-                                                    keep=cmd.actor.session_id)
             principal = enter(uow, cmd.actor, None, now=now)  # still live, now
+            ended = end_sessions_everywhere(uow, user, org_ids, "password_changed", now,
+                                            keep=cmd.actor.session_id)
             audit_in_each(uow, org_ids, AuditEvent(
                 actor=principal.actor, action="auth.password_changed", resource_type="user",
                 resource_id=str(user.id), details={"sessions_ended": ended, "by": "self"},
@@ -94,7 +94,7 @@ class AccountService:
         """Change my name; audited in each of my orgs, whose members see it. The name kept."""
         now = self._clock.now()
         with self._uow_factory() as uow:
-            user = uow.users.lock(credential.user_id)
+            user = uow.users.get(credential.user_id)
             previous = user.full_name
             user.rename(full_name, now)
             if user.full_name != previous:

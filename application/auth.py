@@ -150,13 +150,14 @@ class AuthService:
         refresh, refresh_claims = self._tokens.issue(subject=who.user_id, org_id=org.id,
                                                      session_id=session_id, type=TokenType.REFRESH)
         uow.bind(org.id)
-        # The person and the membership share-locked to commit: a password change, a disabling
-        # or a removal racing this sign-in either came first (no session: the password read is
-        # no longer theirs, or they are gone) or waits, then ends the session with the others.
-        person = uow.users.lock(who.user_id, share=True)
+        # The membership share-locked to commit: a password change, a disabling or a removal
+        # racing this sign-in either came first (no session: the password read is no longer
+        # theirs, they are disabled or gone) or waits, then ends the session with the others.
+        if uow.members.hold(org.id, who.user_id) is None:
+            raise Unauthenticated(INVALID)
+        person = uow.users.get(who.user_id)  # read after the lock: see end_sessions_everywhere
         if (person is None or person.status is not UserStatus.ACTIVE
-                or (who.password_hash is not None and person.password_hash != who.password_hash)
-                or uow.members.hold(org.id, who.user_id) is None):
+                or (who.password_hash is not None and person.password_hash != who.password_hash)):
             raise Unauthenticated(INVALID)
         uow.sessions.add(Session(org_id=org.id, id=session_id, user_id=who.user_id,
                                  refresh_token_id=refresh_claims.token_id,

@@ -18,7 +18,7 @@ from application.ports.mailer import Mailer
 from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.user_scope import audit_in_each, orgs_of
+from application.user_scope import audit_in_each, end_sessions_everywhere, orgs_of
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.password import check_password
 from domain.password_token import PasswordToken
@@ -138,7 +138,7 @@ class PasswordService:
             user.set_password(password_hash, now)
             uow.users.update(user)
             org_ids = orgs_of(uow, user)
-            ended = uow.sessions.revoke_all_of_user(user.id, "password_changed", now)
+            ended = end_sessions_everywhere(uow, user, org_ids, "password_changed", now)
             audit_in_each(uow, org_ids, AuditEvent(
                 actor=Actor(type=ActorType.USER, label=user.email, id=user.id),
                 action="auth.password_changed", resource_type="user", resource_id=str(user.id),

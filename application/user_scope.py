@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from application.ports.unit_of_work import UnitOfWork
 from domain.audit import AuditEvent
@@ -20,3 +21,17 @@ def audit_in_each(uow: UnitOfWork, org_ids: list[uuid.UUID], event: AuditEvent) 
     for org_id in org_ids:
         uow.bind(org_id)
         uow.audit.append(org_id, event)
+
+
+def end_sessions_everywhere(uow: UnitOfWork, user: User, org_ids: list[uuid.UUID], reason: str,
+                            now: datetime, *, keep: uuid.UUID | None = None) -> int:
+    """End the person's sessions in each of their orgs, but `keep`; how many ended. In each org
+    their membership is locked first, the lock a sign-in there holds while it opens a session:
+    a sign-in in flight finishes first and its session is ended here, or waits and then sees
+    what this transaction changed (a password, a status) and opens none."""
+    ended = 0
+    for org_id in org_ids:
+        uow.bind(org_id)
+        uow.members.hold(org_id, user.id, exclusive=True)
+        ended += uow.sessions.revoke_all_in_org(org_id, user.id, reason, now, keep=keep)
+    return ended

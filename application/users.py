@@ -7,7 +7,7 @@ from attrs import define
 from application.people import user_by_email
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.user_scope import audit_in_each, orgs_of
+from application.user_scope import audit_in_each, end_sessions_everywhere, orgs_of
 from domain.audit import Actor, AuditEvent
 from domain.user import UserStatus
 
@@ -33,7 +33,8 @@ class UserService:
             uow.users.update(user)
             org_ids = orgs_of(uow, user)
             disabling = status is UserStatus.DISABLED
-            ended = uow.sessions.revoke_all_of_user(user.id, "user_disabled", now) if disabling else 0
+            ended = (end_sessions_everywhere(uow, user, org_ids, "user_disabled", now)
+                     if disabling else 0)
             audit_in_each(uow, org_ids, AuditEvent(
                 actor=cmd.actor, action="user.disabled" if disabling else "user.enabled",
                 resource_type="user", resource_id=str(user.id),

@@ -71,10 +71,6 @@ class MemoryUsers(UserRepository):
     def _by_email(self, email: str) -> uuid.UUID | None:
         return next((k for k, u in self._t.users.items() if u.email == email.lower()), None)
 
-    def lock(self, user_id: uuid.UUID, *, share: bool = False) -> User | None:
-        """Units of work run one at a time here: nothing changes the row before commit."""
-        return self._t.users.get(user_id)
-
     def update(self, user: User) -> None:
         if user.id in self._t.users:
             self._t.users[user.id] = user

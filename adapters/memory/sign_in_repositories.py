@@ -85,15 +85,14 @@ class MemorySessions(TenantScoped, SessionRepository):
         return session
 
     def revoke_all_in_org(self, org_id: uuid.UUID, user_id: uuid.UUID, reason: str,
-                          now: datetime) -> int:
+                          now: datetime, *, keep: uuid.UUID | None = None) -> int:
         if not self._visible(org_id):
             return 0
         live = [k for k, s in self._t.sessions.items()
-                if k[0] == org_id and s.user_id == user_id and s.revoked_at is None]
+                if k[0] == org_id and s.user_id == user_id and s.revoked_at is None
+                and k[1] != keep]
         for key in live:
-            session = self._t.sessions[key]
-            session.revoke(reason, now)
-            self._t.sessions[key] = session
+            self._end(key, reason, now)
         return len(live)
 
 

@@ -91,7 +91,8 @@ class MemoryMembers(TenantScoped, MemberRepository):
         found.sort(key=lambda row: (row[1].created_at, row[1].id))
         return [self._t.members[k] for k, _ in found]
 
-    def hold(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member | None:
+    def hold(self, org_id: uuid.UUID, user_id: uuid.UUID, *,
+             exclusive: bool = False) -> Member | None:
         """Units of work run one at a time here: nothing can change it before commit."""
         return self.get_by_user(org_id, user_id)
 

@@ -96,11 +96,6 @@ class PgUsers(UserRepository):
         row = self._tx.execute(query).one_or_none()
         return _user(row) if row else None
 
-    def lock(self, user_id: uuid.UUID, *, share: bool = False) -> User | None:
-        query = select(users).where(users.c.id == user_id).with_for_update(read=share)
-        row = self._tx.execute(query).one_or_none()
-        return _user(row) if row else None
-
     def update(self, u: User) -> None:
         self._tx.execute(update(users).where(users.c.id == u.id).values(
             full_name=u.full_name, password_hash=u.password_hash, status=u.status.value,

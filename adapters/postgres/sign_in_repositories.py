@@ -76,10 +76,11 @@ class PgSessions(TenantScoped, SessionRepository):
         return Session(**{k: getattr(row, k) for k in _SESSION_COLUMNS}) if row else None
 
     def revoke_all_in_org(self, org_id: uuid.UUID, user_id: uuid.UUID, reason: str,
-                          now: datetime) -> int:
+                          now: datetime, *, keep: uuid.UUID | None = None) -> int:
         c = sessions.c
         statement = (update(sessions)
-                     .where(c.org_id == org_id, c.user_id == user_id, c.revoked_at.is_(None))
+                     .where(c.org_id == org_id, c.user_id == user_id, c.revoked_at.is_(None),
+                            *([c.id != keep] if keep is not None else []))
                      .values(revoked_at=now, revoked_reason=reason, updated_at=now))
         return self._execute(statement).rowcount
 

@@ -92,9 +92,10 @@ class PgMembers(TenantScoped, MemberRepository):
                  .order_by(members.c.created_at, members.c.id))
         return [_member(row) for row in self._execute(query)]
 
-    def hold(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member | None:
+    def hold(self, org_id: uuid.UUID, user_id: uuid.UUID, *,
+             exclusive: bool = False) -> Member | None:
         query = (select(members).where(members.c.org_id == org_id, members.c.user_id == user_id)
-                 .with_for_update(read=True))
+                 .with_for_update(read=not exclusive))
         row = self._execute(query).one_or_none()
         return None if row is None else _member(row)
 

@@ -51,13 +51,6 @@ class UserRepository(abc.ABC):
     def get_by_email(self, email: str) -> User | None: ...
 
     @abc.abstractmethod
-    def lock(self, user_id: uuid.UUID, *, share: bool = False) -> User | None:
-        """The person, their row locked until the transaction ends: `share` for a sign-in
-        that relies on their password and status staying as read; else for a change to them.
-        A change waits for the sign-ins in flight and then sees their sessions, or comes first
-        and is seen by them."""
-
-    @abc.abstractmethod
     def update(self, user: User) -> None: ...
 
 
@@ -82,9 +75,11 @@ class MemberRepository(abc.ABC):
         """Every org membership of the user; needs the unit of work bound to that user."""
 
     @abc.abstractmethod
-    def hold(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member | None:
-        """The person's membership, share-locked until the transaction ends: a role change or
-        a removal waits for this transaction, then sees what it wrote (None: not a member)."""
+    def hold(self, org_id: uuid.UUID, user_id: uuid.UUID, *,
+             exclusive: bool = False) -> Member | None:
+        """The person's membership, locked until the transaction ends (shared, or `exclusive`
+        for a change to the person): a change waits for the transactions that hold it, then
+        sees what they wrote; they wait for the change, then see it (None: not a member)."""
 
     @abc.abstractmethod
     def lock_owners(self, org_id: uuid.UUID) -> int:
@@ -168,7 +163,7 @@ class SessionRepository(abc.ABC):
 
     @abc.abstractmethod
     def revoke_all_in_org(self, org_id: uuid.UUID, user_id: uuid.UUID, reason: str,
-                          now: datetime) -> int:
+                          now: datetime, *, keep: uuid.UUID | None = None) -> int:
         """End every live session of the user in this org (tenant bound); how many ended."""
 
 

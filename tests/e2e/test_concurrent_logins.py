@@ -48,7 +48,8 @@ def test_a_hundred_concurrent_logins_over_three_orgs_all_succeed_with_the_right_
 
         with ThreadPoolExecutor(max_workers=50) as pool:
             results = list(pool.map(login, attempts))
-    assert [status for _, status, _ in results] == [200] * 100
+    refused = [(status, payload) for _, status, payload in results if status != 200]
+    assert not refused, refused[:3]
     for slug, _, tokens in results:
         claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
         assert claims["org"] == orgs[slug] and tokens["org"]["slug"] == slug
