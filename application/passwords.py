@@ -82,6 +82,20 @@ class PasswordService:
             uow.commit()
         return issued
 
+    def welcome(self, cmd: IssuePasswordLink) -> IssuedLink | None:
+        """For a person an operator added: when they have no password yet, a link to set one,
+        mailed to them (and returned, for the operator to pass on); None when they have one."""
+        with self._uow_factory() as uow:
+            user = user_by_email(uow, cmd.email)
+            if user.password_hash:
+                return None
+            issued = self._issue_in(uow, user, cmd.actor, cmd.ttl, {"welcome": True})
+            uow.commit()
+        self._mailer.send(messages.password_link(to=issued.email, token=issued.token,
+                                                 expires_at=issued.expires_at,
+                                                 public_url=self._public_url))
+        return issued
+
     def forgot(self, cmd: ForgotPassword) -> None:
         """One answer whether or not the address has an account, and in the same time: past the
         caps (per address and per client), the lookup, the link and the mail happen after the

@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from application.members import AddMember, ChangeRole, RemoveMember
+from application.passwords import IssuePasswordLink
 from domain.member import Role
 from entrypoints.cli.context import CliContext, json_option, pass_context
+from entrypoints.cli.links import how_to_sign_in
 from entrypoints.cli.output import emit
 
 MEMBER_COLUMNS = ["email", "full_name", "role", "id", "created_at"]
@@ -27,10 +29,15 @@ def group() -> None:
 @json_option
 @pass_context
 def add(ctx: CliContext, slug, email, role, full_name, as_json):
-    """Add a user (created if new) to an organization."""
+    """Add a user (created if new) to an organization; one with no password yet is mailed a
+    single-use link to set one, which is also printed."""
     member = ctx.container.application.members().add(
         AddMember(slug=slug, email=email, role=role, full_name=full_name, actor=ctx.actor))
+    link = ctx.container.application.passwords().welcome(
+        IssuePasswordLink(email=member.email, actor=ctx.actor))
     emit(member, as_json=as_json, columns=MEMBER_COLUMNS)
+    if not as_json:
+        click.echo(how_to_sign_in(member.email, link), err=True)
 
 
 @group.command("list")

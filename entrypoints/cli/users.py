@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import click
@@ -10,6 +9,7 @@ import click
 from application.passwords import IssuePasswordLink
 from application.users import SetUserStatus
 from entrypoints.cli.context import CliContext, json_option, pass_context
+from entrypoints.cli.links import link_lines
 from entrypoints.cli.output import emit
 
 
@@ -27,14 +27,10 @@ def reset_password(ctx: CliContext, email: str, ttl_hours: int, as_json: bool) -
     """Issue a single-use link with which EMAIL sets a new password."""
     link = ctx.container.application.passwords().issue(
         IssuePasswordLink(email=email, actor=ctx.actor, ttl=timedelta(hours=ttl_hours)))
-    base = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     if as_json:
         emit({"email": link.email, "token": link.token, "expires_at": link.expires_at}, as_json=True)
         return
-    click.echo(f"Password link for {link.email}, valid until {link.expires_at.isoformat()}:")
-    click.echo(f"  token: {link.token}")
-    click.echo(f"  curl -X POST {base}/api/v1/auth/password -H 'Content-Type: application/json' "
-               f"-d '{{\"token\": \"{link.token}\", \"password\": \"<a long passphrase>\"}}'")
+    click.echo(link_lines(link))
 
 
 @group.command()

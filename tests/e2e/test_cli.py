@@ -1,6 +1,7 @@
 """The operator's CLI end to end on PostgreSQL: tables, --json, exit codes, one-line reasons."""
 
 import json
+import re
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -8,7 +9,8 @@ from sqlalchemy import create_engine, text
 from entrypoints.cli.context import CliContext
 from entrypoints.cli.main import cli
 from entrypoints.config import Settings
-from tests.fixtures.app import postgres_container
+from tests.fixtures.app import postgres_container, set_password
+from tests.fixtures.mail import mailed_token
 
 pytestmark = pytest.mark.postgres
 
@@ -70,6 +72,20 @@ def test_members_add_list_role_remove(run, unique_slug):
     assert run("member", "remove", "--org", slug, f"m@{slug}.test").exit_code == 0
 
 
+def test_a_member_added_without_a_password_is_mailed_a_link_and_the_cli_says_how(
+        run, unique_slug, pg_container):
+    slug = unique_slug("welcome")
+    run("org", "create", "--name", "Welcome", "--slug", slug, "--owner-email", f"o@{slug}.test")
+    added = run("member", "add", "--org", slug, "--email", f"new@{slug}.test")
+    assert added.exit_code == 0 and "has no password yet" in added.output
+    token = re.search(r"token: (\S+)", added.output).group(1)
+    assert mailed_token(pg_container, f"new@{slug}.test") == token
+    set_password(pg_container, f"o@{slug}.test")
+    run("org", "create", "--name", "Other", "--slug", f"{slug}-2", "--owner-email", f"x@{slug}.test")
+    known = run("member", "add", "--org", f"{slug}-2", "--email", f"o@{slug}.test")
+    assert "signs in with the password they have" in known.output
+
+
 def test_org_delete_lists_what_blocks_it(run, unique_slug):
     slug = unique_slug("busy")
     run("org", "create", "--name", "Busy", "--slug", slug, "--owner-email", f"o@{slug}.test")
@@ -89,8 +105,10 @@ def test_demo_seed_creates_three_orgs_once(run, fresh_database):
     container = postgres_container(urls)
     first = json.loads(run("demo", "seed", "--json", container=container).output)
     assert [r["result"] for r in first] == ["created"] * 3
+    tokens = [r["password_token"] for r in first]
+    assert all(tokens) and len(set(tokens)) == 3  # each owner can set a password and sign in
     second = json.loads(run("demo", "seed", "--json", container=container).output)
-    assert [r["result"] for r in second] == ["exists"] * 3
+    assert [(r["result"], r["password_token"]) for r in second] == [("exists", None)] * 3
     container.adapters.engine().dispose()
 
 
