@@ -183,7 +183,8 @@ class MemberService:
             owners = uow.members.lock_owners(principal.org.id)  # first: see _member_with_user
             member, user = _member_with_user(uow, principal, cmd.member)
             principal.require(permission_to_touch(member.role))
-            _end_membership(uow, principal, member, user, owners, now, action="member.removed")
+            _end_membership(uow, principal, member, user, owners, now,
+                            action="member.removed", reason="member_removed")
             uow.commit()
             return summary(member, user)
 
@@ -195,19 +196,19 @@ class MemberService:
             principal = enter(uow, cmd.actor, None, slug=cmd.slug, now=now)
             owners = uow.members.lock_owners(principal.org.id)
             member, user = _member_with_user(uow, principal, str(principal.member_id))
-            _end_membership(uow, principal, member, user, owners, now, action="member.left")
+            _end_membership(uow, principal, member, user, owners, now,
+                            action="member.left", reason="member_left")
             uow.commit()
             return summary(member, user)
 
 
 def _end_membership(uow: UnitOfWork, principal: Principal, member: Member, user: User,
-                    owners: int, now: datetime, *, action: str) -> None:
+                    owners: int, now: datetime, *, action: str, reason: str) -> None:
     """Remove the member for good: were they added again, their old tokens, keys and
     invitations must not come back to life."""
     if member.role is Role.OWNER:
         member.ensure_an_owner_remains(becoming=None, owners=owners)
     uow.members.remove(member.org_id, member.id)
-    reason = "member_left" if action == "member.left" else "member_removed"
     ended = uow.sessions.revoke_all_in_org(member.org_id, user.id, reason, now)
     keys = uow.api_keys.revoke_created_by(member.org_id, user.id, now)
     invitations = uow.invitations.expire_sent_by(member.org_id, user.id, now)

@@ -91,9 +91,7 @@ class PasswordService:
                 return None
             issued = self._issue_in(uow, user, cmd.actor, cmd.ttl, {"welcome": True})
             uow.commit()
-        self._mailer.send(messages.password_link(to=issued.email, token=issued.token,
-                                                 expires_at=issued.expires_at,
-                                                 public_url=self._public_url))
+        self._mail(issued)
         return issued
 
     def forgot(self, cmd: ForgotPassword) -> None:
@@ -116,7 +114,11 @@ class PasswordService:
             issued = self._issue_in(uow, user, actor, REQUESTED_LINK_TTL,
                                     {"asked_from": cmd.ip, "user_agent": cmd.user_agent})
             uow.commit()
-        self._mailer.send(messages.password_link(to=user.email, token=issued.token,
+        self._mail(issued)
+
+    def _mail(self, issued: IssuedLink) -> None:
+        """After the commit: a link that is mailed is one that works."""
+        self._mailer.send(messages.password_link(to=issued.email, token=issued.token,
                                                  expires_at=issued.expires_at,
                                                  public_url=self._public_url))
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from attrs import define, field
+from attrs import define
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from entrypoints.http.app import create_app
+from features.api_world import ApiWorld
 from tests.fixtures.app import PASSWORD
 from tests.fixtures.mail import mailed_token, token_in
 
@@ -14,21 +15,7 @@ scenarios("email_verification.feature")
 
 
 @define
-class World:
-    client: object
-    container: object
-    slug: str
-    tokens: dict[str, str] = field(factory=dict)
-    response: object = None
-    answers: list = field(factory=list)
-
-    def email(self, who: str) -> str:
-        return f"{who.lower()}@{self.slug}.test"
-
-    def call(self, who: str, method: str, path: str, **kwargs):
-        self.response = getattr(self.client, method)(
-            f"/api/v1{path}", headers={"Authorization": f"Bearer {self.tokens[who]}"}, **kwargs)
-        return self.response
+class World(ApiWorld):
 
     def links(self, who: str) -> list[str]:
         return [token_in(m.text) for m in self.container.adapters.mailer().sent
@@ -42,17 +29,16 @@ class World:
 @pytest.fixture
 def world(pg_container, unique_slug):
     return World(client=create_app(pg_container).test_client(), container=pg_container,
-                 slug=unique_slug("dee-co"))
+                 org=unique_slug("dee-co"))
 
 
 @given("Dee has signed up for the organization dee-co")
 def signed_up(world):
     answer = world.client.post("/api/v1/signup", json={
-        "org_name": "Dee Co", "slug": world.slug, "email": world.email("Dee"),
+        "org_name": "Dee Co", "slug": world.org, "email": world.email("Dee"),
         "full_name": "Dee", "password": PASSWORD})
     assert answer.status_code == 202, answer.json
-    world.tokens["Dee"] = world.client.post("/api/v1/auth/login", json={
-        "email": world.email("Dee"), "password": PASSWORD}).json["access_token"]
+    world.sign_in("Dee")
 
 
 @then(parsers.re(r"Dee's profile says her address is (?P<state>not confirmed yet|confirmed)"))
@@ -72,7 +58,7 @@ def use_link(world):
 
 @then("dee-co's audit log says that Dee confirmed her address")
 def audited(world):
-    entries = world.call("Dee", "get", f"/orgs/{world.slug}/audit").json["entries"]
+    entries = world.call("Dee", "get", f"/orgs/{world.org}/audit").json["entries"]
     assert [e["actor_label"] for e in entries if e["action"] == "user.email_verified"] == [
         world.email("Dee")]
 
@@ -114,13 +100,13 @@ def fourth(world):
 
 @when(parsers.parse('Dee invites "{email}", who accepts'))
 def invite_accept(world, email):
-    assert world.call("Dee", "post", f"/orgs/{world.slug}/invitations",
+    assert world.call("Dee", "post", f"/orgs/{world.org}/invitations",
                       json={"email": email, "role": "member"}).status_code == 201
     accepted = world.client.post("/api/v1/invitations/accept", json={
         "token": mailed_token(world.container, email), "password": "eve's long passphrase"})
     assert accepted.status_code == 201
     login = world.client.post("/api/v1/auth/login", json={
-        "email": email, "password": "eve's long passphrase", "org": world.slug})
+        "email": email, "password": "eve's long passphrase", "org": world.org})
     world.tokens["Eve"] = login.json["access_token"]
 
 

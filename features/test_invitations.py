@@ -12,6 +12,7 @@ from adapters.system import FrozenClock
 from application.members import AddMember
 from application.organizations import CreateOrganization
 from entrypoints.http.app import create_app
+from features.api_world import ApiWorld
 from tests.fixtures.app import PASSWORD, postgres_container
 from tests.fixtures.app import set_password as _set_password
 from tests.fixtures.concurrency import all_at_once
@@ -22,25 +23,12 @@ NEW = "an invitee's long passphrase"
 
 
 @define
-class World:
-    client: object
-    container: object
-    acme: str
-    tokens: dict[str, str] = field(factory=dict)
-    response: object = None
+class World(ApiWorld):
     outcomes: list = field(factory=list)
     links: dict[str, str] = field(factory=dict)
 
-    def email(self, who: str) -> str:
-        return f"{who.lower()}@{self.acme}.test"
-
-    def call(self, who: str, method: str, path: str, **kwargs):
-        self.response = getattr(self.client, method)(
-            f"/api/v1{path}", headers={"Authorization": f"Bearer {self.tokens[who]}"}, **kwargs)
-        return self.response
-
     def invitation_id(self, email: str) -> str:
-        listed = self.call("Ada", "get", f"/orgs/{self.acme}/invitations?limit=200").json
+        listed = self.call("Ada", "get", f"/orgs/{self.org}/invitations?limit=200").json
         return next(i["id"] for i in listed if i["email"] == email)
 
     def accept(self, email: str, token: str | None = None):
@@ -54,29 +42,24 @@ def world(pg_urls, unique_slug):
     container = postgres_container(pg_urls)
     container.adapters.clock.override(FrozenClock(datetime.now(UTC)))
     yield World(client=create_app(container).test_client(), container=container,
-                acme=unique_slug("acme"))
+                org=unique_slug("acme"))
     container.adapters.engine().dispose()
-
-
-def _sign_in(world, who):
-    _set_password(world.container, world.email(who))
-    world.tokens[who] = world.client.post("/api/v1/auth/login", json={
-        "email": world.email(who), "password": PASSWORD}).json["access_token"]
 
 
 @given("acme, whose owner Ada and admin Bob are signed in, where Cleo is a member")
 def acme(world, operator):
     world.container.application.organizations().create(CreateOrganization(
-        name="Acme", slug=world.acme, owner_email=world.email("Ada"), actor=operator))
+        name="Acme", slug=world.org, owner_email=world.email("Ada"), actor=operator))
     for who, role in (("Bob", "admin"), ("Cleo", "member")):
         world.container.application.members().add(AddMember(
-            slug=world.acme, email=world.email(who), role=role, actor=operator))
+            slug=world.org, email=world.email(who), role=role, actor=operator))
     for who in ("Ada", "Bob", "Cleo"):
-        _sign_in(world, who)
+        _set_password(world.container, world.email(who))
+        world.sign_in(who)
 
 
 def _invite(world, email: str, role: str = "member") -> None:
-    sent = world.call("Ada", "post", f"/orgs/{world.acme}/invitations",
+    sent = world.call("Ada", "post", f"/orgs/{world.org}/invitations",
                       json={"email": email, "role": role})
     assert sent.status_code == 201, sent.json
 
@@ -102,7 +85,7 @@ def five(world):
 
 @when(parsers.parse("Ada lists acme's invitations {count:d} at a time"))
 def list_page(world, count):
-    world.call("Ada", "get", f"/orgs/{world.acme}/invitations?limit={count}")
+    world.call("Ada", "get", f"/orgs/{world.org}/invitations?limit={count}")
 
 
 @then(parsers.parse('she gets "{one}" and "{two}", and a link to the next page'))
@@ -123,7 +106,7 @@ def next_page(world, three):
                  r'back'))
 def revoke(world, who, email):
     world.links[email] = mailed_token(world.container, email)
-    world.call(who, "delete", f"/orgs/{world.acme}/invitations/{world.invitation_id(email)}")
+    world.call(who, "delete", f"/orgs/{world.org}/invitations/{world.invitation_id(email)}")
 
 
 @then(parsers.parse('"{email}" cannot accept it'))
@@ -134,13 +117,13 @@ def cannot_accept(world, email):
 
 @then(parsers.parse('acme\'s invitations no longer list "{email}"'))
 def not_listed(world, email):
-    listed = world.call("Ada", "get", f"/orgs/{world.acme}/invitations").json
+    listed = world.call("Ada", "get", f"/orgs/{world.org}/invitations").json
     assert email not in {i["email"] for i in listed}
 
 
 @then(parsers.parse('acme\'s audit log says that Ada took back the invitation of "{email}"'))
 def revoke_audited(world, email):
-    entries = world.call("Ada", "get", f"/orgs/{world.acme}/audit").json["entries"]
+    entries = world.call("Ada", "get", f"/orgs/{world.org}/audit").json["entries"]
     [entry] = [e for e in entries if e["action"] == "invitation.revoked"]
     assert (entry["actor_label"], entry["details"]["email"]) == (world.email("Ada"), email)
 
@@ -150,7 +133,7 @@ def resend(world, email):
     world.links["old"] = mailed_token(world.container, email)
     world.links["email"] = email
     world.call("Ada", "post",
-               f"/orgs/{world.acme}/invitations/{world.invitation_id(email)}/resend")
+               f"/orgs/{world.org}/invitations/{world.invitation_id(email)}/resend")
     assert world.response.status_code == 201, world.response.json
 
 
@@ -165,13 +148,13 @@ def new_link(world):
 def too_soon(world):
     _invite(world, "soon@x.test")
     again = world.call("Ada", "post",
-                       f"/orgs/{world.acme}/invitations/{world.invitation_id('soon@x.test')}/resend")
+                       f"/orgs/{world.org}/invitations/{world.invitation_id('soon@x.test')}/resend")
     assert again.status_code == 429 and int(again.headers["Retry-After"]) > 0
 
 
 @when("Cleo asks for acme's invitations")
 def cleo_lists(world):
-    world.call("Cleo", "get", f"/orgs/{world.acme}/invitations")
+    world.call("Cleo", "get", f"/orgs/{world.org}/invitations")
 
 
 @then("it is refused as forbidden")
@@ -182,14 +165,14 @@ def forbidden(world):
 @when(parsers.parse('the owner of another organization tries to take the invitation of "{email}" '
                     'back'))
 def stranger_revokes(world, operator, email):
-    other = f"{world.acme}-other"
+    other = f"{world.org}-other"
     world.container.application.organizations().create(CreateOrganization(
         name="Other", slug=other, owner_email=f"eve@{other}.test", actor=operator))
     _set_password(world.container, f"eve@{other}.test")
     world.tokens["Eve"] = world.client.post("/api/v1/auth/login", json={
         "email": f"eve@{other}.test", "password": PASSWORD}).json["access_token"]
     target = world.invitation_id(email)
-    for slug in (other, world.acme):
+    for slug in (other, world.org):
         world.call("Eve", "delete", f"/orgs/{slug}/invitations/{target}")
         world.outcomes.append(world.response.status_code)
 
@@ -203,7 +186,7 @@ def not_found(world):
 def race(world):
     for n in range(5):
         email = f"p{n}@x.test"
-        path = f"/orgs/{world.acme}/invitations/{world.invitation_id(email)}"
+        path = f"/orgs/{world.org}/invitations/{world.invitation_id(email)}"
         token = mailed_token(world.container, email)
         revoked, accepted = all_at_once([lambda p=path: world.call("Ada", "delete", p),
                                          lambda t=token, e=email: world.accept(e, t)])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import jwt
 import pytest
-from attrs import define, field
+from attrs import define
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from adapters.security.attempt_throttle import LimitsAttemptThrottle
 from application.members import AddMember
 from application.organizations import CreateOrganization
 from entrypoints.http.app import create_app
+from features.api_world import ApiWorld
 from tests.fixtures.app import PASSWORD
 from tests.fixtures.app import set_password as _set_password
 from tests.fixtures.concurrency import all_at_once
@@ -21,60 +22,42 @@ NEW_PASSWORD = "a brand new and private passphrase"
 
 
 @define
-class World:
-    client: object
-    container: object
-    acme: str
-    tokens: dict[str, str] = field(factory=dict)
-    keys: dict[str, str] = field(factory=dict)
-    response: object = None
-    answers: list = field(factory=list)
-
-    def email(self, who: str) -> str:
-        return f"{who.lower()}@{self.acme}.test"
-
+class World(ApiWorld):
     def slug(self, name: str) -> str:
         """The scenario's slugs, made unique in the session's shared database."""
-        return self.acme if name == "acme" else f"{self.acme}-{name}"
-
-    def call(self, who: str, method: str, path: str, **kwargs):
-        token = self.keys.get(who) or self.tokens[who]
-        self.response = getattr(self.client, method)(
-            f"/api/v1{path}", headers={"Authorization": f"Bearer {token}"}, **kwargs)
-        return self.response
+        return self.org if name == "acme" else f"{self.org}-{name}"
 
 
 @pytest.fixture
 def world(pg_container, unique_slug):
     return World(client=create_app(pg_container).test_client(), container=pg_container,
-                 acme=unique_slug("acme"))
+                 org=unique_slug("acme"))
 
 
 @given("Ada owns acme, where Bob is an admin, and both are signed in")
 def acme(world, operator):
     world.container.application.organizations().create(CreateOrganization(
-        name="Acme", slug=world.acme, owner_email=world.email("Ada"), actor=operator))
+        name="Acme", slug=world.org, owner_email=world.email("Ada"), actor=operator))
     world.container.application.members().add(AddMember(
-        slug=world.acme, email=world.email("Bob"), role="admin", actor=operator))
+        slug=world.org, email=world.email("Bob"), role="admin", actor=operator))
     for who in ("Ada", "Bob"):
         _set_password(world.container, world.email(who))
-        world.tokens[who] = world.client.post("/api/v1/auth/login", json={
-            "email": world.email(who), "password": PASSWORD}).json["access_token"]
+        world.sign_in(who)
 
 
 @given(parsers.parse("a person may start {count:d} organizations an hour"))
 def capped(world, count):
     world.container.adapters.signup_throttle.override(LimitsAttemptThrottle(
         "memory://", per_account=f"{count}/hour", per_account_all=f"{count}/hour",
-        per_ip="1000/hour", namespace=f"gw-feature-{world.acme}"))
+        per_ip="1000/hour", namespace=f"gw-feature-{world.org}"))
 
 
 @given(parsers.re(r"(?P<who>Ada|Bob) has made an API key in acme"))
 def api_key(world, who):
-    made = world.call(who, "post", f"/orgs/{world.acme}/api-keys",
+    made = world.call(who, "post", f"/orgs/{world.org}/api-keys",
                       json={"name": "robot", "scopes": ["org:read"]})
     assert made.status_code == 201, made.json
-    world.keys["the API key" if who == "Ada" else f"{who}'s key"] = made.json["secret"]
+    world.tokens["the API key" if who == "Ada" else f"{who}'s key"] = made.json["secret"]
 
 
 @when(parsers.parse('Ada creates the organization "{name}" with slug "{slug}"'))
@@ -132,7 +115,7 @@ def third_refused(world):
 
 @when(parsers.re(r"(?P<who>Ada|Bob) leaves acme"))
 def leaves(world, who):
-    world.call(who, "delete", f"/orgs/{world.acme}/members/me")
+    world.call(who, "delete", f"/orgs/{world.org}/members/me")
 
 
 @then("Bob's sign-in to acme no longer works")
@@ -143,18 +126,18 @@ def bob_signed_out(world):
 
 @then("Bob's API key no longer works")
 def bob_key_dead(world):
-    assert world.call("Bob's key", "get", f"/orgs/{world.acme}").status_code == 401
+    assert world.call("Bob's key", "get", f"/orgs/{world.org}").status_code == 401
 
 
 @then("Bob is not a member of acme")
 def bob_gone(world):
-    members = world.call("Ada", "get", f"/orgs/{world.acme}/members").json
+    members = world.call("Ada", "get", f"/orgs/{world.org}/members").json
     assert world.email("Bob") not in {m["email"] for m in members}
 
 
 @then("Ada is still the owner of acme")
 def ada_owner(world):
-    members = world.call("Ada", "get", f"/orgs/{world.acme}/members").json
+    members = world.call("Ada", "get", f"/orgs/{world.org}/members").json
     assert [(m["email"], m["role"]) for m in members if m["role"] == "owner"] == [
         (world.email("Ada"), "owner")]
 
@@ -164,7 +147,7 @@ def key_as_person(world):
     world.answers = [world.call("the API key", "get", "/me/orgs"),
                      world.call("the API key", "post", "/orgs",
                                 json={"name": "Keyed", "slug": world.slug("keyed")}),
-                     world.call("the API key", "delete", f"/orgs/{world.acme}/members/me")]
+                     world.call("the API key", "delete", f"/orgs/{world.org}/members/me")]
 
 
 def _sign_in(world, who: str, password: str = PASSWORD, org: str | None = None):
@@ -248,8 +231,8 @@ def list_sessions(world):
 @then("she sees 2 sessions in acme, this one marked as current")
 def two_sessions(world):
     listed = world.response.json
-    assert [(s["org_slug"], s["current"]) for s in listed] == [(world.acme, False),
-                                                                (world.acme, True)]
+    assert [(s["org_slug"], s["current"]) for s in listed] == [(world.org, False),
+                                                                (world.org, True)]
     assert listed[1]["id"] == _session_id(world.tokens["Ada"])
 
 
@@ -261,7 +244,7 @@ def end_phone(world):
 
 @then("acme's audit log says that Ada ended a session")
 def session_end_audited(world):
-    entries = world.call("Ada", "get", f"/orgs/{world.acme}/audit").json["entries"]
+    entries = world.call("Ada", "get", f"/orgs/{world.org}/audit").json["entries"]
     [entry] = [e for e in entries if e["action"] == "auth.session_ended"]
     assert entry["resource_id"] == _session_id(world.tokens["Ada's phone"])
 
@@ -307,7 +290,7 @@ def same_answers(world):
 @then("only Ada gets a mail, with a link to set her password on the web app")
 def ada_mailed(world):
     mails = [m for m in world.container.adapters.mailer().sent  # this scenario's addresses
-             if "reset-password#token=" in m.text and m.to.endswith(f"@{world.acme}.test")]
+             if "reset-password#token=" in m.text and m.to.endswith(f"@{world.org}.test")]
     assert [m.to for m in mails] == [world.email("Ada")]
     assert "/reset-password#token=" in mails[0].html
 
@@ -408,14 +391,14 @@ def old_name(world):
 
 @then("acme's member list shows her new name")
 def member_list_name(world):
-    members = world.call("Ada", "get", f"/orgs/{world.acme}/members").json
+    members = world.call("Ada", "get", f"/orgs/{world.org}/members").json
     [ada] = [m for m in members if m["email"] == world.email("Ada")]
     assert ada["full_name"] == "Ada King, Countess of Lovelace"
 
 
 @then("acme's audit log says that Ada renamed herself")
 def rename_audited(world):
-    entries = world.call("Ada", "get", f"/orgs/{world.acme}/audit").json["entries"]
+    entries = world.call("Ada", "get", f"/orgs/{world.org}/audit").json["entries"]
     [entry] = [e for e in entries if e["action"] == "user.renamed"]
     assert entry["details"]["to"] == "Ada King, Countess of Lovelace"
 

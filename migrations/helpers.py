@@ -177,7 +177,9 @@ def undistribute(tenant_tables, global_tables) -> None:
 def _restore_not_null_names(tables) -> None:
     """undistribute_table() rebuilds a table under a temporary name and renames it; PostgreSQL
     18's named NOT NULL constraints keep the temporary name (`members_2431097652_id_not_null1`).
-    Give them back the names that CREATE TABLE gives (`members_id_not_null`)."""
+    Give them back the names that CREATE TABLE gives (`members_id_not_null`). Distributing a
+    table renames them the same way, and Citus cannot rename a distributed table's constraints:
+    on Citus they keep its names until the tables are plain again."""
     renames = op.get_bind().execute(text("""
         SELECT c.conrelid::regclass::text, c.conname, t.relname || '_' || a.attname || '_not_null'
         FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid

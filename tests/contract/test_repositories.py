@@ -438,3 +438,29 @@ def test_email_links_are_claimed_once_and_replaced_by_newer_ones(uow_factory, un
         assert not replaced.usable(NOW + 2 * SEC)
         replaced.use(NOW + 3 * SEC)
         assert not uow.email_tokens.claim(replaced)
+
+
+def test_a_persons_sessions_in_one_org_end_together_but_the_one_kept(uow_factory, unique_slug):
+    org, user, _ = _org_with_owner(uow_factory, unique_slug())
+
+    def session(of):
+        return Session(org_id=org.id, id=uuid.uuid4(), user_id=of.id, refresh_token_id="r",
+                       expires_at=NOW + 3600 * SEC, created_at=NOW, updated_at=NOW)
+
+    other = _user(f"other@{org.slug}.test")
+    with uow_factory() as uow:
+        uow.users.add(other)
+        uow.bind(org.id)
+        uow.members.add(_member(org, other, Role.MEMBER, NOW))
+        uow.commit()
+    kept, ended, theirs = session(user), session(user), session(other)
+    _add(uow_factory, org.id, "sessions", kept, ended, theirs)
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        assert uow.sessions.revoke_all_in_org(org.id, user.id, "member_removed", NOW + SEC,
+                                              keep=kept.id) == 1
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        assert [uow.sessions.get(org.id, s.id).revoked_reason for s in (kept, ended, theirs)] == [
+            None, "member_removed", None]
