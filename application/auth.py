@@ -7,6 +7,7 @@ connection is held while a password hash is computed or checked.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import uuid
 from collections.abc import Sequence
@@ -22,9 +23,10 @@ from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import CREDENTIAL_INVALID
 from application.summaries import OrganizationSummary
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import InvalidInput
+from domain.errors import Forbidden, InvalidInput
 from domain.organization import Organization
 from domain.session import Session
+from domain.settings import REQUIRE_TWO_FACTOR, turned_on
 from domain.user import UserStatus, normalise_email
 
 INVALID = "invalid credentials"
@@ -49,6 +51,20 @@ class TokenPair:
     token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
 
 
+class ChallengeKind(enum.StrEnum):
+    TOTP = "totp"  # a code from the person's authenticator app, or a recovery code
+    ENROL_TOTP = "enrol_totp"  # the org requires a second factor the person has not set up
+
+
+@define(frozen=True)
+class Challenge:
+    """A password proven, a second factor still to come: no session yet."""
+
+    challenge_token: str
+    challenge: ChallengeKind
+    expires_in: int
+
+
 @define(frozen=True)
 class SignedIn:
     """Who a new session is for."""
@@ -71,7 +87,7 @@ class AuthService:
         self._dummy_hash = dummy_hash
         self._throttle = throttle
 
-    def login(self, cmd: Login) -> TokenPair:
+    def login(self, cmd: Login) -> TokenPair | Challenge:
         retry_after = self._throttle.reserve(cmd.email, cmd.ip)
         if retry_after is not None:
             self._failed(cmd, cmd.email.strip().lower(), "throttled")
@@ -109,14 +125,32 @@ class AuthService:
         self._throttle.reset(cmd.email, cmd.ip)
         new_hash = self._hasher.hash(cmd.password) if self._hasher.needs_rehash(stored) else None
         with self._uow_factory() as uow:
-            pair = self.start_session(uow, SignedIn(user.id, user.email, membership.org,
-                                                    password_hash=stored),
-                                      method="password", ip=cmd.ip, user_agent=cmd.user_agent)
-            if new_hash is not None:
+            outcome = self.admit(uow, SignedIn(user.id, user.email, membership.org,
+                                               password_hash=stored),
+                                 method="password", ip=cmd.ip, user_agent=cmd.user_agent)
+            if new_hash is not None and isinstance(outcome, TokenPair):
                 user.set_password(new_hash, self._clock.now())
                 uow.users.update(user)
             uow.commit()
-        return pair
+        return outcome
+
+    def admit(self, uow: UnitOfWork, who: SignedIn, *, method: str, ip: str | None,
+              user_agent: str | None) -> TokenPair | Challenge:
+        """A person whose password was just proven: a session, or first a challenge for the
+        second factor they have (or, when the org requires one, must set up)."""
+        factor = uow.two_factor.get(who.user_id)
+        if factor is not None and factor.confirmed:
+            return self._challenge(who, ChallengeKind.TOTP)
+        if turned_on(who.org.settings, REQUIRE_TWO_FACTOR):
+            return self._challenge(who, ChallengeKind.ENROL_TOTP)
+        return self.start_session(uow, who, method=method, ip=ip, user_agent=user_agent)
+
+    def _challenge(self, who: SignedIn, kind: ChallengeKind) -> Challenge:
+        token, claims = self._tokens.issue(
+            subject=who.user_id, org_id=who.org.id, session_id=self._ids.new_id(),
+            type=TokenType.CHALLENGE, binding=password_binding(who.password_hash))
+        expires_in = int((claims.expires_at - claims.issued_at).total_seconds())
+        return Challenge(challenge_token=token, challenge=kind, expires_in=expires_in)
 
     def _failed(self, cmd: Login, email: str, reason: str, *, user_id: uuid.UUID | None = None,
                 memberships: Sequence[Membership] = ()) -> None:
@@ -159,6 +193,11 @@ class AuthService:
         if (person is None or person.status is not UserStatus.ACTIVE
                 or (who.password_hash is not None and person.password_hash != who.password_hash)):
             raise Unauthenticated(INVALID)
+        if turned_on(org.settings, REQUIRE_TWO_FACTOR):
+            factor = uow.two_factor.get(who.user_id)
+            if factor is None or not factor.confirmed:
+                raise Forbidden(f"{org.name} requires two-factor sign-in: turn it on first "
+                                "(POST /api/v1/me/two-factor)", code="two_factor_required")
         uow.sessions.add(Session(org_id=org.id, id=session_id, user_id=who.user_id,
                                  refresh_token_id=refresh_claims.token_id,
                                  expires_at=refresh_claims.expires_at, created_at=now,
@@ -208,6 +247,11 @@ class AuthService:
         expires_in = int((access_claims.expires_at - access_claims.issued_at).total_seconds())
         return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in,
                          org=OrganizationSummary.of(grant.org))
+
+
+def password_binding(password_hash: str | None) -> str:
+    """What a challenge holds to: the password it proved. A change of password ends it."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:32]
 
 
 def _pick(memberships: list[Membership], slug: str | None) -> Membership | None:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from attrs import define
 
 from application import messages
+from application.auth import AuthService, Challenge, SignedIn, TokenPair
 from application.cursors import decode_position, encode_position
 from application.errors import TooManyAttempts, Unauthenticated
 from application.members import MAX_PAGE, permission_to_touch, summary
@@ -21,12 +22,12 @@ from application.people import find_or_create_user
 from application.permissions import Permission
 from application.ports.mailer import Mailer
 from application.ports.read_models import MemberSummary
-from application.ports.security import PasswordHasher
+from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.principals import Caller, enter, hold_standing
+from application.principals import Caller, SessionCredential, enter, hold_standing
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.invitation import Invitation
 from domain.member import Member, parse_role
 from domain.password import check_password
@@ -86,9 +87,21 @@ class OneInvitation:
 
 @define(frozen=True)
 class AcceptInvitation:
+    """The emailed token, and who accepts: a new account's chosen password; an existing
+    account's password, or its current session."""
+
     token: str
     password: str | None = None
     full_name: str | None = None
+    session: SessionCredential | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@define(frozen=True)
+class Accepted:
+    member: MemberSummary
+    signed_in: TokenPair | Challenge  # tokens in the org joined, or the second factor to give
 
 
 def _digest(secret: str) -> str:
@@ -97,13 +110,16 @@ def _digest(secret: str) -> str:
 
 class InvitationService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-                 hasher: PasswordHasher, mailer: Mailer, public_url: str) -> None:
+                 hasher: PasswordHasher, mailer: Mailer, public_url: str, auth: AuthService,
+                 throttle: AttemptThrottle) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
         self._hasher = hasher
         self._mailer = mailer
         self._public_url = public_url.rstrip("/")
+        self._auth = auth
+        self._throttle = throttle
 
     def invite(self, cmd: Invite) -> InvitationSummary:
         role, email, now = parse_role(cmd.role), normalise_email(cmd.email), self._clock.now()
@@ -197,7 +213,11 @@ class InvitationService:
         uow.invitations.add(invitation)
         return invitation, "invitation.sent"
 
-    def accept(self, cmd: AcceptInvitation) -> MemberSummary:
+    def accept(self, cmd: AcceptInvitation) -> Accepted:
+        """Join, proving who accepts: a new account (or one without a password) chooses its
+        password; an existing one gives its password or comes with its own session, and only
+        the invited address may. Answers signed in to the org joined (or with the challenge
+        for the second factor)."""
         org_hex, _, secret = (cmd.token or "").partition(".")
         try:
             org_id = uuid.UUID(hex=org_hex)
@@ -207,9 +227,16 @@ class InvitationService:
         with self._uow_factory() as uow:
             invitation = _open_invitation(uow, org_id, digest, now)
             invitee = uow.users.get_by_email(invitation.email)
+            if cmd.session is not None:
+                enter(uow, cmd.session, None, now=now)  # a live session of the person's
+        if cmd.session is not None and (invitee is None or invitee.id != cmd.session.user_id):
+            raise Forbidden("this invitation was sent to another address",
+                            code="invitation_for_another_address")
         password_hash = None
         if invitee is None or not invitee.password_hash:
             password_hash = self._new_password(invitation.email, cmd)  # with no connection held
+        elif cmd.session is None:
+            self._prove_password(invitee, cmd)
         now = self._clock.now()  # again: the claim must see a take-back made while hashing
         with self._uow_factory() as uow:
             invitation = _open_invitation(uow, org_id, digest, now)
@@ -217,6 +244,9 @@ class InvitationService:
             if not uow.invitations.claim(invitation):  # accepted meanwhile, by a racing request
                 raise Unauthenticated(INVALID)
             user = self._account(uow, invitation.email, cmd.full_name, password_hash, now)
+            if invitee is not None and invitee.password_hash and (
+                    user.password_hash != invitee.password_hash):  # changed while proving
+                raise Unauthenticated(INVALID)
             if uow.members.get_by_user(org_id, user.id) is not None:
                 raise Conflict(f"{user.email} is already a member", code="already_member")
             member = Member(org_id=org_id, id=self._ids.new_id(), user_id=user.id,
@@ -227,8 +257,30 @@ class InvitationService:
                 action="invitation.accepted", resource_type="invitation",
                 resource_id=str(invitation.id),
                 details={"member_id": str(member.id), "role": str(member.role)}))
+            who = SignedIn(user.id, user.email, uow.orgs.get(org_id),
+                           password_hash=user.password_hash)
+            if cmd.session is not None:  # signed in already, second factor and all
+                signed_in = self._auth.start_session(uow, who, method="invitation", ip=cmd.ip,
+                                                     user_agent=cmd.user_agent)
+            else:
+                signed_in = self._auth.admit(uow, who, method="invitation", ip=cmd.ip,
+                                             user_agent=cmd.user_agent)
             uow.commit()
-            return summary(member, user)
+            return Accepted(member=summary(member, user), signed_in=signed_in)
+
+    def _prove_password(self, invitee: User, cmd: AcceptInvitation) -> None:
+        """An existing account joins on its password; guesses count with sign-in attempts."""
+        if not cmd.password:
+            raise InvalidInput("you have an account: give its password (or accept while signed "
+                               "in) to join", code="password_required",
+                               errors={"password": ["your account's password"]})
+        retry_after = self._throttle.reserve(invitee.email, cmd.ip)
+        if retry_after is not None:
+            raise TooManyAttempts("too many password attempts; try again later",
+                                  retry_after=retry_after)
+        if not self._hasher.verify(invitee.password_hash, cmd.password):
+            raise Unauthenticated("invalid credentials")
+        self._throttle.reset(invitee.email, cmd.ip)
 
     def _new_password(self, email: str, cmd: AcceptInvitation) -> str:
         if not cmd.password:

@@ -60,12 +60,27 @@ def _percent(value: Any) -> str | None:
     return None
 
 
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+# What an org may demand of its members: a second factor at sign-in; a confirmed email
+# address before sensitive actions (inviting, changing roles, creating API keys).
+REQUIRE_TWO_FACTOR = "require_two_factor"
+REQUIRE_VERIFIED_EMAIL = "require_verified_email"
+
 _RULES = {
     "default_currency": _currency,
     "timezone": _timezone,
     "locale": _locale,
     "price_tolerance_percent": _percent,
+    REQUIRE_TWO_FACTOR: _boolean,
+    REQUIRE_VERIFIED_EMAIL: _boolean,
 }
+
+
+def turned_on(settings: dict[str, Any], key: str) -> bool:
+    return settings.get(key) is True
 
 
 def validate_settings(settings: Any) -> dict[str, Any]:

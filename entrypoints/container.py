@@ -23,8 +23,14 @@ from adapters.postgres.transaction import app_engine
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from adapters.security.argon2_hasher import Argon2Hasher
 from adapters.security.attempt_throttle import LimitsAttemptThrottle
-from adapters.security.digest_signer import AUDIT_CURSORS, AUDIT_DIGESTS, HmacDigestSigner
+from adapters.security.digest_signer import (
+    AUDIT_CURSORS,
+    AUDIT_DIGESTS,
+    RECOVERY_CODES,
+    HmacDigestSigner,
+)
 from adapters.security.jwt_tokens import JwtTokenService
+from adapters.security.totp import AesGcmSealer, PyotpCodes
 from adapters.system import SystemClock, Uuid7Generator
 from application.account import AccountService
 from application.api_keys import ApiKeyService
@@ -38,6 +44,7 @@ from application.ports.mailer import Mailer
 from application.principals import CredentialReader
 from application.sessions import SessionService
 from application.signup import SignupService
+from application.two_factor import TwoFactorService
 from application.users import UserService
 from application.verification import VerificationService
 from entrypoints.config import Settings
@@ -53,6 +60,10 @@ def _token_service(settings: Settings, clock):
 
 def _signer(settings: Settings, purpose: bytes) -> HmacDigestSigner:
     return HmacDigestSigner(resolve_secret_key(settings), purpose)
+
+
+def _sealer(settings: Settings) -> AesGcmSealer:
+    return AesGcmSealer(resolve_secret_key(settings))
 
 
 def _dummy_hash(hasher) -> str:
@@ -95,6 +106,9 @@ class Adapters(containers.DeclarativeContainer):
     token_service = providers.Singleton(_token_service, settings, clock)
     digest_signer = providers.Singleton(_signer, settings, AUDIT_DIGESTS)
     cursor_signer = providers.Singleton(_signer, settings, AUDIT_CURSORS)
+    recovery_signer = providers.Singleton(_signer, settings, RECOVERY_CODES)
+    secret_sealer = providers.Singleton(_sealer, settings)
+    one_time_codes = providers.Singleton(PyotpCodes)
     mailer = providers.Singleton(_mailer, settings)
     attempt_counters = providers.Singleton(_attempt_counters, settings, engine.provider)
     login_throttle = providers.Singleton(
@@ -114,6 +128,11 @@ class Adapters(containers.DeclarativeContainer):
         LimitsAttemptThrottle, attempt_counters,
         per_account="3/hour", per_account_all="10/hour",
         per_ip=settings.provided.reset_limit_per_ip, namespace="groundwork-verify")
+    code_throttle = providers.Singleton(  # two-factor codes: capped like passwords
+        LimitsAttemptThrottle, attempt_counters,
+        per_account=settings.provided.login_limit_per_account,
+        per_account_all=settings.provided.login_limit_per_account_all,
+        per_ip=settings.provided.login_limit_per_ip, namespace="groundwork-codes")
     deferred = providers.Selector(
         settings.provided.backend,
         postgres=providers.Singleton(ThreadDeferred),
@@ -146,6 +165,10 @@ class Application(containers.DeclarativeContainer):
     signup_throttle = providers.Dependency()
     reset_throttle = providers.Dependency()
     verify_throttle = providers.Dependency()
+    code_throttle = providers.Dependency()
+    recovery_signer = providers.Dependency()
+    secret_sealer = providers.Dependency()
+    one_time_codes = providers.Dependency()
     deferred = providers.Dependency()
     mailer = providers.Dependency()
     public_url = providers.Dependency(instance_of=str)
@@ -162,13 +185,16 @@ class Application(containers.DeclarativeContainer):
     api_keys = providers.Factory(ApiKeyService, uow_factory, clock, ids)
     users = providers.Factory(UserService, uow_factory, clock)
     invitations = providers.Factory(InvitationService, uow_factory, clock, ids, password_hasher,
-                                    mailer, public_url)
+                                    mailer, public_url, auth, login_throttle)
     passwords = providers.Factory(PasswordService, uow_factory, clock, ids, password_hasher,
                                   mailer, public_url, deferred, reset_throttle)
     account = providers.Factory(AccountService, uow_factory, clock, password_hasher,
                                 login_throttle)
     verification = providers.Factory(VerificationService, uow_factory, clock, ids, mailer,
                                      public_url, deferred, verify_throttle)
+    two_factor = providers.Factory(TwoFactorService, uow_factory, clock, ids, one_time_codes,
+                                   secret_sealer, recovery_signer, password_hasher,
+                                   token_service, auth, code_throttle)
     signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
                                signup_enabled, signup_throttle, clock, verification)
 
@@ -190,6 +216,10 @@ class Container(containers.DeclarativeContainer):
         signup_throttle=adapters.signup_throttle,
         reset_throttle=adapters.reset_throttle,
         verify_throttle=adapters.verify_throttle,
+        code_throttle=adapters.code_throttle,
+        recovery_signer=adapters.recovery_signer,
+        secret_sealer=adapters.secret_sealer,
+        one_time_codes=adapters.one_time_codes,
         deferred=adapters.deferred,
         signup_enabled=settings.provided.signup_enabled,
         mailer=adapters.mailer,

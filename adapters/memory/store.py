@@ -31,6 +31,7 @@ from domain.member import Member
 from domain.organization import Organization
 from domain.password_token import PasswordToken
 from domain.session import Session
+from domain.two_factor import RecoveryCode, TotpFactor
 from domain.user import User
 
 T = TypeVar("T")
@@ -47,6 +48,8 @@ class Tables:
     sessions: dict[tuple[uuid.UUID, uuid.UUID], Session] = field(factory=dict)
     password_tokens: dict[uuid.UUID, PasswordToken] = field(factory=dict)
     email_tokens: dict[uuid.UUID, EmailToken] = field(factory=dict)
+    totp_factors: dict[uuid.UUID, TotpFactor] = field(factory=dict)
+    recovery_codes: dict[uuid.UUID, RecoveryCode] = field(factory=dict)
     api_keys: dict[tuple[uuid.UUID, uuid.UUID], ApiKey] = field(factory=dict)
     api_key_prefixes: dict[str, uuid.UUID] = field(factory=dict)
     invitations: dict[tuple[uuid.UUID, uuid.UUID], Invitation] = field(factory=dict)
@@ -75,6 +78,8 @@ class Draft:
     sessions: DraftTable[tuple[uuid.UUID, uuid.UUID], Session]
     password_tokens: DraftTable[uuid.UUID, PasswordToken]
     email_tokens: DraftTable[uuid.UUID, EmailToken]
+    totp_factors: DraftTable[uuid.UUID, TotpFactor]
+    recovery_codes: DraftTable[uuid.UUID, RecoveryCode]
     api_keys: DraftTable[tuple[uuid.UUID, uuid.UUID], ApiKey]
     api_key_prefixes: DraftTable[str, uuid.UUID]
     invitations: DraftTable[tuple[uuid.UUID, uuid.UUID], Invitation]

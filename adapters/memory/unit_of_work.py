@@ -14,6 +14,7 @@ from adapters.memory.read_models import MemoryMemberDirectory, MemoryPrincipals
 from adapters.memory.sign_in_repositories import MemoryApiKeys, MemoryInvitations, MemorySessions
 from adapters.memory.store import MemoryStore
 from adapters.memory.tenant_repositories import MemoryMembers, MemoryTenantData
+from adapters.memory.two_factor import MemoryTwoFactor
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork
 
@@ -42,6 +43,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.sessions = MemorySessions(tables, self._bound, self._bound_user)
         self.password_tokens = MemoryPasswordTokens(tables)
         self.email_tokens = MemoryEmailTokens(tables)
+        self.two_factor = MemoryTwoFactor(tables)
         self.sign_in_failures = MemorySignInFailureLog(tables)
         self.api_keys = MemoryApiKeys(tables, self._bound, self._bound_user)
         self.invitations = MemoryInvitations(tables, self._bound, self._bound_user)

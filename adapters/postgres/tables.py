@@ -1,7 +1,7 @@
 """The schema as SQLAlchemy Core tables. Alembic compares `metadata` with the live database.
 
-Global tables: org, users, password_tokens, email_tokens, api_key_prefixes, sign_in_failures,
-attempt_counters.
+Global tables: org, users, password_tokens, email_tokens, totp_factors, recovery_codes,
+api_key_prefixes, sign_in_failures, attempt_counters.
 Every other table is a tenant table keyed on (org_id, id).
 """
 
@@ -34,8 +34,9 @@ metadata = MetaData(
     }
 )
 
-GLOBAL_TABLES = frozenset({"org", "users", "password_tokens", "email_tokens", "api_key_prefixes",
-                           "sign_in_failures", "attempt_counters"})
+GLOBAL_TABLES = frozenset({"org", "users", "password_tokens", "email_tokens", "totp_factors",
+                           "recovery_codes", "api_key_prefixes", "sign_in_failures",
+                           "attempt_counters"})
 
 
 def _timestamps() -> list[Column]:
@@ -171,6 +172,31 @@ email_tokens = Table(
     UniqueConstraint("token_hash"),
 )
 Index("ix_email_tokens_user_id", email_tokens.c.user_id)
+
+totp_factors = Table(
+    "totp_factors",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("user_id", UUID(as_uuid=True), nullable=False),
+    Column("sealed_secret", Text, nullable=False),
+    Column("confirmed_at", TIMESTAMP(timezone=True), nullable=True),
+    Column("last_step", BigInteger, nullable=False, server_default=text("0")),
+    *_timestamps(),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="RESTRICT"),
+    UniqueConstraint("user_id"),
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("user_id", UUID(as_uuid=True), nullable=False),
+    Column("code_digest", Text, nullable=False),
+    Column("used_at", TIMESTAMP(timezone=True), nullable=True),
+    *_timestamps(),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="RESTRICT"),
+    UniqueConstraint("user_id", "code_digest"),
+)
 
 sign_in_failures = Table(
     "sign_in_failures",

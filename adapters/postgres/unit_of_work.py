@@ -21,6 +21,7 @@ from adapters.postgres.sign_in_repositories import (
 )
 from adapters.postgres.tenant_repositories import PgMembers, PgTenantData
 from adapters.postgres.transaction import Transaction
+from adapters.postgres.two_factor import PgTwoFactor
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork
 
@@ -79,6 +80,7 @@ _REPOSITORIES = {
     "sessions": lambda uow: PgSessions(uow._tx),
     "password_tokens": lambda uow: PgPasswordTokens(uow._tx),
     "email_tokens": lambda uow: PgEmailTokens(uow._tx),
+    "two_factor": lambda uow: PgTwoFactor(uow._tx),
     "sign_in_failures": lambda uow: PgSignInFailureLog(uow._tx),
     "api_keys": lambda uow: PgApiKeys(uow._tx, uow._key_locations),
     "invitations": lambda uow: PgInvitations(uow._tx),

@@ -27,6 +27,7 @@ ALGORITHMS = ["HS256"]
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "org", "sid", "jti", "typ"]
 MIN_KEY_BYTES = 32
 LEEWAY = timedelta(seconds=5)
+CHALLENGE_TTL = timedelta(minutes=5)
 VERIFIED_TOKENS_KEPT = 4096
 
 
@@ -39,23 +40,26 @@ class JwtTokenService(TokenService):
             raise ValueError(f"SECRET_KEY must be at least {MIN_KEY_BYTES} bytes long")
         self._key = secret_key
         self._clock = clock
-        self._ttl = {TokenType.ACCESS: access_ttl, TokenType.REFRESH: refresh_ttl}
+        self._ttl = {TokenType.ACCESS: access_ttl, TokenType.REFRESH: refresh_ttl,
+                     TokenType.CHALLENGE: CHALLENGE_TTL}
         self._issuer = issuer
         self._audience = audience
         self._verified = functools.lru_cache(maxsize=verified_tokens_kept)(self._verify)
 
     def issue(self, *, subject: uuid.UUID, org_id: uuid.UUID, session_id: uuid.UUID,
-              type: TokenType) -> tuple[str, TokenClaims]:
+              type: TokenType, binding: str | None = None) -> tuple[str, TokenClaims]:
         now = self._clock.now().replace(microsecond=0)
         claims = TokenClaims(subject=subject, org_id=org_id, session_id=session_id,
                              token_id=secrets.token_urlsafe(16), type=type, issued_at=now,
-                             expires_at=now + self._ttl[type])
+                             expires_at=now + self._ttl[type], binding=binding)
         payload = {
             "iss": self._issuer, "aud": self._audience, "sub": str(subject),
             "org": str(org_id), "sid": str(session_id), "jti": claims.token_id,
             "typ": type.value, "iat": int(now.timestamp()), "nbf": int(now.timestamp()),
             "exp": int(claims.expires_at.timestamp()),
         }
+        if binding is not None:
+            payload["bnd"] = binding
         return jwt.encode(payload, self._key, algorithm=ALGORITHMS[0]), claims
 
     def read(self, token: str, *, expected: TokenType) -> TokenClaims:
@@ -78,7 +82,8 @@ class JwtTokenService(TokenService):
             subject=uuid.UUID(payload["sub"]), org_id=uuid.UUID(payload["org"]),
             session_id=uuid.UUID(payload["sid"]), token_id=str(payload["jti"]),
             type=TokenType(payload["typ"]),
-            issued_at=_at(payload["iat"]), expires_at=_at(payload["exp"]))
+            issued_at=_at(payload["iat"]), expires_at=_at(payload["exp"]),
+            binding=_text_or_none(payload.get("bnd")))
         return claims, _at(payload["nbf"])
 
 
@@ -86,3 +91,9 @@ def _at(timestamp) -> datetime:
     if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
         raise TypeError("a time claim must be a number")
     return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+def _text_or_none(value) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError("a binding claim must be text")
+    return value

@@ -17,6 +17,7 @@ from domain.member import Member
 from domain.organization import Organization
 from domain.password_token import PasswordToken
 from domain.session import Session
+from domain.two_factor import RecoveryCode, TotpFactor
 from domain.user import User
 
 
@@ -263,3 +264,34 @@ class InvitationRepository(abc.ABC):
     def claim(self, invitation: Invitation) -> bool:
         """Store `invitation.accepted_at` unless it was accepted already or had ended by then:
         True when this call claimed it. Of any number of simultaneous claims, one wins."""
+
+
+class TwoFactorRepository(abc.ABC):
+    """A person's TOTP factor and recovery codes (global tables, keyed by the person)."""
+
+    @abc.abstractmethod
+    def get(self, user_id: uuid.UUID) -> TotpFactor | None: ...
+
+    @abc.abstractmethod
+    def put(self, factor: TotpFactor) -> bool:
+        """Store a new, unconfirmed factor in place of an unconfirmed one; False (and nothing
+        changed) when the person has a confirmed factor."""
+
+    @abc.abstractmethod
+    def accept(self, factor: TotpFactor, *, previous_step: int) -> bool:
+        """Write the factor's accepted step (and confirmation) if its step is still
+        `previous_step`: of two requests with the same code, exactly one wins."""
+
+    @abc.abstractmethod
+    def remove(self, user_id: uuid.UUID) -> bool:
+        """Remove the factor and every recovery code; False when there was no factor."""
+
+    @abc.abstractmethod
+    def replace_codes(self, user_id: uuid.UUID, codes: list[RecoveryCode]) -> None: ...
+
+    @abc.abstractmethod
+    def use_code(self, user_id: uuid.UUID, code_digest: str, now: datetime) -> bool:
+        """Mark an unused code of the person's used; False when there is none such."""
+
+    @abc.abstractmethod
+    def codes_left(self, user_id: uuid.UUID) -> int: ...

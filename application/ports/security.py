@@ -26,6 +26,7 @@ class PasswordHasher(abc.ABC):
 class TokenType(enum.StrEnum):
     ACCESS = "access"
     REFRESH = "refresh"
+    CHALLENGE = "challenge"  # a password proven, a second factor still to come
 
 
 @define(frozen=True)
@@ -37,12 +38,13 @@ class TokenClaims:
     type: TokenType
     issued_at: datetime
     expires_at: datetime
+    binding: str | None = None  # what the token holds to (a challenge: the password it proved)
 
 
 class TokenService(abc.ABC):
     @abc.abstractmethod
     def issue(self, *, subject: uuid.UUID, org_id: uuid.UUID, session_id: uuid.UUID,
-              type: TokenType) -> tuple[str, TokenClaims]: ...
+              type: TokenType, binding: str | None = None) -> tuple[str, TokenClaims]: ...
 
     @abc.abstractmethod
     def read(self, token: str, *, expected: TokenType) -> TokenClaims:
@@ -75,3 +77,34 @@ class DigestSigner(abc.ABC):
 
     @abc.abstractmethod
     def verify(self, message: bytes, signature: str) -> bool: ...
+
+
+class OneTimeCodes(abc.ABC):
+    """Time-based one-time passwords (RFC 6238): six digits, a 30-second step."""
+
+    @abc.abstractmethod
+    def new_secret(self) -> str: ...
+
+    @abc.abstractmethod
+    def provisioning_uri(self, secret: str, *, account: str, issuer: str) -> str:
+        """The `otpauth://` URI an authenticator app reads."""
+
+    @abc.abstractmethod
+    def qr_svg(self, uri: str) -> str:
+        """The URI as a QR code, an SVG document."""
+
+    @abc.abstractmethod
+    def matching_step(self, secret: str, code: str, at: datetime) -> int | None:
+        """The time step whose code `code` is, within one step either side of `at`; None when it
+        matches none."""
+
+
+class SecretSealer(abc.ABC):
+    """Encrypts small secrets kept in the database with a key the database does not hold."""
+
+    @abc.abstractmethod
+    def seal(self, secret: str) -> str: ...
+
+    @abc.abstractmethod
+    def open(self, sealed: str) -> str:
+        """The secret; ValueError when the text was not sealed with this key."""

@@ -16,6 +16,7 @@ from application.ports.repositories import (
     PasswordTokenRepository,
     SessionRepository,
     TenantData,
+    TwoFactorRepository,
     UserRepository,
 )
 from application.ports.sign_in_failures import SignInFailureLog
@@ -35,6 +36,7 @@ class UnitOfWork(abc.ABC):
     sessions: SessionRepository
     password_tokens: PasswordTokenRepository
     email_tokens: EmailTokenRepository
+    two_factor: TwoFactorRepository
     sign_in_failures: SignInFailureLog
     api_keys: ApiKeyRepository
     invitations: InvitationRepository

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from application.auth import Login
+from application.auth import Challenge, Login
 from application.passwords import FORGOT_ANSWER, ForgotPassword, SetPassword
 from application.signup import SIGNUP_ANSWER, Signup
 from entrypoints.http.auth_schemas import (
@@ -21,6 +21,7 @@ from entrypoints.http.auth_schemas import (
 from entrypoints.http.bearer import signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.client import client
+from entrypoints.http.two_factor import ChallengeSchema, challenge_response
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in and out")
 
@@ -29,10 +30,16 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in and
 class LoginView(MethodView):
     @blp.arguments(LoginSchema())
     @blp.response(200, TokenPairSchema)
+    @blp.alt_response(202, schema=ChallengeSchema, description="The password is right; a "
+                      "second factor is still to come (POST /auth/two-factor)")
     @documents(why={401: "Invalid credentials", 429: "Too many attempts; see Retry-After"})
     def post(self, body):
-        """Exchange email and password for an access and a refresh token."""
-        return use_case("auth").login(Login(**body, **client()))
+        """Exchange email and password for an access and a refresh token, or (with two-factor
+        sign-in on, or required by the org) for a challenge to answer with a code."""
+        outcome = use_case("auth").login(Login(**body, **client()))
+        if isinstance(outcome, Challenge):
+            return challenge_response(outcome)
+        return outcome
 
 
 @blp.route("/auth/refresh")

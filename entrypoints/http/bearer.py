@@ -59,6 +59,18 @@ def signed_in(view):
     return _secured(wrapper, SESSION_SECURITY, 401, 403)
 
 
+def maybe_signed_in(view):
+    """A public route that a person may also call with their session (which it then uses)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        credential = (use_case("credentials").session(bearer_token())
+                      if "Authorization" in request.headers else None)
+        return view(*args, credential=credential, **kwargs)
+
+    return _secured(wrapper, [{}, *SESSION_SECURITY], 401, 403)
+
+
 def _secured(view, security: list[dict], *statuses: int):
     view = documents(*statuses, why={401: "No credential, or one that is invalid, expired or "
                                           "revoked"})(view)

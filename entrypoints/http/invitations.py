@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import attrs
 from flask import jsonify, request
 from flask.views import MethodView
-from marshmallow import RAISE
+from marshmallow import RAISE, fields
 
+from application.auth import Challenge
 from application.invitations import AcceptInvitation, Invite, ListInvitations, OneInvitation
-from entrypoints.http.bearer import authenticated, use_case
+from entrypoints.http.auth_schemas import TokenPairSchema
+from entrypoints.http.bearer import authenticated, maybe_signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
+from entrypoints.http.client import client
 from entrypoints.http.tenant_schemas import (
     MAIL_FAILED,
     NEXT_PAGE_HEADER,
@@ -20,8 +24,18 @@ from entrypoints.http.tenant_schemas import (
     MemberSchema,
     PageQuerySchema,
 )
+from entrypoints.http.two_factor import ChallengeSchema
 
 blp = Blueprint("invitations", __name__, url_prefix="/api/v1", description="Invitations")
+
+
+class AcceptedInvitationSchema(MemberSchema):
+    session = fields.Nested(TokenPairSchema, allow_none=True, required=True, metadata={
+        "description": "Signed in to the org joined; null when a second factor is still to "
+                       "come (see `challenge`)"})
+    challenge = fields.Nested(ChallengeSchema, allow_none=True, required=True, metadata={
+        "description": "When two-factor sign-in is on for you or required by the org: answer "
+                       "it at POST /auth/two-factor to get the tokens"})
 
 
 @blp.route("/orgs/<slug>/invitations")
@@ -81,8 +95,21 @@ class ResendInvitationView(MethodView):
 @blp.route("/invitations/accept")
 class AcceptView(MethodView):
     @blp.arguments(AcceptInvitationSchema())
-    @blp.response(201, MemberSchema)
-    @documents(why={401: "Unknown, used or expired invitation"})
-    def post(self, body):
-        """Accept an invitation; a new account chooses its password here."""
-        return use_case("invitations").accept(AcceptInvitation(**body))
+    @blp.response(201, AcceptedInvitationSchema)
+    @documents(why={401: "Unknown, used or expired invitation, or a wrong password",
+                    403: "Signed in as someone else than the invited address",
+                    409: "Already a member",
+                    422: "A password is needed: a new account chooses one, an existing account "
+                         "gives its own (or accepts while signed in)",
+                    429: "Too many wrong passwords; see Retry-After"})
+    @maybe_signed_in
+    def post(self, body, credential):
+        """Accept an invitation and sign in to the org joined. A new account chooses its
+        password here; an existing account gives its password, or sends its access token."""
+        accepted = use_case("invitations").accept(AcceptInvitation(
+            **body, session=credential, **client()))
+        signed_in = accepted.signed_in
+        challenge = signed_in if isinstance(signed_in, Challenge) else None
+        return {**attrs.asdict(accepted.member, recurse=False),
+                "session": None if challenge else signed_in, "challenge": challenge}
+

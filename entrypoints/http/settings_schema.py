@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 
 from domain.currencies import ISO_4217
-from domain.settings import LOCALE_PATTERN, MAX_KEY_LENGTH, MAX_NUMBER, MAX_SETTINGS_DEPTH, time_zones
+from domain.settings import (
+    LOCALE_PATTERN,
+    MAX_KEY_LENGTH,
+    MAX_NUMBER,
+    MAX_SETTINGS_DEPTH,
+    REQUIRE_TWO_FACTOR,
+    REQUIRE_VERIFIED_EMAIL,
+    time_zones,
+)
 from entrypoints.http.fields import PRINTABLE
 
 _KEY = {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": PRINTABLE}
@@ -45,6 +53,12 @@ def settings_json_schema() -> dict:
             "timezone": _named_enum(sorted(time_zones())),
             "locale": {"type": "string", "pattern": LOCALE_PATTERN},
             "price_tolerance_percent": {"type": "number", "minimum": 0, "maximum": 100},
+            REQUIRE_TWO_FACTOR: {"type": "boolean", "description":
+                                 "Members must sign in with a second factor (they enrol at "
+                                 "their next sign-in)"},
+            REQUIRE_VERIFIED_EMAIL: {"type": "boolean", "description":
+                                     "Members must confirm their email address before inviting, "
+                                     "changing roles or creating API keys"},
         },
         "additionalProperties": _free_form(),
         "description": "Merged over the current settings. Known keys are checked; any other key "

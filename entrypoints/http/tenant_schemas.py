@@ -141,8 +141,8 @@ class PageQuerySchema(Schema):
 
 class AcceptInvitationSchema(Schema):
     token = token(required=True, max_length=200)
-    password = password(new=True,
-                        metadata={"description": "Required when the invitee has no account yet"})
+    password = password(metadata={"description": "A new account's chosen password, or an "
+                                              "existing account's own"})
     full_name = text()
 
 

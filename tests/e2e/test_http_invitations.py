@@ -158,3 +158,64 @@ def test_inviting_an_address_again_renews_its_one_invitation_at_most_once_a_minu
     accepted = client.post("/api/v1/invitations/accept",
                            json={"token": mailed_token(container, "pat@x.test"), "password": NEW})
     assert accepted.status_code == 201 and accepted.json["role"] == "member"
+
+
+def _invite(client, slug, owner, email, role="member"):
+    sent = client.post(f"/api/v1/orgs/{slug}/invitations", json={"email": email, "role": role},
+                       headers=owner)
+    assert sent.status_code == 201, sent.json
+
+
+def _another_org_member(container, operator, unique_slug, email):
+    """A person with an account and a password, in an org of their own."""
+    other = unique_slug("home")
+    container.application.organizations().create(CreateOrganization(
+        name="Home", slug=other, owner_email=email, actor=operator))
+    _set_password(container, email)
+    return other
+
+
+def test_accepting_answers_signed_in_to_the_org_joined(api):
+    client, slug, owner, container = api
+    _invite(client, slug, owner, "nia@example.test")
+    accepted = client.post("/api/v1/invitations/accept", json={
+        "token": mailed_token(container, "nia@example.test"), "password": NEW})
+    assert accepted.status_code == 201 and accepted.json["challenge"] is None
+    session = accepted.json["session"]
+    assert session["org"]["slug"] == slug
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {session['access_token']}"})
+    assert me.status_code == 200 and me.json["email"] == "nia@example.test"
+
+
+def test_an_existing_account_proves_its_password_before_joining(api, operator, unique_slug):
+    client, slug, owner, container = api
+    email = f"known-{unique_slug('x')}@example.test"
+    _another_org_member(container, operator, unique_slug, email)
+    _invite(client, slug, owner, email)
+    token = mailed_token(container, email)
+    bare = client.post("/api/v1/invitations/accept", json={"token": token})
+    assert bare.status_code == 422 and bare.json["code"] == "password_required"
+    wrong = client.post("/api/v1/invitations/accept", json={"token": token, "password": NEW})
+    assert wrong.status_code == 401
+    # Neither refusal used the invitation up, nor set anything: the password still signs in.
+    right = client.post("/api/v1/invitations/accept", json={"token": token, "password": PASSWORD})
+    assert right.status_code == 201, right.json
+    assert right.json["session"]["org"]["slug"] == slug
+
+
+def test_a_signed_in_invitee_accepts_with_their_session_and_nobody_else_can(
+        api, operator, unique_slug):
+    client, slug, owner, container = api
+    email = f"known-{unique_slug('x')}@example.test"
+    _another_org_member(container, operator, unique_slug, email)
+    _invite(client, slug, owner, email)
+    token = mailed_token(container, email)
+    # The owner of the inviting org is signed in as someone else: not theirs to accept.
+    stranger = client.post("/api/v1/invitations/accept", json={"token": token}, headers=owner)
+    assert stranger.status_code == 403
+    assert stranger.json["code"] == "invitation_for_another_address"
+    mine = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json
+    accepted = client.post("/api/v1/invitations/accept", json={"token": token},
+                           headers={"Authorization": f"Bearer {mine['access_token']}"})
+    assert accepted.status_code == 201, accepted.json
+    assert accepted.json["session"]["org"]["slug"] == slug
