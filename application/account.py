@@ -8,6 +8,7 @@ from datetime import datetime
 
 from attrs import define
 
+from application.cursors import decode_position, encode_position, page_of
 from application.errors import TooManyAttempts
 from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock
@@ -45,6 +46,12 @@ class SessionSummary:
     ip: str | None
     user_agent: str | None
     current: bool
+
+
+@define(frozen=True)
+class SessionPage:
+    sessions: list[SessionSummary]
+    next_cursor: str | None
 
 
 class AccountService:
@@ -108,18 +115,25 @@ class AccountService:
             uow.commit()
         return user.full_name
 
-    def sessions(self, credential: SessionCredential) -> list[SessionSummary]:
-        now = self._clock.now()
+    def sessions(self, credential: SessionCredential, *, cursor: str | None = None,
+                 limit: int = 50) -> SessionPage:
+        """My live sessions, newest first, a page at a time (of the newest
+        MAX_SESSIONS_LISTED)."""
+        now, after = self._clock.now(), decode_position(cursor, "sessions")
         with self._uow_factory() as uow:
             uow.bind_user(credential.user_id)  # the user scope comes before any tenant
             live = uow.sessions.live_of_user(credential.user_id, now, limit=MAX_SESSIONS_LISTED)
             enter(uow, credential, None, now=now)  # this session is live
             orgs = {org_id: uow.orgs.get(org_id) for org_id in {s.org_id for s in live}}
-        return [SessionSummary(
+        summaries = [SessionSummary(
             id=s.id, org_slug=orgs[s.org_id].slug, org_name=orgs[s.org_id].name,
             created_at=s.created_at, last_used_at=s.updated_at, expires_at=s.expires_at,
             ip=s.ip, user_agent=s.user_agent, current=s.id == credential.session_id)
             for s in live if orgs.get(s.org_id) is not None]
+        page, last = page_of(summaries, lambda s: (s.created_at, s.id), after, limit,
+                             newest_first=True)
+        return SessionPage(sessions=page, next_cursor=last and encode_position(
+            "sessions", last.created_at, last.id))
 
     def end_session(self, credential: SessionCredential, session_id: uuid.UUID) -> None:
         """End one of my sessions, in whichever org (this one too: that is signing out)."""

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from attrs import define
 
+from application.cursors import decode_position, encode_position, page_of
 from application.permissions import Permission
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWorkFactory
@@ -25,6 +26,12 @@ class CreateApiKey:
     name: str
     scopes: list[str]
     expires_in_days: int | None = None
+
+
+@define(frozen=True)
+class ApiKeyPage:
+    keys: list[ApiKeySummary]
+    next_cursor: str | None
 
 
 @define(frozen=True)
@@ -77,11 +84,17 @@ class ApiKeyService:
             uow.commit()
         return CreatedApiKey(key=ApiKeySummary.of(key), secret=f"{KEY_PREFIX}_{prefix}_{secret}")
 
-    def list(self, slug: str, actor: Caller) -> list[ApiKeySummary]:
+    def list(self, slug: str, actor: Caller, *, cursor: str | None = None,
+             limit: int = 50) -> ApiKeyPage:
+        """The org's keys, oldest first, a page at a time."""
+        after = decode_position(cursor, "api_keys")
         with self._uow_factory() as uow:
             principal = enter(uow, actor, Permission.MANAGE_API_KEYS, slug=slug,
                               now=self._clock.now())
-            return [ApiKeySummary.of(k) for k in uow.api_keys.list(principal.org.id)]
+            keys = [ApiKeySummary.of(k) for k in uow.api_keys.list(principal.org.id)]
+        page, last = page_of(keys, lambda k: (k.created_at, k.id), after, limit)
+        return ApiKeyPage(keys=page, next_cursor=last and encode_position(
+            "api_keys", last.created_at, last.id))
 
     def revoke(self, slug: str, key_id: uuid.UUID, actor: Caller) -> ApiKeySummary:
         now = self._clock.now()

@@ -75,3 +75,14 @@ def verified_cursor(cursor: str, signer: DigestSigner, scope: bytes, *, hint: st
 
 def _mac(cursor: str, signer: DigestSigner, scope: bytes) -> str:
     return signer.sign(scope + b"\x00" + cursor.encode())[:_MAC_LENGTH]
+
+
+def page_of(items: list[T], key: Callable[[T], tuple], after: tuple | None, limit: int, *,
+            newest_first: bool = False) -> tuple[list[T], T | None]:
+    """A page of a short list read whole (a person's sessions or orgs, an org's keys), in the
+    stable order of `key`: the items after `after`, and the last of them when more follow."""
+    ordered = sorted(items, key=key, reverse=newest_first)
+    if after is not None:
+        ordered = [i for i in ordered if (key(i) < after if newest_first else key(i) > after)]
+    page = ordered[:limit]
+    return page, (page[-1] if len(ordered) > limit else None)

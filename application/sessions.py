@@ -8,6 +8,7 @@ from datetime import datetime
 from attrs import define
 
 from application.auth import AuthService, SignedIn, TokenPair, pick_named
+from application.cursors import decode_cursor, encode_cursor, page_of
 from application.ports.read_models import Membership
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -39,6 +40,12 @@ class Profile:
     email_verified: bool
 
 
+@define(frozen=True)
+class MembershipPage:
+    memberships: list[MembershipSummary]
+    next_cursor: str | None
+
+
 class SessionService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, auth: AuthService) -> None:
         self._uow_factory = uow_factory
@@ -55,6 +62,15 @@ class SessionService:
         return Profile(id=principal.user_id, email=principal.actor.label,
                        full_name=principal.full_name, org=current, memberships=live,
                        email_verified=verified)
+
+    def my_orgs(self, credential: SessionCredential, *, cursor: str | None = None,
+                limit: int = 50) -> MembershipPage:
+        """The active orgs I belong to with my role, by slug, a page at a time."""
+        after = decode_cursor(cursor, "orgs", lambda slug: (slug,),
+                              hint="use the cursor of a previous page's Link header") if cursor else None
+        page, last = page_of(self.me(credential).memberships, lambda m: (m.slug,), after, limit)
+        return MembershipPage(memberships=page,
+                              next_cursor=last and encode_cursor("orgs", last.slug))
 
     @staticmethod
     def _memberships(uow: UnitOfWork, credential: SessionCredential) -> list[Membership]:

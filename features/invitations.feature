@@ -38,3 +38,33 @@ Feature: Invitations an organization has sent
     Given Ada has invited five people
     When for each of them Ada takes the invitation back while they accept it, at once
     Then each time exactly one of the two is done
+
+  Scenario: Accepting an invitation signs the newcomer in to the organization joined
+    Given Ada has invited Nia, who has no account yet
+    When Nia accepts the invitation, choosing her password
+    Then Nia is signed in to acme, with no second factor asked
+    And acme's members include Nia
+
+  Scenario: A person who has an account gives their own password to accept
+    Given Dan has an account of his own, in another organization
+    And Ada has invited Dan
+    When Dan accepts the invitation without giving a password
+    Then it is refused: Dan must give his password
+    When Dan accepts the invitation with a wrong password
+    Then it is refused as not signed in
+    When Dan accepts the same invitation with his own password
+    Then Dan is signed in to acme, with no second factor asked
+
+  Scenario: Someone signed in as another person cannot accept the invitation
+    Given Dan has an account of his own, in another organization
+    And Ada has invited Dan
+    When Ada, signed in as herself, tries to accept the invitation sent to Dan
+    Then it is refused as forbidden: the invitation is for another address
+    And acme's members do not include Dan
+
+  Scenario: An invitee who is signed in accepts with their own session
+    Given Dan has an account of his own, in another organization
+    And Ada has invited Dan
+    And Dan is signed in to his own organization
+    When Dan accepts the invitation while signed in, giving no password
+    Then Dan is signed in to acme, with no second factor asked

@@ -196,3 +196,87 @@ def race(world):
 @then("each time exactly one of the two is done")
 def one_of_two(world):
     assert set(world.outcomes) <= {(204, 401), (404, 201)}, world.outcomes
+
+
+# Accepting signs in: a newcomer chooses a password, a person with an account proves theirs.
+
+def _accept_as(world, who: str, headers: dict | None = None, **body):
+    world.response = world.client.post("/api/v1/invitations/accept", headers=headers or {}, json={
+        "token": mailed_token(world.container, world.email(who)), **body})
+    return world.response
+
+
+@given(parsers.re(r"Ada has invited (?P<who>Nia|Dan)(?:, who has no account yet)?"))
+def invited_person(world, who):
+    _invite(world, world.email(who))
+
+
+@given("Dan has an account of his own, in another organization")
+def dan_elsewhere(world, operator):
+    world.container.application.organizations().create(CreateOrganization(
+        name="Dan's", slug=f"{world.org}-home", owner_email=world.email("Dan"), actor=operator))
+    _set_password(world.container, world.email("Dan"))
+
+
+@given("Dan is signed in to his own organization")
+def dan_signed_in(world):
+    world.sign_in("Dan")
+
+
+@when("Nia accepts the invitation, choosing her password")
+def nia_accepts(world):
+    _accept_as(world, "Nia", password=NEW)
+
+
+@when(parsers.re(r"Dan accepts the (?:same )?invitation (?P<how>without giving a password|"
+                 r"with a wrong password|with his own password)"))
+def dan_accepts(world, how):
+    password = {"without giving a password": {}, "with a wrong password": {"password": NEW},
+                "with his own password": {"password": PASSWORD}}[how]
+    _accept_as(world, "Dan", **password)
+
+
+@when("Dan accepts the invitation while signed in, giving no password")
+def dan_accepts_signed_in(world):
+    _accept_as(world, "Dan", headers={"Authorization": f"Bearer {world.tokens['Dan']}"})
+
+
+@when("Ada, signed in as herself, tries to accept the invitation sent to Dan")
+def ada_accepts_for_dan(world):
+    _accept_as(world, "Dan", headers={"Authorization": f"Bearer {world.tokens['Ada']}"})
+
+
+@then(parsers.re(r"(?P<who>Nia|Dan) is signed in to acme, with no second factor asked"))
+def signed_in_to_acme(world, who):
+    assert world.response.status_code == 201, world.response.json
+    accepted = world.response.json
+    assert (accepted["email"], accepted["role"], accepted["challenge"]) == (
+        world.email(who), "member", None)
+    assert accepted["session"]["org"]["slug"] == world.org
+    world.tokens[who] = accepted["session"]["access_token"]
+    assert world.call(who, "get", "/me").json["email"] == world.email(who)
+    assert world.call(who, "get", f"/orgs/{world.org}").status_code == 200
+
+
+@then("it is refused: Dan must give his password")
+def password_required(world):
+    assert world.response.status_code == 422, world.response.json
+    assert world.response.json["code"] == "password_required"
+
+
+@then("it is refused as not signed in")
+def not_signed_in(world):
+    assert world.response.status_code == 401, world.response.json
+    assert "session" not in world.response.json
+
+
+@then("it is refused as forbidden: the invitation is for another address")
+def another_address(world):
+    assert world.response.status_code == 403, world.response.json
+    assert world.response.json["code"] == "invitation_for_another_address"
+
+
+@then(parsers.re(r"acme's members (?P<verdict>include|do not include) (?P<who>Nia|Dan)"))
+def members_include(world, verdict, who):
+    members = world.call("Ada", "get", f"/orgs/{world.org}/members?limit=200").json
+    assert (world.email(who) in {m["email"] for m in members}) == (verdict == "include")

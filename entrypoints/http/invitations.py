@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import attrs
-from flask import jsonify, request
+from flask import jsonify
 from flask.views import MethodView
 from marshmallow import RAISE, fields
 
@@ -15,6 +13,7 @@ from entrypoints.http.auth_schemas import TokenPairSchema
 from entrypoints.http.bearer import authenticated, maybe_signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.client import client
+from entrypoints.http.paging import next_page_headers
 from entrypoints.http.tenant_schemas import (
     MAIL_FAILED,
     NEXT_PAGE_HEADER,
@@ -59,11 +58,8 @@ class InvitationsView(MethodView):
         """The open invitations, oldest first; a `Link: <...>; rel="next"` header names the
         next page."""
         page = use_case("invitations").list(ListInvitations(slug=slug, actor=credential, **args))
-        headers = {}
-        if page.next_cursor is not None:
-            query = urlencode({"limit": args["limit"], "cursor": page.next_cursor})
-            headers["Link"] = f'<{request.path}?{query}>; rel="next"'
-        return jsonify(InvitationSchema(many=True).dump(page.invitations)), 200, headers
+        return (jsonify(InvitationSchema(many=True).dump(page.invitations)), 200,
+                next_page_headers(page.next_cursor, args["limit"]))
 
 
 @blp.route("/orgs/<slug>/invitations/<uuid:invitation_id>")

@@ -3,8 +3,9 @@ password, and where they are signed in."""
 
 from __future__ import annotations
 
+from flask import jsonify
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields
 
 from application.account import ChangePassword
 from application.signup import CreateOwnOrganization
@@ -13,7 +14,8 @@ from entrypoints.http.bearer import signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.client import client
 from entrypoints.http.fields import password, slug, text
-from entrypoints.http.tenant_schemas import OrganizationSchema
+from entrypoints.http.paging import next_page_headers
+from entrypoints.http.tenant_schemas import NEXT_PAGE_HEADER, OrganizationSchema, PageQuerySchema
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="Your account")
 
@@ -48,11 +50,16 @@ class SessionSchema(Schema):
 
 @blp.route("/me/orgs")
 class MyOrganizationsView(MethodView):
-    @blp.response(200, MembershipSchema(many=True))
+    @blp.arguments(PageQuerySchema(), location="query", unknown=RAISE)
+    @blp.response(200, MembershipSchema(many=True), headers=NEXT_PAGE_HEADER)
+    @documents(why={400: "A cursor that this server did not issue"})
     @signed_in
-    def get(self, credential):
-        """The active organizations you belong to, with your role in each, oldest first."""
-        return use_case("sessions").me(credential).memberships
+    def get(self, args, credential):
+        """The active organizations you belong to, with your role in each, by slug; a
+        `Link: <...>; rel="next"` header names the next page."""
+        page = use_case("sessions").my_orgs(credential, **args)
+        return (jsonify(MembershipSchema(many=True).dump(page.memberships)), 200,
+                next_page_headers(page.next_cursor, args["limit"]))
 
 
 @blp.route("/orgs")
@@ -111,12 +118,17 @@ class MyPasswordView(MethodView):
 
 @blp.route("/me/sessions")
 class MySessionsView(MethodView):
-    @blp.response(200, SessionSchema(many=True))
+    @blp.arguments(PageQuerySchema(), location="query", unknown=RAISE)
+    @blp.response(200, SessionSchema(many=True), headers=NEXT_PAGE_HEADER)
+    @documents(why={400: "A cursor that this server did not issue"})
     @signed_in
-    def get(self, credential):
-        """Where you are signed in, in every organization, newest first (at most 100); the
-        session asking is marked `current`."""
-        return use_case("account").sessions(credential)
+    def get(self, args, credential):
+        """Where you are signed in, in every organization, newest first (of the newest 100);
+        the session asking is marked `current`. A `Link: <...>; rel="next"` header names the
+        next page."""
+        page = use_case("account").sessions(credential, **args)
+        return (jsonify(SessionSchema(many=True).dump(page.sessions)), 200,
+                next_page_headers(page.next_cursor, args["limit"]))
 
 
 @blp.route("/me/sessions/<uuid:session_id>")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import jsonify, request
 from flask.views import MethodView
 
@@ -23,6 +21,7 @@ from application.organizations import (
 )
 from entrypoints.http.bearer import authenticated, signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
+from entrypoints.http.paging import next_page_headers
 from entrypoints.http.tenant_schemas import (
     MAIL_FAILED,
     MEMBER_PAGE_PARAMETERS,
@@ -78,12 +77,8 @@ class MembersView(MethodView):
         names the next page."""
         args = member_page_query(request.args)
         page = use_case("members").list(ListMembers(slug=slug, actor=credential, **args))
-        headers = {}
-        if page.next_cursor is not None:
-            query = urlencode({"limit": args.get("limit", MAX_PAGE), "cursor": page.next_cursor})
-            # Relative (RFC 8288 allows it): never built from a Host header the client sent.
-            headers["Link"] = f'<{request.path}?{query}>; rel="next"'
-        return jsonify([member_json(m) for m in page.members]), 200, headers
+        return (jsonify([member_json(m) for m in page.members]), 200,
+                next_page_headers(page.next_cursor, args.get("limit", MAX_PAGE)))
 
     @blp.arguments(NewMemberSchema())
     @blp.response(202, InvitationSchema)

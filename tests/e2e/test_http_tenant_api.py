@@ -81,7 +81,7 @@ def test_org_a_credentials_reach_nothing_of_org_b(api, operator):
         body = response.get_data(as_text=True)
         assert f"member@{b}.test" not in body and '"email"' not in body and '"settings"' not in body
     assert _snapshot(container, b, operator) == before
-    keys = container.application.api_keys().list(b, operator)
+    keys = container.application.api_keys().list(b, operator).keys
     assert [(k.id, k.revoked_at) for k in keys] == [(b_key, None)]
     assert not [m for m in container.adapters.mailer().sent if m.to == "spy@evil.test"]
 
