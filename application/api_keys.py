@@ -12,7 +12,7 @@ from application.cursors import decode_position, encode_position, page_of
 from application.permissions import Permission
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.principals import Caller, enter, key_digest
+from application.principals import Caller, enter, key_digest, require_confirmed_address
 from domain.api_key import KEY_PREFIX, ApiKey, parse_scopes
 from domain.audit import AuditEvent
 from domain.errors import NotFound
@@ -70,6 +70,7 @@ class ApiKeyService:
         prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, Permission.MANAGE_API_KEYS, slug=cmd.slug, now=now)
+            require_confirmed_address(uow, principal)
             org = principal.org
             key = ApiKey(org_id=org.id, id=self._ids.new_id(), name=clean_name(cmd.name),
                          prefix=prefix, secret_hash=key_digest(secret), scopes=scopes,

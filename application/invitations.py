@@ -25,7 +25,13 @@ from application.ports.read_models import MemberSummary
 from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.principals import Caller, SessionCredential, enter, hold_standing
+from application.principals import (
+    Caller,
+    SessionCredential,
+    enter,
+    hold_standing,
+    require_confirmed_address,
+)
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.invitation import Invitation
@@ -126,6 +132,7 @@ class InvitationService:
         secret = secrets.token_urlsafe(32)
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, permission_to_touch(role), slug=cmd.slug, now=now)
+            require_confirmed_address(uow, principal)
             hold_standing(uow, principal, permission_to_touch(role))
             org = principal.org
             existing = uow.users.get_by_email(email)

@@ -14,7 +14,7 @@ from application.permissions import Permission
 from application.ports.read_models import MemberCursor, MemberSummary
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.principals import Caller, Principal, SessionCredential, enter
+from application.principals import Caller, Principal, SessionCredential, enter, require_confirmed_address
 from domain.audit import AuditEvent
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.member import Member, Role, parse_role
@@ -99,6 +99,7 @@ class MemberService:
         now = self._clock.now()
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, permission_to_touch(role), slug=cmd.slug, now=now)
+            require_confirmed_address(uow, principal)
             org = principal.org
             user, made = find_or_create_user(uow, self._ids, cmd.email, cmd.full_name, now)
             if not made and uow.members.get_by_user(org.id, user.id) is not None:
@@ -154,6 +155,7 @@ class MemberService:
         now = self._clock.now()
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, None, slug=cmd.slug, now=now)
+            require_confirmed_address(uow, principal)
             owners = uow.members.lock_owners(principal.org.id)  # first: see _member_with_user
             member, user = _member_with_user(uow, principal, cmd.member)
             principal.require(permission_to_touch(member.role, role))

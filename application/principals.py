@@ -25,6 +25,7 @@ from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Forbidden, NotFound
 from domain.member import Role
 from domain.organization import Organization, OrgStatus
+from domain.settings import REQUIRE_VERIFIED_EMAIL, turned_on
 from domain.slug import slug_problem
 
 # One answer for every unusable credential: forged, expired, revoked or of a removed member.
@@ -125,6 +126,19 @@ def hold_standing(uow: UnitOfWork, principal: Principal, permission: Permission)
     if member is None:
         raise Unauthenticated(CREDENTIAL_INVALID)
     attrs.evolve(principal, role=member.role).require(permission)
+
+
+def require_confirmed_address(uow: UnitOfWork, principal: Principal) -> None:
+    """For a sensitive action (inviting, changing roles, creating API keys) in an org that
+    requires it: the person acting (or whose key acts) has confirmed their email address."""
+    if principal.on_behalf_of is None or not turned_on(principal.org.settings,
+                                                       REQUIRE_VERIFIED_EMAIL):
+        return
+    person = uow.users.get(principal.on_behalf_of)
+    if person is None or not person.email_verified:
+        raise Forbidden(f"{principal.org.name} requires a confirmed email address for this: "
+                        "use the link mailed to you (POST /api/v1/me/email/verification sends "
+                        "another)", code="email_unverified")
 
 
 def _normalised(slug: str) -> str:
