@@ -58,6 +58,31 @@ def email_verification(*, to: str, token: str, expires_at: datetime,
         api=(f"POST {public_url}/api/v1/auth/verify-email", f'{{"token": "{token}"}}'))
 
 
+def email_change(*, to: str, token: str, expires_at: datetime,
+                 public_url: str) -> OutgoingEmail:
+    return _message(
+        to=to, subject="Confirm your new email address for Groundwork",
+        lead="Someone signed in to Groundwork asked to move their account to this address. "
+             "Confirm it to make the move; if it was not you, ignore this message and nothing "
+             "changes.",
+        action="Confirm the new address", link=f"{public_url}/confirm-email#token={token}",
+        until=f"{expires_at:%Y-%m-%d %H:%M} UTC",
+        api=(f"POST {public_url}/api/v1/auth/confirm-email-change", f'{{"token": "{token}"}}'))
+
+
+def email_changed_notice(*, to: str, new_address: str, public_url: str) -> OutgoingEmail:
+    """To the address an account left, when it moved to another one."""
+    lead = (f"Your Groundwork account now uses the address {new_address}; its mail no longer "
+            "comes here. If you did not ask for this, someone may know your password: tell "
+            "your organization's owner at once.")
+    text = f"{lead}\n\nSign in: {public_url}/sign-in\n"
+    html = (f"<!doctype html><html><body><p>{_wrapped(escape(lead))}</p><p>"
+            f'<a href="{escape(public_url, quote=True)}/sign-in">Sign in</a>.'
+            f"</p></body></html>\n")
+    return OutgoingEmail(to=to, subject="Your Groundwork email address was changed", text=text,
+                         html=html)
+
+
 def signup_notice(*, to: str, public_url: str) -> OutgoingEmail:
     """To an address that has an account, when someone signs up with it again."""
     lead = ("Someone asked to create a Groundwork account with this address, which has one "

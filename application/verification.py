@@ -9,18 +9,21 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from attrs import define
+
 from application import messages
 from application.errors import TooManyAttempts, Unauthenticated
 from application.ports.deferred import Deferred
 from application.ports.mailer import Mailer
-from application.ports.security import AttemptThrottle
+from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principals import SessionCredential, enter
 from application.user_scope import audit_in_each, orgs_of
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.email_token import EmailToken
-from domain.errors import Conflict
+from domain.email_token import EmailPurpose, EmailToken
+from domain.errors import Conflict, InvalidInput
+from domain.user import normalise_email
 
 VERIFICATION_TTL = timedelta(days=2)
 INVALID_LINK = "invalid or expired link"
@@ -30,10 +33,19 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@define(frozen=True)
+class ChangeEmail:
+    actor: SessionCredential
+    new_email: str
+    password: str
+    ip: str | None = None
+
+
 class VerificationService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
                  mailer: Mailer, public_url: str, deferred: Deferred,
-                 throttle: AttemptThrottle) -> None:
+                 throttle: AttemptThrottle, hasher: PasswordHasher) -> None:
+        self._hasher = hasher
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
@@ -75,7 +87,8 @@ class VerificationService:
         with self._uow_factory() as uow:
             record = uow.email_tokens.get_by_hash(_digest(token or ""))
             user = uow.users.get(record.user_id) if record else None
-            if record is None or user is None or not record.usable(now):
+            if (record is None or user is None or not record.usable(now)
+                    or record.purpose is not EmailPurpose.VERIFY):
                 raise Unauthenticated(INVALID_LINK)
             record.use(now)
             if not user.verify_email(record.email, now) or not uow.email_tokens.claim(record):
@@ -86,6 +99,68 @@ class VerificationService:
                 action="user.email_verified", resource_type="user", resource_id=str(user.id),
                 details={"email": user.email}))
             uow.commit()
+
+    def request_change(self, cmd: ChangeEmail) -> None:
+        """Move my account to another address: my password, then a link mailed to the new
+        address (the answer is the same whether or not that address has an account; one that
+        has gets no link). The old address is told once the move is made."""
+        new_email = normalise_email(cmd.new_email)
+        with self._uow_factory() as uow:
+            enter(uow, cmd.actor, None, now=self._clock.now())
+            user = uow.users.get(cmd.actor.user_id)
+        retry_after = self._throttle.reserve(user.email, cmd.ip)
+        if retry_after is not None:
+            raise TooManyAttempts("too many address changes asked for; try again later",
+                                  retry_after=retry_after)
+        if not self._hasher.verify(user.password_hash or "", cmd.password):
+            raise InvalidInput("the password is not right", code="wrong_password",
+                               errors={"password": ["is not your current password"]})
+        if new_email == user.email:
+            raise InvalidInput("that is your address already", code="email_unchanged",
+                               errors={"new_email": ["is your current address"]})
+        self._deferred.run(lambda: self._send_change(user.id, new_email), name="email_change")
+
+    def confirm_change(self, token: str) -> None:
+        """Use a change link: the account moves to the address it was sent to, confirmed; the
+        old address is told. Refused alike when used, replaced, expired or of another kind;
+        409 when the address has an account by now."""
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            record = uow.email_tokens.get_by_hash(_digest(token or ""))
+            user = uow.users.get(record.user_id) if record else None
+            if (record is None or user is None or not record.usable(now)
+                    or record.purpose is not EmailPurpose.CHANGE):
+                raise Unauthenticated(INVALID_LINK)
+            record.use(now)
+            if not uow.email_tokens.claim(record):
+                raise Unauthenticated(INVALID_LINK)
+            old_email = user.email
+            user.change_email(record.email, now)
+            uow.users.update(user)  # global rows before tenant ones (see application.account)
+            audit_in_each(uow, orgs_of(uow, user), AuditEvent(
+                actor=Actor(type=ActorType.USER, label=user.email, id=user.id),
+                action="user.email_changed", resource_type="user", resource_id=str(user.id),
+                details={"from": old_email, "to": user.email}))
+            uow.commit()
+        self._deferred.run(lambda: self._mailer.send(messages.email_changed_notice(
+            to=old_email, new_address=user.email, public_url=self._public_url)),
+            name="email_changed_notice")
+
+    def _send_change(self, user_id: uuid.UUID, new_email: str) -> None:
+        now = self._clock.now()
+        token = secrets.token_urlsafe(32)
+        with self._uow_factory() as uow:
+            user = uow.users.get(user_id)
+            if user is None or uow.users.get_by_email(new_email) is not None:
+                return
+            uow.email_tokens.expire_unused_of(user.id, now, EmailPurpose.CHANGE)
+            record = EmailToken(id=self._ids.new_id(), user_id=user.id, email=new_email,
+                                token_hash=_digest(token), expires_at=now + VERIFICATION_TTL,
+                                created_at=now, updated_at=now, purpose=EmailPurpose.CHANGE)
+            uow.email_tokens.add(record)
+            uow.commit()
+        self._mailer.send(messages.email_change(
+            to=new_email, token=token, expires_at=record.expires_at, public_url=self._public_url))
 
     def _send(self, user_id: uuid.UUID) -> None:
         now = self._clock.now()

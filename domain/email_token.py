@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import enum
+
 from attrs import define, field
 
 from domain.password_token import PasswordToken
+
+
+class EmailPurpose(enum.StrEnum):
+    VERIFY = "verify"  # the address the person has is theirs
+    CHANGE = "change"  # move the account to this address
 
 
 @define(slots=False)
@@ -12,3 +19,4 @@ class EmailToken(PasswordToken):
     is stored."""
 
     email: str = field(kw_only=True)
+    purpose: EmailPurpose = field(kw_only=True, default=EmailPurpose.VERIFY)

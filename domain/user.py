@@ -57,6 +57,11 @@ class User:
             self.email_verified_at = self.updated_at = now
         return True
 
+    def change_email(self, email: str, now: datetime) -> None:
+        """Moved to `email`, proven by a link sent to it: a confirmed address."""
+        self.email = normalise_email(email)
+        self.email_verified_at = self.updated_at = now
+
     @classmethod
     def create(cls, *, id: uuid.UUID, email: str, full_name: str, now: datetime) -> User:
         return cls(id=id, email=normalise_email(email),

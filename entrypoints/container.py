@@ -191,7 +191,7 @@ class Application(containers.DeclarativeContainer):
     account = providers.Factory(AccountService, uow_factory, clock, password_hasher,
                                 login_throttle)
     verification = providers.Factory(VerificationService, uow_factory, clock, ids, mailer,
-                                     public_url, deferred, verify_throttle)
+                                     public_url, deferred, verify_throttle, password_hasher)
     two_factor = providers.Factory(TwoFactorService, uow_factory, clock, ids, one_time_codes,
                                    secret_sealer, recovery_signer, password_hasher,
                                    token_service, auth, code_throttle)

@@ -19,7 +19,7 @@ from application.ports.repositories import (
     UserRepository,
 )
 from application.ports.sign_in_failures import SignInFailure, SignInFailureLog
-from domain.email_token import EmailToken
+from domain.email_token import EmailPurpose, EmailToken
 from domain.errors import Conflict
 from domain.organization import Organization, OrgStatus
 from domain.password_token import PasswordToken
@@ -72,8 +72,11 @@ class MemoryUsers(UserRepository):
         return next((k for k, u in self._t.users.items() if u.email == email.lower()), None)
 
     def update(self, user: User) -> None:
-        if user.id in self._t.users:
-            self._t.users[user.id] = user
+        if user.id not in self._t.users:
+            return
+        if any(u.email == user.email and k != user.id for k, u in self._t.users.items()):
+            raise Conflict(f"a user with email {user.email!r} exists", code="email_taken")
+        self._t.users[user.id] = user
 
 
 class MemoryPasswordTokens(PasswordTokenRepository):
@@ -135,9 +138,10 @@ class MemoryEmailTokens(EmailTokenRepository):
         self._t.email_tokens[token.id] = token
         return True
 
-    def expire_unused_of(self, user_id: uuid.UUID, now: datetime) -> int:
+    def expire_unused_of(self, user_id: uuid.UUID, now: datetime,
+                         purpose: EmailPurpose = EmailPurpose.VERIFY) -> int:
         unused = [k for k, t in self._t.email_tokens.items()  # peeked, not changed
-                  if t.user_id == user_id and t.usable(now)]
+                  if t.user_id == user_id and t.usable(now) and t.purpose is purpose]
         for key in unused:
             token = self._t.email_tokens[key]  # this transaction's own copy
             token.expire(now)

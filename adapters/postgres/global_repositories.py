@@ -18,7 +18,7 @@ from application.ports.repositories import (
     PasswordTokenRepository,
     UserRepository,
 )
-from domain.email_token import EmailToken
+from domain.email_token import EmailPurpose, EmailToken
 from domain.errors import Conflict
 from domain.organization import Organization, OrgStatus, Plan
 from domain.password_token import PasswordToken
@@ -98,7 +98,8 @@ class PgUsers(UserRepository):
 
     def update(self, u: User) -> None:
         self._tx.execute(update(users).where(users.c.id == u.id).values(
-            full_name=u.full_name, password_hash=u.password_hash, status=u.status.value,
+            email=u.email, full_name=u.full_name, password_hash=u.password_hash,
+            status=u.status.value,
             email_verified_at=u.email_verified_at, updated_at=u.updated_at))
 
 
@@ -145,12 +146,14 @@ class PgEmailTokens(EmailTokenRepository):
         self._tx = tx
 
     def add(self, t: EmailToken) -> None:
-        self._tx.execute(insert(email_tokens).values(**{c: getattr(t, c) for c in _EMAIL_COLUMNS}))
+        self._tx.execute(insert(email_tokens).values(
+            **{c: getattr(t, c) for c in _EMAIL_COLUMNS}, purpose=t.purpose.value))
 
     def get_by_hash(self, token_hash: str) -> EmailToken | None:
         query = select(email_tokens).where(email_tokens.c.token_hash == token_hash)
         row = self._tx.execute(query).one_or_none()
-        return EmailToken(**{c: getattr(row, c) for c in _EMAIL_COLUMNS}) if row else None
+        return EmailToken(**{c: getattr(row, c) for c in _EMAIL_COLUMNS},
+                          purpose=EmailPurpose(row.purpose)) if row else None
 
     def claim(self, t: EmailToken) -> bool:
         c = email_tokens.c
@@ -158,10 +161,12 @@ class PgEmailTokens(EmailTokenRepository):
             c.id == t.id, c.used_at.is_(None), c.expires_at > t.used_at,
         ).values(used_at=t.used_at, updated_at=t.used_at)).rowcount == 1
 
-    def expire_unused_of(self, user_id: uuid.UUID, now: datetime) -> int:
+    def expire_unused_of(self, user_id: uuid.UUID, now: datetime,
+                         purpose: EmailPurpose = EmailPurpose.VERIFY) -> int:
         c = email_tokens.c
         return self._tx.execute(update(email_tokens).where(
             c.user_id == user_id, c.used_at.is_(None), c.expires_at > now,
+            c.purpose == purpose.value,
         ).values(expires_at=now, updated_at=now)).rowcount
 
 

@@ -168,6 +168,8 @@ email_tokens = Table(
     Column("expires_at", TIMESTAMP(timezone=True), nullable=False),
     Column("used_at", TIMESTAMP(timezone=True), nullable=True),
     *_timestamps(),
+    Column("purpose", Text, nullable=False, server_default=text("'verify'")),
+    CheckConstraint("purpose IN ('verify', 'change')", name="purpose"),
     ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="RESTRICT"),
     UniqueConstraint("token_hash"),
 )

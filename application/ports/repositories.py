@@ -11,7 +11,7 @@ from attrs import define
 
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry, AuditEvent
-from domain.email_token import EmailToken
+from domain.email_token import EmailPurpose, EmailToken
 from domain.invitation import Invitation
 from domain.member import Member
 from domain.organization import Organization
@@ -200,7 +200,8 @@ class EmailTokenRepository(abc.ABC):
         """Store `token.used_at` unless used already or ended by then; True when claimed."""
 
     @abc.abstractmethod
-    def expire_unused_of(self, user_id: uuid.UUID, now: datetime) -> int:
+    def expire_unused_of(self, user_id: uuid.UUID, now: datetime,
+                         purpose: EmailPurpose = EmailPurpose.VERIFY) -> int:
         """End, as of `now`, the person's unused links (a newer one replaces them)."""
 
 

@@ -102,6 +102,18 @@ class VerifyEmailView(MethodView):
         use_case("verification").verify(body["token"])
 
 
+@blp.route("/auth/confirm-email-change")
+class ConfirmEmailChangeView(MethodView):
+    @blp.arguments(VerifyEmailSchema())
+    @blp.response(204)
+    @documents(why={401: "Unknown, used, replaced or expired link",
+                    409: "The new address has an account by now"})
+    def post(self, body):
+        """Move your account to the new address with the link mailed to it (once); the old
+        address is told."""
+        use_case("verification").confirm_change(body["token"])
+
+
 @blp.route("/auth/forgot-password")
 class ForgotPasswordView(MethodView):
     @blp.arguments(ForgotPasswordSchema())

@@ -9,11 +9,12 @@ from marshmallow import RAISE, Schema, fields
 
 from application.account import ChangePassword
 from application.signup import CreateOwnOrganization
+from application.verification import ChangeEmail
 from entrypoints.http.auth_schemas import AcceptedSchema, MembershipSchema, MeSchema
 from entrypoints.http.bearer import signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.client import client
-from entrypoints.http.fields import password, slug, text
+from entrypoints.http.fields import email, password, slug, text
 from entrypoints.http.paging import next_page_headers
 from entrypoints.http.tenant_schemas import NEXT_PAGE_HEADER, OrganizationSchema, PageQuerySchema
 
@@ -148,6 +149,27 @@ class MyOtherSessionsView(MethodView):
     def post(self, credential):
         """End every session of yours but this one."""
         return {"sessions_ended": use_case("account").end_other_sessions(credential)}
+
+
+class ChangeEmailSchema(Schema):
+    new_email = email(required=True)
+    password = password(required=True)
+
+
+@blp.route("/me/email")
+class MyEmailView(MethodView):
+    @blp.arguments(ChangeEmailSchema())
+    @blp.response(202, AcceptedSchema)
+    @documents(why={422: "The password is not right, or the address is yours already",
+                    429: "Too many changes asked for; see Retry-After"})
+    @signed_in
+    def post(self, body, credential):
+        """Move your account to another address: a link goes to the new address, and the move
+        happens when it is used (then the old address is told). The answer is the same whether
+        or not the new address has an account."""
+        use_case("verification").request_change(ChangeEmail(
+            actor=credential, **body, ip=client()["ip"]))
+        return {"detail": "a link to confirm the new address is on its way to it"}
 
 
 @blp.route("/me/email/verification")
