@@ -54,6 +54,7 @@ class TokenPair:
 class ChallengeKind(enum.StrEnum):
     TOTP = "totp"  # a code from the person's authenticator app, or a recovery code
     ENROL_TOTP = "enrol_totp"  # the org requires a second factor the person has not set up
+    CREATE_ORG = "create_org"  # the person belongs to no organization (any more): make one
 
 
 @define(frozen=True)
@@ -119,6 +120,9 @@ class AuthService:
         except InvalidInput:
             self._failed(cmd, email, "org_required", user_id=user.id)
             raise
+        if membership is None and cmd.org is None:  # none left: they may start a new one
+            self._throttle.reset(cmd.email, cmd.ip)
+            return self._challenge(user.id, NOBODY, stored, ChallengeKind.CREATE_ORG)
         if membership is None:
             self._failed(cmd, email, "no_such_org", user_id=user.id)
             raise Unauthenticated(INVALID)
@@ -139,16 +143,18 @@ class AuthService:
         """A person whose password was just proven: a session, or first a challenge for the
         second factor they have (or, when the org requires one, must set up)."""
         factor = uow.two_factor.get(who.user_id)
-        if factor is not None and factor.confirmed:
-            return self._challenge(who, ChallengeKind.TOTP)
-        if turned_on(who.org.settings, REQUIRE_TWO_FACTOR):
-            return self._challenge(who, ChallengeKind.ENROL_TOTP)
+        kind = (ChallengeKind.TOTP if factor is not None and factor.confirmed
+                else ChallengeKind.ENROL_TOTP if turned_on(who.org.settings, REQUIRE_TWO_FACTOR)
+                else None)
+        if kind is not None:
+            return self._challenge(who.user_id, who.org.id, who.password_hash, kind)
         return self.start_session(uow, who, method=method, ip=ip, user_agent=user_agent)
 
-    def _challenge(self, who: SignedIn, kind: ChallengeKind) -> Challenge:
+    def _challenge(self, user_id: uuid.UUID, org_id: uuid.UUID, password_hash: str | None,
+                   kind: ChallengeKind) -> Challenge:
         token, claims = self._tokens.issue(
-            subject=who.user_id, org_id=who.org.id, session_id=self._ids.new_id(),
-            type=TokenType.CHALLENGE, binding=password_binding(who.password_hash))
+            subject=user_id, org_id=org_id, session_id=self._ids.new_id(),
+            type=TokenType.CHALLENGE, binding=password_binding(password_hash))
         expires_in = int((claims.expires_at - claims.issued_at).total_seconds())
         return Challenge(challenge_token=token, challenge=kind, expires_in=expires_in)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from attrs import define
 
-from application.auth import AuthService
+from application.auth import NOBODY, AuthService, SignedIn, TokenPair
 from application.errors import TooManyAttempts
 from application.organizations import CreateOrganization, OrganizationService
 from application.ports.security import AttemptThrottle, PasswordHasher
@@ -13,6 +13,7 @@ from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principals import SessionCredential, enter
 from application.summaries import OrganizationSummary
+from application.two_factor import TwoFactorService
 from application.verification import VerificationService
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden
@@ -43,12 +44,26 @@ class Signup:
     user_agent: str | None = None
 
 
+@define(frozen=True)
+class FirstOrganization:
+    """A person who belongs to no organization (any more), with the challenge their password
+    sign-in answered: a new org of their own, signed in to it."""
+
+    challenge_token: str
+    name: str
+    slug: str
+    code: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+
 class SignupService:
     def __init__(self, uow_factory: UnitOfWorkFactory, organizations: OrganizationService,
                  auth: AuthService, hasher: PasswordHasher, enabled: bool,
                  throttle: AttemptThrottle, clock: Clock,
-                 verification: VerificationService) -> None:
+                 verification: VerificationService, two_factor: TwoFactorService) -> None:
         self._uow_factory = uow_factory
+        self._two_factor = two_factor
         self._verification = verification
         self._clock = clock
         self._organizations = organizations
@@ -105,3 +120,25 @@ class SignupService:
                 actor=principal.actor))
             uow.commit()
         return OrganizationSummary.of(org)
+
+    def first_org(self, cmd: FirstOrganization) -> TokenPair:
+        """An org for a person with none left (their last was deleted, or they left it),
+        on the challenge of their sign-in; they own it and are signed in to it."""
+        if not self._enabled:
+            raise Forbidden("self-service sign-up is turned off here", code="signup_disabled")
+        user_id = self._two_factor.challenge_for(cmd.challenge_token, NOBODY, cmd.code,
+                                                 ip=cmd.ip)
+        retry_after = self._throttle.reserve(f"user:{user_id}", cmd.ip)
+        if retry_after is not None:
+            raise TooManyAttempts("too many new organizations; try again later",
+                                  retry_after=retry_after)
+        with self._uow_factory() as uow:
+            user = self._two_factor.past_challenge(uow, cmd.challenge_token, cmd.code)
+            actor = Actor(type=ActorType.USER, label=user.email, id=user.id)
+            org, _ = self._organizations.create_in(uow, CreateOrganization(
+                name=cmd.name, slug=cmd.slug, owner_email=user.email, actor=actor))
+            pair = self._auth.start_session(
+                uow, SignedIn(user.id, user.email, org, password_hash=user.password_hash),
+                method="first_org", ip=cmd.ip, user_agent=cmd.user_agent)
+            uow.commit()
+        return pair

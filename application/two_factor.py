@@ -240,6 +240,31 @@ class TwoFactorService:
         self._throttle.reset(str(claims.subject), cmd.ip)
         return SignedInWithSecondFactor(tokens=pair, recovery_codes=recovery)
 
+    def challenge_for(self, challenge_token: str, org_id: uuid.UUID, code: str | None, *,
+                      ip: str | None) -> uuid.UUID:
+        """Whose challenge for `org_id` this is (a first org's: NOBODY); a code given with it
+        is counted here, before any connection is taken."""
+        claims = self._tokens.read(challenge_token, expected=TokenType.CHALLENGE)
+        if claims.org_id != org_id:
+            raise Unauthenticated(INVALID_CODE)
+        if code:
+            self._reserve(claims.subject, ip)
+        return claims.subject
+
+    def past_challenge(self, uow: UnitOfWork, challenge_token: str, code: str | None) -> User:
+        """For another use case that a challenge opens (`challenge_for` first): the person,
+        past their second factor when they have it on."""
+        claims = self._tokens.read(challenge_token, expected=TokenType.CHALLENGE)
+        user = self._challenged(uow, claims.subject, claims.binding)
+        factor = uow.two_factor.get(user.id)
+        if factor is not None and factor.confirmed:
+            if not code:
+                raise InvalidInput("two-factor sign-in is on: give a code", code="code_required",
+                                   errors={"code": ["a code of your app, or a recovery code"]})
+            if not self._second_factor(uow, factor, code):
+                raise Unauthenticated(INVALID_CODE)
+        return user
+
     # The parts.
 
     def _caller(self, credential: SessionCredential) -> None:

@@ -196,7 +196,7 @@ class Application(containers.DeclarativeContainer):
                                    secret_sealer, recovery_signer, password_hasher,
                                    token_service, auth, code_throttle)
     signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
-                               signup_enabled, signup_throttle, clock, verification)
+                               signup_enabled, signup_throttle, clock, verification, two_factor)
 
 
 class Container(containers.DeclarativeContainer):

@@ -150,7 +150,7 @@ Feature: Signing in, and reaching only your own organization
     When the owner of acme removes Ann from acme
     Then Ann can no longer read the organization acme
     And Ann can no longer refresh the session
-    And Ann can no longer sign in
+    And Ann can no longer sign in to acme
 
   @seed-004-S2-AC3
   Scenario Outline: A role decides what a signed-in member may do

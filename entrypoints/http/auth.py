@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from marshmallow import Schema
 
 from application.auth import Challenge, Login
 from application.passwords import FORGOT_ANSWER, ForgotPassword, SetPassword
-from application.signup import SIGNUP_ANSWER, Signup
+from application.signup import SIGNUP_ANSWER, FirstOrganization, Signup
 from entrypoints.http.auth_schemas import (
     AcceptedSchema,
     ForgotPasswordSchema,
@@ -21,7 +22,8 @@ from entrypoints.http.auth_schemas import (
 from entrypoints.http.bearer import signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.client import client
-from entrypoints.http.two_factor import ChallengeSchema, challenge_response
+from entrypoints.http.fields import slug, text, token
+from entrypoints.http.two_factor import ChallengeSchema, any_code, challenge_response
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in and out")
 
@@ -89,6 +91,29 @@ class SignupView(MethodView):
         link to confirm its address, one with an account a mail saying someone tried."""
         use_case("signup").signup(Signup(**body, **client()))
         return {"detail": SIGNUP_ANSWER}
+
+
+class FirstOrganizationSchema(Schema):
+    challenge_token = token(required=True, max_length=4096)
+    name = text(required=True)
+    slug = slug(required=True)
+    code = any_code(metadata={"description": "When two-factor sign-in is on for you: a code "
+                                             "of your app, or a recovery code"})
+
+
+@blp.route("/auth/first-org")
+class FirstOrganizationView(MethodView):
+    @blp.arguments(FirstOrganizationSchema())
+    @blp.response(201, TokenPairSchema)
+    @documents(why={401: "Invalid or expired challenge, or a wrong or used code",
+                    403: "Self-service sign-up is turned off on this server",
+                    409: "The slug is taken or reserved",
+                    422: "Invalid fields, or a code is needed (two-factor sign-in is on)",
+                    429: "Too many new organizations or codes; see Retry-After"})
+    def post(self, body):
+        """Start an organization when you belong to none any more (sign-in answered the
+        challenge `create_org`): you own it, and this answer signs you in to it."""
+        return use_case("signup").first_org(FirstOrganization(**body, **client()))
 
 
 @blp.route("/auth/verify-email")

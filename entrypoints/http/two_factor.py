@@ -31,19 +31,22 @@ def app_code(**kwargs) -> fields.String:
 
 
 def any_code(**kwargs) -> fields.String:
-    return fields.String(load_only=True, validate=ANY_CODE, metadata={
-        "description": "The six-digit code your authenticator app shows now, or one of your "
-                       "recovery codes (each works once)"}, **kwargs)
+    kwargs.setdefault("metadata", {"description": "The six-digit code your authenticator app "
+                                                  "shows now, or one of your recovery codes "
+                                                  "(each works once)"})
+    return fields.String(load_only=True, validate=ANY_CODE, **kwargs)
 
 
 class ChallengeSchema(Schema):
     challenge_token = fields.String(required=True, metadata={
         "description": "Answer it within `expires_in` seconds at POST /auth/two-factor"})
-    challenge = fields.String(required=True, validate=validate.OneOf(["totp", "enrol_totp"]),
-                              metadata={"description": "`totp`: give a code of your app (or a "
-                                        "recovery code); `enrol_totp`: your organization requires "
-                                        "two-factor sign-in, set it up first at POST "
-                                        "/auth/two-factor/enrolment"})
+    challenge = fields.String(required=True, validate=validate.OneOf(
+        ["totp", "enrol_totp", "create_org"]), metadata={
+        "description": "`totp`: give a code of your app (or a recovery code) at POST "
+                       "/auth/two-factor; `enrol_totp`: your organization requires two-factor "
+                       "sign-in, set it up first at POST /auth/two-factor/enrolment; "
+                       "`create_org`: you belong to no organization any more, start one at "
+                       "POST /auth/first-org"})
     expires_in = fields.Integer(required=True)
 
 

@@ -47,9 +47,13 @@ def can_no_longer_refresh(world, who):
     assert_unauthenticated(response, INVALID_TOKEN)
 
 
-@then(parsers.re(WHO + r" can no longer sign in"))
-def can_no_longer_sign_in(world, who):
-    assert_unauthenticated(sign_in(world, who), INVALID_CREDENTIALS)
+@then(parsers.re(WHO + r" can no longer sign in to (?P<label>\w+)"))
+def can_no_longer_sign_in(world, who, label):
+    assert_unauthenticated(sign_in(world, who, org=label), INVALID_CREDENTIALS)
+    # With no org left, the password only opens the way to starting a new one: no tokens.
+    alone = sign_in(world, who)
+    assert alone.status_code == 202 and alone.get_json()["challenge"] == "create_org"
+    assert "access_token" not in alone.get_json()
 
 
 @then(parsers.re(WHO + r" may read the organization (?P<label>\w+)"))

@@ -200,3 +200,58 @@ def test_an_api_key_cannot_reach_the_person_only_routes(world):
     for method, path in (("get", "/api/v1/me/two-factor"), ("post", "/api/v1/me/two-factor")):
         response = getattr(client, method)(path, headers=_bearer(key.json["secret"]))
         assert response.status_code == 403, (path, response.json)
+
+
+def _leave_last_org(client, slug, email):
+    """The person's only org goes: they hand it over and leave (here: it is deleted)."""
+    tokens = _login(client, email).json
+    deleted = client.delete(f"/api/v1/orgs/{slug}",
+                            headers=_bearer(tokens["access_token"]))
+    assert deleted.status_code in (200, 204), deleted.json
+
+
+def test_a_person_with_no_org_left_signs_in_and_starts_a_new_one(world, unique_slug):
+    client, slug, email, _ = world
+    _leave_last_org(client, slug, email)
+    challenge = _login(client, email)
+    assert challenge.status_code == 202 and challenge.json["challenge"] == "create_org"
+    # The challenge opens nothing else: not a session, not the two-factor step.
+    assert client.post("/api/v1/auth/two-factor", json={
+        "challenge_token": challenge.json["challenge_token"], "code": "123456"}).status_code in (401, 409)
+    new = unique_slug("fresh")
+    made = client.post("/api/v1/auth/first-org", json={
+        "challenge_token": challenge.json["challenge_token"], "name": "Fresh", "slug": new})
+    assert made.status_code == 201, made.json
+    assert made.json["org"]["slug"] == new
+    me = client.get("/api/v1/me", headers=_bearer(made.json["access_token"]))
+    assert me.json["org"]["role"] == "owner"
+    assert _login(client, email).json["org"]["slug"] == new  # tokens again
+
+
+def test_a_first_org_needs_the_code_when_two_factor_is_on(world, unique_slug):
+    client, slug, email, container = world
+    secret, recovery, _ = _enable(client, container, email)
+    tokens = client.post("/api/v1/auth/two-factor", json={
+        "challenge_token": _login(client, email).json["challenge_token"],
+        "code": _code(container, secret, 1)}).json
+    assert client.delete(f"/api/v1/orgs/{slug}", headers=_bearer(tokens["access_token"])
+                         ).status_code in (200, 204)
+    challenge = _login(client, email).json
+    assert challenge["challenge"] == "create_org"
+    body = {"challenge_token": challenge["challenge_token"], "name": "N", "slug": unique_slug("n")}
+    assert client.post("/api/v1/auth/first-org", json=body).json["code"] == "code_required"
+    assert client.post("/api/v1/auth/first-org", json={**body, "code": "000000"}
+                       ).status_code == 401
+    stale = client.post("/api/v1/auth/first-org", json={**body, "code": _code(container, secret)})
+    assert stale.status_code == 401  # a code of a step accepted before
+    made = client.post("/api/v1/auth/first-org", json={**body, "code": recovery[0]})
+    assert made.status_code == 201 and made.json["org"]["slug"] == body["slug"]
+
+
+def test_a_challenge_for_an_org_cannot_start_a_first_org(world, unique_slug):
+    client, _, email, container = world
+    _enable(client, container, email)
+    challenge = _login(client, email).json
+    made = client.post("/api/v1/auth/first-org", json={
+        "challenge_token": challenge["challenge_token"], "name": "N", "slug": unique_slug("n")})
+    assert made.status_code == 401
