@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def walkthrough() -> str:
 def test_the_readme_walkthrough_works_by_copy_paste(fresh_database, tmp_path):
     env = postgres_env(fresh_database(), tmp_path, **NO_ATTEMPT_LIMITS)
     with live_server(env, workers=1) as (base, _):
-        run = subprocess.run(["bash", "-c", "set -o pipefail\n" + walkthrough()], cwd=ROOT,
+        run = subprocess.run([shutil.which("bash"), "-c", "set -o pipefail\n" + walkthrough()], cwd=ROOT,
                              env={**os.environ, **env, "GROUNDWORK_URL": base},
                              capture_output=True, text=True, timeout=120)
     out = run.stdout
