@@ -38,6 +38,7 @@ class Profile:
     org: MembershipSummary
     memberships: list[MembershipSummary]
     email_verified: bool
+    two_factor_enabled: bool
 
 
 @define(frozen=True)
@@ -57,11 +58,13 @@ class SessionService:
             memberships = self._memberships(uow, credential)
             principal = enter(uow, credential, None, now=self._clock.now())
             verified = uow.users.get(principal.user_id).email_verified
+            factor = uow.two_factor.get(principal.user_id)
         live = [MembershipSummary.of(m) for m in memberships if m.org.is_active]
         current = next(m for m in live if m.org_id == principal.org.id)
         return Profile(id=principal.user_id, email=principal.actor.label,
                        full_name=principal.full_name, org=current, memberships=live,
-                       email_verified=verified)
+                       email_verified=verified,
+                       two_factor_enabled=factor is not None and factor.confirmed)
 
     def my_orgs(self, credential: SessionCredential, *, cursor: str | None = None,
                 limit: int = 50) -> MembershipPage:

@@ -17,6 +17,7 @@ from attrs import define
 
 from application.auth import AuthService, ChallengeKind, SignedIn, TokenPair, password_binding
 from application.errors import TooManyAttempts, Unauthenticated
+from application.people import user_by_email
 from application.ports.security import (
     AttemptThrottle,
     DigestSigner,
@@ -195,6 +196,20 @@ class TwoFactorService:
                 resource_id=str(user_id), ip=cmd.ip))
             uow.commit()
         self._throttle.reset(str(user_id), cmd.ip)
+
+    def reset_by_operator(self, email: str, actor: Actor) -> bool:
+        """For a person who lost their app and their recovery codes, once their identity is
+        checked out of band: the factor goes (they set it up again, at once if an org of
+        theirs requires it). Audited in each of their orgs. False when there was none."""
+        with self._uow_factory() as uow:
+            user = user_by_email(uow, email)
+            removed = uow.two_factor.remove(user.id)
+            if removed:
+                audit_in_each(uow, orgs_of(uow, user), AuditEvent(
+                    actor=actor, action="user.two_factor_reset", resource_type="user",
+                    resource_id=str(user.id), details={"email": user.email}))
+                uow.commit()
+        return removed
 
     # Signing in: the challenge that a password sign-in answered with.
 

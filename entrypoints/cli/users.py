@@ -53,3 +53,14 @@ def enable(ctx: CliContext, email: str, as_json: bool) -> None:
     ctx.container.application.users().set_status(
         SetUserStatus(email=email, status="active", actor=ctx.actor))
     emit({"email": email, "status": "active"}, as_json=as_json)
+
+
+@group.command("reset-two-factor")
+@click.argument("email")
+@json_option
+@pass_context
+def reset_two_factor(ctx: CliContext, email: str, as_json: bool) -> None:
+    """Remove EMAIL's two-factor sign-in (a lost phone and lost recovery codes): check who is
+    asking out of band first. They sign in with their password and set it up again."""
+    removed = ctx.container.application.two_factor().reset_by_operator(email, ctx.actor)
+    emit({"email": email, "two_factor_removed": removed}, as_json=as_json)

@@ -51,6 +51,8 @@ class MeSchema(Schema):
     memberships = fields.List(fields.Nested(MembershipSchema), required=True)
     email_verified = fields.Boolean(required=True, metadata={
         "description": "Whether you confirmed the address with the link mailed to it"})
+    two_factor_enabled = fields.Boolean(required=True, metadata={
+        "description": "Whether signing in needs a code (GET /me/two-factor says more)"})
 
 
 class VerifyEmailSchema(Schema):

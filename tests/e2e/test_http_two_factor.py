@@ -255,3 +255,33 @@ def test_a_challenge_for_an_org_cannot_start_a_first_org(world, unique_slug):
     made = client.post("/api/v1/auth/first-org", json={
         "challenge_token": challenge["challenge_token"], "name": "N", "slug": unique_slug("n")})
     assert made.status_code == 401
+
+
+def test_an_operator_removes_a_lost_factor_and_the_person_signs_in_with_the_password(
+        world, operator, cli_runner):
+    from entrypoints.cli.context import CliContext
+    from entrypoints.cli.main import cli
+    from entrypoints.config import Settings
+
+    client, slug, email, container = world
+    _, _, tokens = _enable(client, container, email)
+    me = client.get("/api/v1/me", headers=_bearer(tokens["access_token"])).json
+    assert me["two_factor_enabled"] is True
+    settings = Settings.from_env({"GROUNDWORK_BACKEND": "postgres", "SECRET_KEY": "x" * 32})
+    result = cli_runner.invoke(cli, ["user", "reset-two-factor", email, "--json"],
+                               obj=CliContext(settings, container))
+    assert result.exit_code == 0, result.output
+    assert '"two_factor_removed": true' in result.output
+    signed_in = _login(client, email)
+    assert signed_in.status_code == 200 and "access_token" in signed_in.json
+    assert client.get("/api/v1/me", headers=_bearer(signed_in.json["access_token"])
+                      ).json["two_factor_enabled"] is False
+    again = cli_runner.invoke(cli, ["user", "reset-two-factor", email, "--json"],
+                              obj=CliContext(settings, container))
+    assert '"two_factor_removed": false' in again.output
+    unknown = cli_runner.invoke(cli, ["user", "reset-two-factor", "nobody@example.test"],
+                                obj=CliContext(settings, container))
+    assert unknown.exit_code != 0 and "Traceback" not in unknown.output
+    audit = client.get(f"/api/v1/orgs/{slug}/audit/export",
+                       headers=_bearer(signed_in.json["access_token"])).get_data(as_text=True)
+    assert "user.two_factor_reset" in audit and "user.two_factor_enabled" in audit
