@@ -36,6 +36,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     smtp_url: str | None = None
     mail_from: str = "Groundwork <groundwork@localhost>"
+    s3_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -75,6 +76,7 @@ class Settings:
             cors_origins=_origins(env.get("CORS_ORIGINS", "")),
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("MAIL_FROM") or "Groundwork <groundwork@localhost>",
+            s3_url=env.get("S3_URL") or None,
         )
 
     @property

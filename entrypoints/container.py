@@ -26,21 +26,26 @@ from adapters.security.attempt_throttle import LimitsAttemptThrottle
 from adapters.security.digest_signer import (
     AUDIT_CURSORS,
     AUDIT_DIGESTS,
+    DOWNLOAD_LINKS,
     RECOVERY_CODES,
     HmacDigestSigner,
 )
 from adapters.security.jwt_tokens import JwtTokenService
 from adapters.security.totp import AesGcmSealer, PyotpCodes
+from adapters.storage.filesystem import FilesystemObjectStore
+from adapters.storage.s3 import S3Location, S3ObjectStore
 from adapters.system import SystemClock, Uuid7Generator
 from application.account import AccountService
 from application.api_keys import ApiKeyService
 from application.audit import AuditReader, AuditVerifier
 from application.auth import AuthService
+from application.downloads import DownloadService
 from application.invitations import InvitationService
 from application.members import MemberService
 from application.organizations import OrganizationService
 from application.passwords import PasswordService
 from application.ports.mailer import Mailer
+from application.ports.object_store import ObjectStore
 from application.principals import CredentialReader
 from application.sessions import SessionService
 from application.signup import SignupService
@@ -78,6 +83,14 @@ def _mailer(settings: Settings) -> Mailer:
     return FolderMailer(settings.home / "outbox", settings.mail_from)
 
 
+def _object_store(settings: Settings, clock) -> ObjectStore:
+    """S3 (or MinIO) when S3_URL is set; else files under GROUNDWORK_HOME/objects."""
+    if settings.s3_url:
+        return S3ObjectStore(S3Location.from_url(settings.s3_url))
+    return FilesystemObjectStore(settings.home / "objects", _signer(settings, DOWNLOAD_LINKS),
+                                 settings.public_url, clock)
+
+
 def _app_engine(urls, pool_size: int):
     return app_engine(urls.app_url, pool_size=pool_size)
 
@@ -110,6 +123,7 @@ class Adapters(containers.DeclarativeContainer):
     secret_sealer = providers.Singleton(_sealer, settings)
     one_time_codes = providers.Singleton(PyotpCodes)
     mailer = providers.Singleton(_mailer, settings)
+    object_store = providers.Singleton(_object_store, settings, clock)
     attempt_counters = providers.Singleton(_attempt_counters, settings, engine.provider)
     login_throttle = providers.Singleton(
         LimitsAttemptThrottle, attempt_counters,
@@ -171,10 +185,12 @@ class Application(containers.DeclarativeContainer):
     one_time_codes = providers.Dependency()
     deferred = providers.Dependency()
     mailer = providers.Dependency()
+    object_store = providers.Dependency()
     public_url = providers.Dependency(instance_of=str)
     signup_enabled = providers.Dependency(instance_of=bool)
 
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
+    downloads = providers.Factory(DownloadService, object_store, clock)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
     audit_verifier = providers.Factory(AuditVerifier, uow_factory, clock, digest_signer)
     audit_reader = providers.Factory(AuditReader, uow_factory, clock, cursor_signer)
@@ -223,6 +239,7 @@ class Container(containers.DeclarativeContainer):
         deferred=adapters.deferred,
         signup_enabled=settings.provided.signup_enabled,
         mailer=adapters.mailer,
+        object_store=adapters.object_store,
         public_url=settings.provided.public_url,
     )
 

@@ -11,6 +11,7 @@ from application.ports.security import DigestSigner
 AUDIT_DIGESTS = b"groundwork audit chain digest v1"
 AUDIT_CURSORS = b"groundwork audit cursor v1"
 RECOVERY_CODES = b"groundwork recovery code v1"
+DOWNLOAD_LINKS = b"groundwork download link v1"
 
 
 class HmacDigestSigner(DigestSigner):

@@ -14,7 +14,17 @@ from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from entrypoints.container import Container, build_container
-from entrypoints.http import api_keys, audit, auth, invitations, me, orgs, system, two_factor
+from entrypoints.http import (
+    api_keys,
+    audit,
+    auth,
+    downloads,
+    invitations,
+    me,
+    orgs,
+    system,
+    two_factor,
+)
 from entrypoints.http.problems import ProblemApi, register_problem_handlers
 from entrypoints.http.settings_schema import documented_json_schema
 
@@ -49,7 +59,7 @@ def create_app(container: Container | None = None) -> Flask:
         "apiKeyAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "gw_<prefix>_<secret>",
                        "description": "An organization's API key, sent as a bearer token"})
     for blueprint in (system.blp, auth.blp, me.blp, orgs.blp, audit.blp, api_keys.blp,
-                      invitations.blp, two_factor.blp):
+                      invitations.blp, two_factor.blp, downloads.blp):
         api.register_blueprint(blueprint)
     register_problem_handlers(app)
     app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",
