@@ -14,7 +14,12 @@ from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import Principal, SessionCredential, enter
-from application.user_scope import audit_in_each, end_sessions_everywhere, orgs_of
+from application.user_scope import (
+    audit_in_each,
+    end_pending_links,
+    end_sessions_everywhere,
+    orgs_of,
+)
 from domain.audit import AuditEvent
 from domain.errors import InvalidInput, NotFound
 from domain.password import check_password
@@ -86,6 +91,7 @@ class AccountService:
             user = uow.users.get(user.id)
             user.set_password(password_hash, now)
             uow.users.update(user)  # global rows before tenant ones (Citus: see _GLOBAL_FIRST)
+            end_pending_links(uow, user, now)
             org_ids = orgs_of(uow, user)
             principal = enter(uow, cmd.actor, None, now=now)  # still live, now
             ended = end_sessions_everywhere(uow, user, org_ids, "password_changed", now,

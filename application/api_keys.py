@@ -13,10 +13,12 @@ from application.permissions import Permission
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principals import Caller, enter, key_digest, require_confirmed_address
+from application.quotas import enforce
 from domain.api_key import KEY_PREFIX, ApiKey, parse_scopes
 from domain.audit import AuditEvent
 from domain.errors import NotFound
 from domain.organization import clean_name
+from domain.quota import Limit
 
 
 @define(frozen=True)
@@ -72,6 +74,7 @@ class ApiKeyService:
             principal = enter(uow, cmd.actor, Permission.MANAGE_API_KEYS, slug=cmd.slug, now=now)
             require_confirmed_address(uow, principal)
             org = principal.org
+            enforce(uow, org.id, Limit.API_KEYS, now)
             key = ApiKey(org_id=org.id, id=self._ids.new_id(), name=clean_name(cmd.name),
                          prefix=prefix, secret_hash=key_digest(secret), scopes=scopes,
                          created_by=principal.user_id, created_at=now, updated_at=now,

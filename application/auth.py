@@ -154,7 +154,7 @@ class AuthService:
                    kind: ChallengeKind) -> Challenge:
         token, claims = self._tokens.issue(
             subject=user_id, org_id=org_id, session_id=self._ids.new_id(),
-            type=TokenType.CHALLENGE, binding=password_binding(password_hash))
+            type=TokenType.CHALLENGE, binding=password_binding(password_hash, kind))
         expires_in = int((claims.expires_at - claims.issued_at).total_seconds())
         return Challenge(challenge_token=token, challenge=kind, expires_in=expires_in)
 
@@ -255,9 +255,10 @@ class AuthService:
                          org=OrganizationSummary.of(grant.org))
 
 
-def password_binding(password_hash: str | None) -> str:
-    """What a challenge holds to: the password it proved. A change of password ends it."""
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:32]
+def password_binding(password_hash: str | None, kind: ChallengeKind) -> str:
+    """What a challenge holds to: its kind (what it opens), and the password it proved (a
+    change of password ends it)."""
+    return f"{kind.value}:{hashlib.sha256((password_hash or '').encode()).hexdigest()[:32]}"
 
 
 def _pick(memberships: list[Membership], slug: str | None) -> Membership | None:

@@ -32,11 +32,13 @@ from application.principals import (
     hold_standing,
     require_confirmed_address,
 )
+from application.quotas import enforce
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.invitation import Invitation
 from domain.member import Member, parse_role
 from domain.password import check_password
+from domain.quota import Limit
 from domain.user import User, normalise_email
 
 INVITATION_TTL = timedelta(days=7)
@@ -214,6 +216,7 @@ class InvitationService:
                           invited_by=principal.on_behalf_of, now=now)
             if uow.invitations.renew(pending):
                 return pending, "invitation.resent"
+        enforce(uow, principal.org.id, Limit.PENDING_INVITATIONS, now)
         invitation = Invitation(org_id=principal.org.id, id=self._ids.new_id(), email=email,
                                 role=role, token_hash=token_hash, expires_at=now + INVITATION_TTL,
                                 invited_by=principal.on_behalf_of, created_at=now, updated_at=now)
@@ -244,6 +247,11 @@ class InvitationService:
             password_hash = self._new_password(invitation.email, cmd)  # with no connection held
         elif cmd.session is None:
             self._prove_password(invitee, cmd)
+            with self._uow_factory() as uow:
+                factor = uow.two_factor.get(invitee.id)
+            if factor is not None and factor.confirmed:  # a password alone is not enough
+                raise Forbidden("your account has two-factor sign-in: sign in, then accept with "
+                                "your access token", code="session_required")
         now = self._clock.now()  # again: the claim must see a take-back made while hashing
         with self._uow_factory() as uow:
             invitation = _open_invitation(uow, org_id, digest, now)
@@ -256,6 +264,7 @@ class InvitationService:
                 raise Unauthenticated(INVALID)
             if uow.members.get_by_user(org_id, user.id) is not None:
                 raise Conflict(f"{user.email} is already a member", code="already_member")
+            enforce(uow, org_id, Limit.MEMBERS, now)
             member = Member(org_id=org_id, id=self._ids.new_id(), user_id=user.id,
                             role=invitation.role, created_at=now, updated_at=now)
             uow.members.add(member)

@@ -15,9 +15,11 @@ from application.ports.read_models import MemberCursor, MemberSummary
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import Caller, Principal, SessionCredential, enter, require_confirmed_address
+from application.quotas import enforce
 from domain.audit import AuditEvent
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.member import Member, Role, parse_role
+from domain.quota import Limit
 from domain.user import User
 
 MAX_PAGE = 200
@@ -105,6 +107,7 @@ class MemberService:
             if not made and uow.members.get_by_user(org.id, user.id) is not None:
                 raise Conflict(f"{user.email} is already a member of {org.slug!r}",
                                code="already_member")
+            enforce(uow, org.id, Limit.MEMBERS, now)
             member = Member(org_id=org.id, id=self._ids.new_id(), user_id=user.id, role=role,
                             created_at=now, updated_at=now, invited_by=principal.member_id)
             uow.members.add(member)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from attrs import define, field
 
 from application.people import find_or_create_user
 from application.permissions import Permission
+from application.ports.read_models import MemberCursor
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.principals import Caller, enter
+from application.principals import Caller, Principal, enter
 from application.summaries import OrganizationSummary
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden
 from domain.member import Member, Role
 from domain.organization import Organization, Plan
+from domain.settings import REQUIRE_TWO_FACTOR, REQUIRE_VERIFIED_EMAIL, turned_on
 from domain.slug import normalise_slug
 from domain.user import User
 
@@ -122,6 +126,10 @@ class OrganizationService:
                 changed = sorted(k for k in org.settings if before.get(k) != org.settings[k])
                 if changed:
                     changes["settings"] = changed
+                if SECURITY_POLICIES.intersection(changed):
+                    _may_set_security_policies(uow, principal)
+                if REQUIRE_TWO_FACTOR in changed and turned_on(org.settings, REQUIRE_TWO_FACTOR):
+                    changes["sessions_ended"] = _end_sessions_without_two_factor(uow, org.id, now)
             if changes:
                 uow.orgs.update(org)
                 uow.audit.append(org.id, AuditEvent(
@@ -148,3 +156,36 @@ class OrganizationService:
                 resource_id=str(org.id), details={"slug": org.slug}))
             uow.commit()
             return OrganizationSummary.of(org)
+
+
+SECURITY_POLICIES = frozenset({REQUIRE_TWO_FACTOR, REQUIRE_VERIFIED_EMAIL})
+
+
+def _may_set_security_policies(uow: UnitOfWork, principal: Principal) -> None:
+    """What the org demands of its members is an owner's call, made in person (an operator may
+    too): not an admin's, not an API key's. Requiring two-factor sign-in takes having it on."""
+    if principal.actor.type is ActorType.OPERATOR:
+        return
+    if principal.actor.type is not ActorType.USER:
+        raise Forbidden("only an owner, signed in, changes what the org requires of its "
+                        "members; an API key cannot", code="session_required")
+    principal.require(Permission.MANAGE_OWNERS)
+    if turned_on(principal.org.settings, REQUIRE_TWO_FACTOR):
+        factor = uow.two_factor.get(principal.user_id)
+        if factor is None or not factor.confirmed:
+            raise Conflict("turn on two-factor sign-in for yourself first "
+                           "(POST /api/v1/me/two-factor)", code="two_factor_required")
+
+
+def _end_sessions_without_two_factor(uow: UnitOfWork, org_id: uuid.UUID, now: datetime) -> int:
+    """The org now requires two-factor sign-in: the sessions of its members without it end
+    (they set it up at their next sign-in)."""
+    ended, after = 0, None
+    while page := uow.directory.page(org_id, after=after, limit=500):
+        for member in page:
+            factor = uow.two_factor.get(member.user_id)
+            if factor is None or not factor.confirmed:
+                ended += uow.sessions.revoke_all_in_org(org_id, member.user_id,
+                                                        "two_factor_required", now)
+        after = MemberCursor(created_at=page[-1].created_at, id=page[-1].id)
+    return ended

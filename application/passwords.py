@@ -18,7 +18,12 @@ from application.ports.mailer import Mailer
 from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.user_scope import audit_in_each, end_sessions_everywhere, orgs_of
+from application.user_scope import (
+    audit_in_each,
+    end_pending_links,
+    end_sessions_everywhere,
+    orgs_of,
+)
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.password import check_password
 from domain.password_token import PasswordToken
@@ -153,6 +158,7 @@ class PasswordService:
                 raise Unauthenticated("invalid or expired link")
             user.set_password(password_hash, now)
             uow.users.update(user)
+            end_pending_links(uow, user, now)
             org_ids = orgs_of(uow, user)
             ended = end_sessions_everywhere(uow, user, org_ids, "password_changed", now)
             audit_in_each(uow, org_ids, AuditEvent(

@@ -132,6 +132,11 @@ class SignupService:
         if retry_after is not None:
             raise TooManyAttempts("too many new organizations; try again later",
                                   retry_after=retry_after)
+        with self._uow_factory() as uow:  # apart: Citus writes no global row after this read
+            uow.bind_user(user_id)
+            if any(m.org.is_active for m in uow.directory.memberships_of_user(user_id)):
+                raise Conflict("you belong to an organization: sign in to it, then create "
+                               "another with POST /api/v1/orgs", code="has_organization")
         with self._uow_factory() as uow:
             user = self._two_factor.past_challenge(uow, cmd.challenge_token, cmd.code)
             actor = Actor(type=ActorType.USER, label=user.email, id=user.id)

@@ -30,7 +30,7 @@ from application.ports.security import (
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import SessionCredential, enter
-from application.user_scope import audit_in_each, orgs_of
+from application.user_scope import audit_in_each, end_sessions_everywhere, orgs_of
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, InvalidInput
 from domain.two_factor import RECOVERY_CODE_COUNT, RecoveryCode, TotpFactor
@@ -117,18 +117,28 @@ class TwoFactorService:
                                confirmed_at=factor.confirmed_at if confirmed else None,
                                recovery_codes_left=left if confirmed else 0)
 
-    def enrol(self, credential: SessionCredential) -> Enrolment:
-        """A new secret to scan; it counts once confirmed with a code (`confirm`)."""
+    def enrol(self, credential: SessionCredential, password: str, *,
+              ip: str | None = None) -> Enrolment:
+        """A new secret to scan; it counts once confirmed with a code (`confirm`). Needs the
+        password: a stolen session alone cannot put its own factor on the account."""
         with self._uow_factory() as uow:
+            enter(uow, credential, None, now=self._clock.now())
             user = uow.users.get(credential.user_id)
+        self._reserve(user.id, ip)
+        if not self._hasher.verify(user.password_hash or "", password):  # no connection held
+            raise InvalidInput("the password is not right", code="wrong_password",
+                               errors={"password": ["is not your current password"]})
+        with self._uow_factory() as uow:
             enrolment = self._put_new_factor(uow, user)
             enter(uow, credential, None, now=self._clock.now())
             uow.commit()
+        self._throttle.reset(str(user.id), ip)
         return enrolment
 
     def confirm(self, credential: SessionCredential, code: str, *,
                 ip: str | None = None) -> list[str]:
-        """Turn the factor on with a first code; the recovery codes, shown this once."""
+        """Turn the factor on with a first code; the recovery codes, shown this once. Every other
+        session of the person ends: from now on a sign-in takes a code."""
         self._caller(credential)
         self._reserve(credential.user_id, ip)
         with self._uow_factory() as uow:
@@ -145,9 +155,11 @@ class TwoFactorService:
             user = uow.users.get(credential.user_id)
             org_ids = orgs_of(uow, user)
             principal = enter(uow, credential, None, now=self._clock.now())
+            ended = end_sessions_everywhere(uow, user, org_ids, "two_factor_enabled",
+                                            self._clock.now(), keep=credential.session_id)
             audit_in_each(uow, org_ids, AuditEvent(
                 actor=principal.actor, action="user.two_factor_enabled", resource_type="user",
-                resource_id=str(user.id), ip=ip))
+                resource_id=str(user.id), details={"sessions_ended": ended}, ip=ip))
             uow.commit()
         self._throttle.reset(str(credential.user_id), ip)
         return recovery
@@ -218,7 +230,8 @@ class TwoFactorService:
         scan; `complete` with its first code turns it on and signs in."""
         claims = self._tokens.read(challenge_token, expected=TokenType.CHALLENGE)
         with self._uow_factory() as uow:
-            user = self._challenged(uow, claims.subject, claims.binding)
+            user = self._challenged(uow, claims.subject, claims.binding,
+                                    ChallengeKind.ENROL_TOTP)
             enrolment = self._put_new_factor(uow, user)
             uow.commit()
         return enrolment
@@ -229,7 +242,8 @@ class TwoFactorService:
         claims = self._tokens.read(cmd.challenge_token, expected=TokenType.CHALLENGE)
         self._reserve(claims.subject, cmd.ip)
         with self._uow_factory() as uow:
-            user = self._challenged(uow, claims.subject, claims.binding)
+            user = self._challenged(uow, claims.subject, claims.binding,
+                                    ChallengeKind.TOTP, ChallengeKind.ENROL_TOTP)
             factor = uow.two_factor.get(user.id)
             if factor is None:
                 raise Conflict("set up two-factor sign-in first "
@@ -270,7 +284,7 @@ class TwoFactorService:
         """For another use case that a challenge opens (`challenge_for` first): the person,
         past their second factor when they have it on."""
         claims = self._tokens.read(challenge_token, expected=TokenType.CHALLENGE)
-        user = self._challenged(uow, claims.subject, claims.binding)
+        user = self._challenged(uow, claims.subject, claims.binding, ChallengeKind.CREATE_ORG)
         factor = uow.two_factor.get(user.id)
         if factor is not None and factor.confirmed:
             if not code:
@@ -294,11 +308,13 @@ class TwoFactorService:
                                   retry_after=retry_after)
 
     @staticmethod
-    def _challenged(uow: UnitOfWork, user_id: uuid.UUID, binding: str | None) -> User:
-        """The person a challenge is for, still active and with the password it proved."""
+    def _challenged(uow: UnitOfWork, user_id: uuid.UUID, binding: str | None,
+                    *kinds: ChallengeKind) -> User:
+        """The person a challenge of one of `kinds` is for, still active and with the password
+        it proved."""
         user = uow.users.get(user_id)
         if (user is None or user.status is not UserStatus.ACTIVE
-                or binding != password_binding(user.password_hash)):
+                or binding not in {password_binding(user.password_hash, k) for k in kinds}):
             raise Unauthenticated(INVALID_CODE)
         return user
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from application.ports.unit_of_work import UnitOfWork
 from domain.audit import AuditEvent
+from domain.email_token import EmailPurpose
 from domain.user import User
 
 
@@ -14,6 +15,14 @@ def orgs_of(uow: UnitOfWork, user: User) -> list[uuid.UUID]:
     """Bind the user scope and list the user's orgs (before any tenant is bound)."""
     uow.bind_user(user.id)
     return [m.org_id for m in uow.members.memberships_of_user(user.id)]
+
+
+def end_pending_links(uow: UnitOfWork, user: User, now: datetime) -> None:
+    """A person's password or address changed: the links that act on the account (setting a
+    password, moving it to another address) end unused, whoever holds them. Global rows: call
+    before any tenant is bound (Citus: see application.account)."""
+    uow.password_tokens.expire_unused_of(user.id, now)
+    uow.email_tokens.expire_unused_of(user.id, now, EmailPurpose.CHANGE)
 
 
 def audit_in_each(uow: UnitOfWork, org_ids: list[uuid.UUID], event: AuditEvent) -> None:

@@ -19,7 +19,7 @@ from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principals import SessionCredential, enter
-from application.user_scope import audit_in_each, orgs_of
+from application.user_scope import audit_in_each, end_pending_links, orgs_of
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.email_token import EmailPurpose, EmailToken
 from domain.errors import Conflict, InvalidInput
@@ -137,6 +137,8 @@ class VerificationService:
             old_email = user.email
             user.change_email(record.email, now)
             uow.users.update(user)  # global rows before tenant ones (see application.account)
+            end_pending_links(uow, user, now)  # a password link mailed to the old address too
+            uow.email_tokens.expire_unused_of(user.id, now, EmailPurpose.VERIFY)
             audit_in_each(uow, orgs_of(uow, user), AuditEvent(
                 actor=Actor(type=ActorType.USER, label=user.email, id=user.id),
                 action="user.email_changed", resource_type="user", resource_id=str(user.id),

@@ -47,6 +47,7 @@ from application.passwords import PasswordService
 from application.ports.mailer import Mailer
 from application.ports.object_store import ObjectStore
 from application.principals import CredentialReader
+from application.quotas import QuotaService
 from application.sessions import SessionService
 from application.signup import SignupService
 from application.two_factor import TwoFactorService
@@ -191,6 +192,7 @@ class Application(containers.DeclarativeContainer):
 
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     downloads = providers.Factory(DownloadService, object_store, clock)
+    quotas = providers.Factory(QuotaService, uow_factory, clock, object_store)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
     audit_verifier = providers.Factory(AuditVerifier, uow_factory, clock, digest_signer)
     audit_reader = providers.Factory(AuditReader, uow_factory, clock, cursor_signer)

@@ -68,7 +68,8 @@ def world(pg_container, unique_slug):
 @given("the organization acme with an owner and an admin, each signed in")
 def acme(world, operator):
     world.container.application.organizations().create(CreateOrganization(
-        name="Acme", slug=world.slug, owner_email=world.email("owner"), actor=operator))
+        name="Acme", slug=world.slug, owner_email=world.email("owner"), actor=operator,
+        plan="pro"))
     world.container.application.members().add(AddMember(
         slug=world.slug, email=world.email("admin"), role="admin", actor=operator))
     for who in ("owner", "admin"):

@@ -83,7 +83,7 @@ def acme(world, operator):
 
 
 def _set_up(world, who: str) -> None:
-    enrolment = world.call(who, "post", "/me/two-factor")
+    enrolment = world.call(who, "post", "/me/two-factor", json={"password": PASSWORD})
     assert enrolment.status_code == 201, enrolment.json
     assert enrolment.json["otpauth_uri"].startswith("otpauth://totp/")
     assert enrolment.json["qr_svg"].startswith("<svg")
@@ -230,9 +230,32 @@ def password_alone(world):
 
 @given("Ada requires two-factor sign-in for everyone in acme")
 def required(world):
+    _set_up(world, "Ada")  # she has it on herself: an owner must, to require it
     changed = world.call("Ada", "patch", f"/orgs/{world.org}",
                          json={"settings": {"require_two_factor": True}})
     assert changed.status_code == 200, changed.json
+
+
+@when("Ada, who has not set it up herself, requires two-factor sign-in for everyone in acme")
+def requires_without_it(world):
+    world.call("Ada", "patch", f"/orgs/{world.org}",
+               json={"settings": {"require_two_factor": True}})
+
+
+@then("she is told to turn it on for herself first")
+def told_to_turn_it_on(world):
+    assert world.response.status_code == 409
+    assert world.response.json["code"] == "two_factor_required"
+
+
+@given("Bob has signed in to acme")
+def bob_signed_in(world):
+    world.sign_in("Bob")
+
+
+@then("Bob's session has ended")
+def bobs_session_ended(world):
+    assert world.call("Bob", "get", "/me").status_code == 401
 
 
 @when("Bob, who has not set it up, signs in with his password")
@@ -287,7 +310,8 @@ def api_key(world):
 @when("the API key asks whether two-factor sign-in is on, and to set it up")
 def key_asks(world):
     world.answers = [world.call("the API key", "get", "/me/two-factor"),
-                     world.call("the API key", "post", "/me/two-factor")]
+                     world.call("the API key", "post", "/me/two-factor",
+                                json={"password": PASSWORD})]
 
 
 @then("each is refused as forbidden, because a person's session is needed")

@@ -55,8 +55,14 @@ Feature: Two-factor sign-in
     Then it is turned off
     And her password alone signs her in again
 
+  Scenario: Only an owner with two-factor sign-in on can require it of everyone
+    When Ada, who has not set it up herself, requires two-factor sign-in for everyone in acme
+    Then she is told to turn it on for herself first
+
   Scenario: An organization that requires two-factor sign-in makes a member set it up
-    Given Ada requires two-factor sign-in for everyone in acme
+    Given Bob has signed in to acme
+    And Ada requires two-factor sign-in for everyone in acme
+    Then Bob's session has ended
     When Bob, who has not set it up, signs in with his password
     Then he is asked to set up two-factor sign-in first, and gets no tokens
     And a code does not help before it is set up

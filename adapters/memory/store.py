@@ -30,6 +30,7 @@ from domain.invitation import Invitation
 from domain.member import Member
 from domain.organization import Organization
 from domain.password_token import PasswordToken
+from domain.quota import DEFAULT_PLAN_LIMITS
 from domain.session import Session
 from domain.two_factor import RecoveryCode, TotpFactor
 from domain.user import User
@@ -50,6 +51,8 @@ class Tables:
     email_tokens: dict[uuid.UUID, EmailToken] = field(factory=dict)
     totp_factors: dict[uuid.UUID, TotpFactor] = field(factory=dict)
     recovery_codes: dict[uuid.UUID, RecoveryCode] = field(factory=dict)
+    plans: dict[str, dict] = field(factory=lambda: {n: dict(v) for n, v in DEFAULT_PLAN_LIMITS.items()})
+    quota_overrides: dict[uuid.UUID, dict] = field(factory=dict)
     api_keys: dict[tuple[uuid.UUID, uuid.UUID], ApiKey] = field(factory=dict)
     api_key_prefixes: dict[str, uuid.UUID] = field(factory=dict)
     invitations: dict[tuple[uuid.UUID, uuid.UUID], Invitation] = field(factory=dict)
@@ -65,7 +68,8 @@ def _same(value: T) -> T:
 
 # How a table's values are copied when a transaction takes them. Audit entries are frozen, so
 # a chain is copied as a list; a prefix maps to an (immutable) org id.
-_COPIERS: dict[str, Callable[[Any], Any]] = {"audit": list, "api_key_prefixes": _same}
+_COPIERS: dict[str, Callable[[Any], Any]] = {"audit": list, "api_key_prefixes": _same,
+                                              "plans": dict, "quota_overrides": dict}
 
 
 class Draft:
@@ -80,6 +84,8 @@ class Draft:
     email_tokens: DraftTable[uuid.UUID, EmailToken]
     totp_factors: DraftTable[uuid.UUID, TotpFactor]
     recovery_codes: DraftTable[uuid.UUID, RecoveryCode]
+    plans: DraftTable[str, dict]
+    quota_overrides: DraftTable[uuid.UUID, dict]
     api_keys: DraftTable[tuple[uuid.UUID, uuid.UUID], ApiKey]
     api_key_prefixes: DraftTable[str, uuid.UUID]
     invitations: DraftTable[tuple[uuid.UUID, uuid.UUID], Invitation]

@@ -27,7 +27,8 @@ class MemoryTwoFactor(TwoFactorRepository):
 
     def accept(self, factor: TotpFactor, *, previous_step: int) -> bool:
         stored = self._t.totp_factors.stored(factor.user_id)
-        if stored is None or stored.last_step != previous_step:
+        if (stored is None or stored.last_step != previous_step
+                or stored.sealed_secret != factor.sealed_secret):
             return False
         self._t.totp_factors[factor.user_id] = factor
         return True

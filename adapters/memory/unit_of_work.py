@@ -10,6 +10,7 @@ from adapters.memory.global_repositories import (
     MemorySignInFailureLog,
     MemoryUsers,
 )
+from adapters.memory.quotas import MemoryQuotas
 from adapters.memory.read_models import MemoryMemberDirectory, MemoryPrincipals
 from adapters.memory.sign_in_repositories import MemoryApiKeys, MemoryInvitations, MemorySessions
 from adapters.memory.store import MemoryStore
@@ -44,6 +45,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.password_tokens = MemoryPasswordTokens(tables)
         self.email_tokens = MemoryEmailTokens(tables)
         self.two_factor = MemoryTwoFactor(tables)
+        self.quotas = MemoryQuotas(tables, self._bound)
         self.sign_in_failures = MemorySignInFailureLog(tables)
         self.api_keys = MemoryApiKeys(tables, self._bound, self._bound_user)
         self.invitations = MemoryInvitations(tables, self._bound, self._bound_user)

@@ -1,6 +1,6 @@
 """The schema as SQLAlchemy Core tables. Alembic compares `metadata` with the live database.
 
-Global tables: org, users, password_tokens, email_tokens, totp_factors, recovery_codes,
+Global tables: org, users, plans, password_tokens, email_tokens, totp_factors, recovery_codes,
 api_key_prefixes, sign_in_failures, attempt_counters.
 Every other table is a tenant table keyed on (org_id, id).
 """
@@ -34,7 +34,7 @@ metadata = MetaData(
     }
 )
 
-GLOBAL_TABLES = frozenset({"org", "users", "password_tokens", "email_tokens", "totp_factors",
+GLOBAL_TABLES = frozenset({"org", "users", "plans", "password_tokens", "email_tokens", "totp_factors",
                            "recovery_codes", "api_key_prefixes", "sign_in_failures",
                            "attempt_counters"})
 
@@ -56,6 +56,7 @@ org = Table(
     Column("settings", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("status", Text, nullable=False, server_default=text("'active'")),
     *_timestamps(),
+    Column("quota_overrides", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     CheckConstraint("status IN ('active', 'suspended', 'deleted')", name="status"),
     CheckConstraint("plan IN ('free', 'pro', 'enterprise')", name="plan"),
     CheckConstraint("slug = lower(slug)", name="slug_lowercase"),
@@ -174,6 +175,16 @@ email_tokens = Table(
     UniqueConstraint("token_hash"),
 )
 Index("ix_email_tokens_user_id", email_tokens.c.user_id)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("limits", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    *_timestamps(),
+    UniqueConstraint("name"),
+)
 
 totp_factors = Table(
     "totp_factors",

@@ -40,6 +40,7 @@ class PgTwoFactor(TwoFactorRepository):
         c = totp_factors.c
         return self._tx.execute(update(totp_factors).where(
             c.user_id == factor.user_id, c.last_step == previous_step,
+            c.sealed_secret == factor.sealed_secret,  # the secret the code was checked against
         ).values(last_step=factor.last_step, confirmed_at=factor.confirmed_at,
                  updated_at=factor.updated_at)).rowcount == 1
 

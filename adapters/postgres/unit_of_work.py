@@ -11,6 +11,7 @@ from adapters.postgres.global_repositories import (
     PgPasswordTokens,
     PgUsers,
 )
+from adapters.postgres.quotas import PgQuotas
 from adapters.postgres.read_models import PgMemberDirectory, PgPrincipals
 from adapters.postgres.sign_in_failures import PgSignInFailureLog
 from adapters.postgres.sign_in_repositories import (
@@ -81,6 +82,7 @@ _REPOSITORIES = {
     "password_tokens": lambda uow: PgPasswordTokens(uow._tx),
     "email_tokens": lambda uow: PgEmailTokens(uow._tx),
     "two_factor": lambda uow: PgTwoFactor(uow._tx),
+    "quotas": lambda uow: PgQuotas(uow._tx),
     "sign_in_failures": lambda uow: PgSignInFailureLog(uow._tx),
     "api_keys": lambda uow: PgApiKeys(uow._tx, uow._key_locations),
     "invitations": lambda uow: PgInvitations(uow._tx),

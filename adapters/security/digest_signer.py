@@ -24,4 +24,6 @@ class HmacDigestSigner(DigestSigner):
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
     def verify(self, message: bytes, signature: str) -> bool:
-        return hmac.compare_digest(self.sign(message), signature or "")
+        # As bytes: compare_digest refuses str with non-ASCII characters, and a signature is
+        # whatever the caller was sent.
+        return hmac.compare_digest(self.sign(message).encode(), (signature or "").encode())

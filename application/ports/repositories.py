@@ -16,6 +16,7 @@ from domain.invitation import Invitation
 from domain.member import Member
 from domain.organization import Organization
 from domain.password_token import PasswordToken
+from domain.quota import Limit, Limits
 from domain.session import Session
 from domain.two_factor import RecoveryCode, TotpFactor
 from domain.user import User
@@ -296,3 +297,33 @@ class TwoFactorRepository(abc.ABC):
 
     @abc.abstractmethod
     def codes_left(self, user_id: uuid.UUID) -> int: ...
+
+
+class QuotaRepository(abc.ABC):
+    """Plans, an org's limits, and what it uses of them."""
+
+    @abc.abstractmethod
+    def limits(self, org_id: uuid.UUID) -> Limits:
+        """The org's plan's limits with its own overrides over them."""
+
+    @abc.abstractmethod
+    def hold(self, org_id: uuid.UUID) -> None:
+        """Until commit, one transaction at a time changes what counts against the org's limits
+        (taken before counting: of 50 parallel additions against a limit of 5, five pass)."""
+
+    @abc.abstractmethod
+    def usage(self, org_id: uuid.UUID, now: datetime) -> dict[Limit, int]:
+        """Members, live API keys and pending invitations (the tenant must be bound)."""
+
+    @abc.abstractmethod
+    def plans(self) -> dict[str, dict[str, int | None]]: ...
+
+    @abc.abstractmethod
+    def set_plan_limits(self, plan: str, limits: dict[str, int | None]) -> bool:
+        """Replace a plan's limits; False when there is no such plan."""
+
+    @abc.abstractmethod
+    def set_overrides(self, org_id: uuid.UUID, overrides: dict[str, int | None]) -> None: ...
+
+    @abc.abstractmethod
+    def overrides(self, org_id: uuid.UUID) -> dict[str, int | None]: ...

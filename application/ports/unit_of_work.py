@@ -14,6 +14,7 @@ from application.ports.repositories import (
     MemberRepository,
     OrganizationRepository,
     PasswordTokenRepository,
+    QuotaRepository,
     SessionRepository,
     TenantData,
     TwoFactorRepository,
@@ -37,6 +38,7 @@ class UnitOfWork(abc.ABC):
     password_tokens: PasswordTokenRepository
     email_tokens: EmailTokenRepository
     two_factor: TwoFactorRepository
+    quotas: QuotaRepository
     sign_in_failures: SignInFailureLog
     api_keys: ApiKeyRepository
     invitations: InvitationRepository

@@ -14,6 +14,7 @@ from application.organizations import (
 )
 from entrypoints.cli.context import CliContext, json_option, pass_context
 from entrypoints.cli.output import emit
+from entrypoints.cli.plans import LIMIT_NAMES, limit_value
 
 ORG_COLUMNS = ["slug", "name", "plan", "status", "id", "created_at"]
 
@@ -80,3 +81,31 @@ def delete(ctx: CliContext, slug: str, as_json: bool) -> None:
     org = ctx.container.application.organizations().delete(
         DeleteOrganization(slug=slug, actor=ctx.actor))
     emit(org, as_json=as_json, columns=ORG_COLUMNS)
+
+
+@group.command("plan")
+@click.argument("slug")
+@click.argument("plan")
+@json_option
+@pass_context
+def move_to_plan(ctx: CliContext, slug: str, plan: str, as_json: bool) -> None:
+    """Move the org SLUG to PLAN (free, pro, enterprise)."""
+    moved = ctx.container.application.quotas().move_to_plan(slug, plan, ctx.actor)
+    emit({"slug": slug, "plan": moved}, as_json=as_json)
+
+
+@group.command("limit")
+@click.argument("slug")
+@click.argument("limit", type=LIMIT_NAMES)
+@click.argument("value", required=False)
+@click.option("--clear", is_flag=True, help="Back to the plan's limit.")
+@json_option
+@pass_context
+def override_limit(ctx: CliContext, slug: str, limit: str, value: str | None, clear: bool,
+                   as_json: bool) -> None:
+    """Give the org SLUG its own LIMIT (a number, or `none`), over its plan's; --clear drops it."""
+    if value is None and not clear:
+        raise click.UsageError("give a VALUE, or --clear")
+    overrides = ctx.container.application.quotas().override(
+        slug, limit, None if clear else limit_value(value), ctx.actor, clear=clear)
+    emit({"slug": slug, "overrides": overrides}, as_json=as_json)

@@ -36,7 +36,7 @@ class ApiKeysView(MethodView):
 
     @blp.arguments(NewApiKeySchema())
     @blp.response(201, CreatedApiKeySchema)
-    @documents(403, 404)
+    @documents(403, 404, why={409: "The org's limit of API keys is reached (`quota_exceeded`)"})
     @signed_in
     def post(self, body, slug, credential):
         """Create a key: `secret` is shown in this answer only. Use it as `Bearer <secret>`."""

@@ -16,7 +16,7 @@ from application.ports.repositories import AuditFilter
 from domain.audit import ActorType
 from entrypoints.http.bearer import authenticated, use_case
 from entrypoints.http.blueprint import Blueprint, documents
-from entrypoints.http.fields import text
+from entrypoints.http.fields import PlainInteger, text
 from entrypoints.http.tenant_schemas import NEXT_PAGE_HEADER
 
 ACTOR_TYPES = [kind.value for kind in ActorType]
@@ -42,14 +42,14 @@ class AuditQuerySchema(AuditFilterSchema):
     """What a page takes: the filter, and where the page starts and how long it is."""
 
     cursor = fields.String(validate=validate.Length(max=100), metadata=_CURSOR)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+    limit = PlainInteger(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class AuditExportQuerySchema(AuditFilterSchema):
     """What an export takes: the filter, where it starts, and optionally how many entries."""
 
     cursor = fields.String(validate=validate.Length(max=100), metadata=_CURSOR)
-    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_EXPORT), metadata={
+    limit = PlainInteger(validate=validate.Range(min=1, max=MAX_EXPORT), metadata={
         "description": "At most this many entries, with a `Link` to the rest; "
                        "without it, every entry"})
 

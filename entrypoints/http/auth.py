@@ -107,7 +107,7 @@ class FirstOrganizationView(MethodView):
     @blp.response(201, TokenPairSchema)
     @documents(why={401: "Invalid or expired challenge, or a wrong or used code",
                     403: "Self-service sign-up is turned off on this server",
-                    409: "The slug is taken or reserved",
+                    409: "The slug is taken or reserved, or you belong to an organization by now",
                     422: "Invalid fields, or a code is needed (two-factor sign-in is on)",
                     429: "Too many new organizations or codes; see Retry-After"})
     def post(self, body):

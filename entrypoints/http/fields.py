@@ -3,6 +3,8 @@ formats are validated here and documented from the same validators (apispec read
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import fields, validate
 
 from domain.password import MAX_LENGTH as MAX_PASSWORD
@@ -57,3 +59,25 @@ def token(*, max_length: int, **kwargs) -> fields.String:
     """An opaque credential that the server issued (a link's, an invitation's, a refresh token)."""
     return fields.String(load_only=True, validate=[validate.Length(min=1, max=max_length),
                                                    _printable()], **kwargs)
+
+
+_ASCII_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+
+
+def ascii_integer(text: str) -> int:
+    """An integer in ASCII digits: int() alone also reads '١' or '５' (other scripts' digits)."""
+    if not _ASCII_INTEGER.match(text.strip()):
+        raise ValueError(text)
+    return int(text)
+
+
+class PlainInteger(fields.Integer):
+    """An integer field that takes only ASCII digits from text (a query parameter)."""
+
+    def _validated(self, value):
+        if isinstance(value, str):
+            try:
+                value = ascii_integer(value)
+            except ValueError:
+                raise self.make_error("invalid", input=value) from None
+        return super()._validated(value)

@@ -41,7 +41,8 @@ class AcceptedInvitationSchema(MemberSchema):
 class InvitationsView(MethodView):
     @blp.arguments(InviteSchema())
     @blp.response(201, InvitationSchema)
-    @documents(why={409: "Already a member",
+    @documents(why={409: "Already a member, or the org's limit of pending invitations is reached "
+                         "(`quota_exceeded`)",
                      429: "This address was invited a moment ago; see Retry-After",
                      503: MAIL_FAILED})
     @authenticated
@@ -93,8 +94,10 @@ class AcceptView(MethodView):
     @blp.arguments(AcceptInvitationSchema())
     @blp.response(201, AcceptedInvitationSchema)
     @documents(why={401: "Unknown, used or expired invitation, or a wrong password",
-                    403: "Signed in as someone else than the invited address",
-                    409: "Already a member",
+                    403: "Signed in as someone else than the invited address, or an account "
+                         "with two-factor sign-in on accepting without its session",
+                    409: "Already a member, or the org's member limit is reached "
+                         "(`quota_exceeded`)",
                     422: "A password is needed: a new account chooses one, an existing account "
                          "gives its own (or accepts while signed in)",
                     429: "Too many wrong passwords; see Retry-After"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from flask.views import MethodView
+from marshmallow import Schema, fields
 
 from application.invitations import Invite
 from application.members import (
@@ -19,6 +20,7 @@ from application.organizations import (
     GetOrganization,
     UpdateOrganization,
 )
+from domain.quota import Limit
 from entrypoints.http.bearer import authenticated, signed_in, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.paging import next_page_headers
@@ -82,7 +84,8 @@ class MembersView(MethodView):
 
     @blp.arguments(NewMemberSchema())
     @blp.response(202, InvitationSchema)
-    @documents(why={409: "Already a member",
+    @documents(why={409: "Already a member, or the org's limit of pending invitations is reached "
+                         "(`quota_exceeded`)",
                     429: "This address was invited a moment ago; see Retry-After",
                     503: MAIL_FAILED})
     @authenticated
@@ -127,3 +130,26 @@ class MemberView(MethodView):
     def delete(self, slug, member_id, credential):
         """Remove a member; their sessions stop working at once."""
         use_case("members").remove(RemoveMember(slug=slug, member=str(member_id), actor=credential))
+
+
+class LimitUseSchema(Schema):
+    name = fields.String(required=True, metadata={
+        "enum": [limit.value for limit in Limit if limit is not Limit.REQUESTS_PER_MINUTE]})
+    limit = fields.Integer(required=True, allow_none=True, metadata={"description": "null: none"})
+    used = fields.Integer(required=True)
+
+
+class UsageSchema(Schema):
+    plan = fields.String(required=True)
+    limits = fields.List(fields.Nested(LimitUseSchema), required=True)
+
+
+@blp.route("/<slug>/usage")
+class UsageView(MethodView):
+    @blp.response(200, UsageSchema)
+    @documents(why={404: "No such organization for this credential"})
+    @authenticated
+    def get(self, slug, credential):
+        """The org's plan, and each of its limits with what it uses now (members, live API
+        keys, pending invitations, stored bytes)."""
+        return use_case("quotas").usage(slug, credential)

@@ -37,6 +37,8 @@ class ProblemSchema(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": "For 422 (and a 400 body): messages per field"})
     request_id = fields.String(metadata={"description": "For 500: quote it when reporting"})
+    limit = fields.String(metadata={"description": "For `quota_exceeded`: the limit reached"})
+    allowed = fields.Integer(metadata={"description": "For `quota_exceeded`: what it allows"})
 
     class Meta:
         title = "Problem"

@@ -11,7 +11,7 @@ from application.members import MAX_PAGE
 from domain.api_key import Scope
 from domain.member import Role
 from domain.organization import OrgStatus, Plan
-from entrypoints.http.fields import email, password, text, token
+from entrypoints.http.fields import PlainInteger, ascii_integer, email, password, text, token
 from entrypoints.http.settings_schema import settings_json_schema
 
 ROLES = [role.value for role in Role]
@@ -49,7 +49,7 @@ def member_page_query(args: Mapping[str, str]) -> dict:
     query: dict = {}
     if "limit" in args:
         try:
-            query["limit"] = int(args["limit"])
+            query["limit"] = ascii_integer(args["limit"])
         except ValueError:
             errors["limit"] = ["Not a valid integer."]
         else:
@@ -135,7 +135,7 @@ class InvitationSchema(Schema):
 class PageQuerySchema(Schema):
     """A list's page: how long, and where it starts (a cursor from the previous page's Link)."""
 
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    limit = PlainInteger(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(validate=validate.Length(max=MAX_CURSOR))
 
 

@@ -86,6 +86,10 @@ class RecoveryCodesSchema(Schema):
         "description": "Shown this once: keep them somewhere safe; each works once"})
 
 
+class PasswordSchema(Schema):
+    password = password(required=True)
+
+
 class TurnOffSchema(Schema):
     password = password(required=True)
     code = any_code(required=True)
@@ -133,13 +137,17 @@ class MyTwoFactorView(MethodView):
         """Whether two-factor sign-in is on, and how many recovery codes are left."""
         return use_case("two_factor").status(credential)
 
+    @blp.arguments(PasswordSchema())
     @blp.response(201, EnrolmentSchema)
-    @documents(why={409: "Two-factor sign-in is on already"})
+    @documents(why={409: "Two-factor sign-in is on already",
+                    422: "The password is not right",
+                    429: "Too many wrong passwords or codes; see Retry-After"})
     @signed_in
-    def post(self, credential):
-        """Start setting up two-factor sign-in: scan the secret with an authenticator app, then
-        confirm with its first code. Asking again replaces a secret not yet confirmed."""
-        return use_case("two_factor").enrol(credential)
+    def post(self, body, credential):
+        """Start setting up two-factor sign-in (your password first): scan the secret with an
+        authenticator app, then confirm with its first code. Asking again replaces a secret not
+        yet confirmed."""
+        return use_case("two_factor").enrol(credential, body["password"], ip=client()["ip"])
 
 
 @blp.route("/me/two-factor/confirm")
@@ -151,7 +159,8 @@ class ConfirmTwoFactorView(MethodView):
     @signed_in
     def post(self, body, credential):
         """Turn two-factor sign-in on with the app's first code; answers with ten recovery
-        codes, shown this once. From then on, signing in needs a code."""
+        codes, shown this once. From then on, signing in needs a code, and your other sessions
+        end."""
         codes = use_case("two_factor").confirm(credential, body["code"], ip=client()["ip"])
         return {"recovery_codes": codes}
 

@@ -21,7 +21,8 @@ def test_a_hundred_concurrent_logins_over_three_orgs_all_succeed_with_the_right_
     for name in ("acme", "globex", "initech"):
         slug = unique_slug(name)
         view = pg_container.application.organizations().create(CreateOrganization(
-            name=name, slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
+            name=name, slug=slug, owner_email=f"owner@{slug}.test", actor=operator,
+            plan="pro"))
         orgs[slug] = str(view.id)
         for i in range(10):
             email = f"user{i}@{slug}.test"

@@ -39,7 +39,7 @@ def test_an_expired_link_is_a_404(served):
 
 
 @pytest.mark.parametrize("token", ["x", "a.b", "Li4vc2VjcmV0X2tleXw5OTk5OTk5OTk5.00",
-                                   "%00", "a" * 2000])
+                                   "%00", "a" * 2000, "%C2%A9..%C2%A5%C3%A9%2C", "x.%C3%A9"])
 def test_made_up_links_are_404_problems(served, token):
     client = served[0]
     answer = client.get(f"/api/v1/downloads/{token}")

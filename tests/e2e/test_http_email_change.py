@@ -109,3 +109,34 @@ def test_refusals_are_422_problems(person, body, code):
     body = {**body, "new_email": body["new_email"].replace("{old}", old)}
     response = client.post("/api/v1/me/email", headers=headers, json=body)
     assert response.status_code == 422 and response.json["code"] == code
+
+
+def test_a_password_reset_ends_a_pending_move_of_the_address(person):
+    """Someone who had the password for a moment asks to move the account to their address;
+    the owner resets the password: the move's link is dead, the account stays."""
+    client, _, old, headers, container = person
+    thief = old.replace("owner@", "thief@")
+    client.post("/api/v1/me/email", headers=headers, json={"new_email": thief, "password": PASSWORD})
+    stolen = mailed_token(container, thief)
+    client.post("/api/v1/auth/forgot-password", json={"email": old})
+    reset = client.post("/api/v1/auth/password", json={
+        "token": mailed_token(container, old), "password": "the owner's fresh passphrase"})
+    assert reset.status_code == 204
+    moved = client.post("/api/v1/auth/confirm-email-change", json={"token": stolen})
+    assert moved.status_code == 401
+    relogin = client.post("/api/v1/auth/login", json={
+        "email": old, "password": "the owner's fresh passphrase"})
+    assert relogin.status_code == 200
+
+
+def test_a_password_link_to_the_old_address_dies_with_the_move(person):
+    client, _, old, headers, container = person
+    client.post("/api/v1/auth/forgot-password", json={"email": old})
+    old_link = mailed_token(container, old)
+    new = old.replace("owner@", "moved@")
+    client.post("/api/v1/me/email", headers=headers, json={"new_email": new, "password": PASSWORD})
+    assert client.post("/api/v1/auth/confirm-email-change", json={
+        "token": mailed_token(container, new)}).status_code == 204
+    used = client.post("/api/v1/auth/password", json={
+        "token": old_link, "password": "someone else's passphrase"})
+    assert used.status_code == 401

@@ -17,7 +17,8 @@ NEXT = re.compile(r'^<(?P<url>/[^>]*)>; rel="next"$')
 def acme(any_container, operator, unique_slug):
     slug = unique_slug("pages")
     any_container.application.organizations().create(CreateOrganization(
-        name="Pages", slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
+        name="Pages", slug=slug, owner_email=f"owner@{slug}.test", actor=operator,
+        plan="pro"))
     for i in range(6):
         any_container.application.members().add(AddMember(
             slug=slug, email=f"m{i}@{slug}.test", role="member", actor=operator))

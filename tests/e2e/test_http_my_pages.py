@@ -89,3 +89,13 @@ def test_limits_out_of_range_are_422(signed_in, limit):
     response = client.get("/api/v1/me/sessions", query_string={"limit": limit},
                           headers={"Authorization": f"Bearer {login()}"})
     assert response.status_code == 422 and response.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me/sessions", "/api/v1/orgs/{slug}/members",
+                                  "/api/v1/orgs/{slug}/audit"])
+@pytest.mark.parametrize("limit", ["١", "５", "²"])
+def test_a_limit_in_other_scripts_digits_is_422(signed_in, path, limit):
+    client, slug, login = signed_in
+    response = client.get(path.format(slug=slug), query_string={"limit": limit},
+                          headers={"Authorization": f"Bearer {login()}"})
+    assert response.status_code == 422 and response.content_type == "application/problem+json"

@@ -40,7 +40,8 @@ def _code(container, secret, steps=0):
 
 def _enable(client, container, email):
     tokens = _login(client, email).json
-    enrolment = client.post("/api/v1/me/two-factor", headers=_bearer(tokens["access_token"]))
+    enrolment = client.post("/api/v1/me/two-factor", headers=_bearer(tokens["access_token"]),
+                            json={"password": PASSWORD})
     assert enrolment.status_code == 201, enrolment.json
     secret = enrolment.json["secret"]
     assert enrolment.json["otpauth_uri"].startswith("otpauth://totp/")
@@ -161,21 +162,50 @@ def test_turning_it_off_needs_password_and_code(world):
     assert _login(client, email).status_code == 200  # tokens again, no challenge
 
 
+def test_setting_it_up_needs_the_password_and_turning_it_on_ends_other_sessions(world):
+    client, _, email, container = world
+    other = _login(client, email).json
+    tokens = _login(client, email).json
+    wrong = client.post("/api/v1/me/two-factor", headers=_bearer(tokens["access_token"]),
+                        json={"password": "not the password"})
+    assert wrong.status_code == 422 and wrong.json["code"] == "wrong_password"
+    enrolment = client.post("/api/v1/me/two-factor", headers=_bearer(tokens["access_token"]),
+                            json={"password": PASSWORD})
+    confirmed = client.post("/api/v1/me/two-factor/confirm", headers=_bearer(tokens["access_token"]),
+                            json={"code": _code(container, enrolment.json["secret"])})
+    assert confirmed.status_code == 200
+    assert client.get("/api/v1/me", headers=_bearer(other["access_token"])).status_code == 401
+    assert client.get("/api/v1/me", headers=_bearer(tokens["access_token"])).status_code == 200
+
+
 def test_enrolling_twice_is_refused_once_on(world):
     client, _, email, container = world
     _, _, tokens = _enable(client, container, email)
-    again = client.post("/api/v1/me/two-factor", headers=_bearer(tokens["access_token"]))
+    again = client.post("/api/v1/me/two-factor", headers=_bearer(tokens["access_token"]),
+                        json={"password": PASSWORD})
     assert again.status_code == 409 and again.json["code"] == "two_factor_enabled"
 
 
-def test_an_org_that_requires_it_makes_members_enrol_at_sign_in(world):
+def _member(container, operator, slug, name, role="member"):
+    from application.members import AddMember
+    email = f"{name}@{slug}.test"
+    container.application.members().add(AddMember(slug=slug, email=email, role=role,
+                                                  actor=operator))
+    _set_password(container, email)
+    return email
+
+
+def test_an_org_that_requires_it_makes_members_enrol_at_sign_in(world, operator):
     client, slug, email, container = world
-    tokens = _login(client, email).json
-    headers = _bearer(tokens["access_token"])
-    changed = client.patch(f"/api/v1/orgs/{slug}", headers=headers,
+    bob = _member(container, operator, slug, "bob")
+    bobs = _login(client, bob).json
+    _, _, tokens = _enable(client, container, email)
+    changed = client.patch(f"/api/v1/orgs/{slug}", headers=_bearer(tokens["access_token"]),
                            json={"settings": {"require_two_factor": True}})
     assert changed.status_code == 200, changed.json
-    challenge = _login(client, email)
+    # Bob had no second factor: his session ended with the change.
+    assert client.get("/api/v1/me", headers=_bearer(bobs["access_token"])).status_code == 401
+    challenge = _login(client, bob)
     assert challenge.status_code == 202 and challenge.json["challenge"] == "enrol_totp"
     token = challenge.json["challenge_token"]
     not_yet = client.post("/api/v1/auth/two-factor", json={"challenge_token": token,
@@ -188,7 +218,30 @@ def test_an_org_that_requires_it_makes_members_enrol_at_sign_in(world):
     assert done.status_code == 200, done.json
     assert len(done.json["recovery_codes"]) == 10
     # From now on a code is needed, as for anyone with the factor on.
-    assert _login(client, email).json["challenge"] == "totp"
+    assert _login(client, bob).json["challenge"] == "totp"
+
+
+def test_only_an_owner_in_person_with_it_on_sets_what_the_org_requires(world, operator):
+    client, slug, email, container = world
+    admin = _member(container, operator, slug, "adm", role="admin")
+    owner = _login(client, email).json
+    key = client.post(f"/api/v1/orgs/{slug}/api-keys", headers=_bearer(owner["access_token"]),
+                      json={"name": "ci", "scopes": ["org:write"]}).json["secret"]
+    body = {"settings": {"require_two_factor": True}}
+    by_key = client.patch(f"/api/v1/orgs/{slug}", headers=_bearer(key), json=body)
+    assert by_key.status_code == 403 and by_key.json["code"] == "session_required"
+    by_admin = client.patch(f"/api/v1/orgs/{slug}",
+                            headers=_bearer(_login(client, admin).json["access_token"]), json=body)
+    assert by_admin.status_code == 403
+    without_it = client.patch(f"/api/v1/orgs/{slug}", headers=_bearer(owner["access_token"]),
+                              json=body)
+    assert without_it.status_code == 409 and without_it.json["code"] == "two_factor_required"
+    verified = client.patch(f"/api/v1/orgs/{slug}", headers=_bearer(key),
+                            json={"settings": {"require_verified_email": True}})
+    assert verified.status_code == 403
+    # Other settings stay theirs to change.
+    assert client.patch(f"/api/v1/orgs/{slug}", headers=_bearer(key),
+                        json={"settings": {"timezone": "Europe/Berlin"}}).status_code == 200
 
 
 def test_an_api_key_cannot_reach_the_person_only_routes(world):
@@ -198,7 +251,8 @@ def test_an_api_key_cannot_reach_the_person_only_routes(world):
                       json={"name": "ci", "scopes": ["org:read"]})
     assert key.status_code == 201, key.json
     for method, path in (("get", "/api/v1/me/two-factor"), ("post", "/api/v1/me/two-factor")):
-        response = getattr(client, method)(path, headers=_bearer(key.json["secret"]))
+        response = getattr(client, method)(path, headers=_bearer(key.json["secret"]),
+                                           json={"password": PASSWORD} if method == "post" else None)
         assert response.status_code == 403, (path, response.json)
 
 
@@ -285,3 +339,37 @@ def test_an_operator_removes_a_lost_factor_and_the_person_signs_in_with_the_pass
     audit = client.get(f"/api/v1/orgs/{slug}/audit/export",
                        headers=_bearer(signed_in.json["access_token"])).get_data(as_text=True)
     assert "user.two_factor_reset" in audit and "user.two_factor_enabled" in audit
+
+
+def test_an_account_with_two_factor_on_accepts_an_invitation_only_signed_in(
+        world, operator, unique_slug):
+    from tests.fixtures.mail import mailed_token
+
+    client, _, email, container = world
+    _enable(client, container, email)
+    other = unique_slug("other")
+    container.application.organizations().create(CreateOrganization(
+        name="Other", slug=other, owner_email=f"o@{other}.test", actor=operator))
+    _set_password(container, f"o@{other}.test")
+    owner = _login(client, f"o@{other}.test").json
+    client.post(f"/api/v1/orgs/{other}/invitations", headers=_bearer(owner["access_token"]),
+                json={"email": email, "role": "member"})
+    token = mailed_token(container, email)
+    refused = client.post("/api/v1/invitations/accept", json={"token": token, "password": PASSWORD})
+    assert refused.status_code == 403 and refused.json["code"] == "session_required"
+    members = client.get(f"/api/v1/orgs/{other}/members", headers=_bearer(owner["access_token"]))
+    assert email not in str(members.json)  # not joined on the password alone
+
+
+def test_challenges_open_only_what_they_were_issued_for(world, unique_slug):
+    client, slug, email, container = world
+    _leave_last_org(client, slug, email)
+    create_org = _login(client, email).json["challenge_token"]
+    enrol = client.post("/api/v1/auth/two-factor/enrolment", json={"challenge_token": create_org})
+    assert enrol.status_code == 401
+    first = client.post("/api/v1/auth/first-org", json={
+        "challenge_token": create_org, "name": "One", "slug": unique_slug("one")})
+    assert first.status_code == 201
+    second = client.post("/api/v1/auth/first-org", json={
+        "challenge_token": create_org, "name": "Two", "slug": unique_slug("two")})
+    assert second.status_code == 409 and second.json["code"] == "has_organization"

@@ -29,7 +29,8 @@ def fuzz_org(pg_container, operator, unique_slug):
     slug = unique_slug("fuzz")
     owner = f"owner@{slug}.test"
     pg_container.application.organizations().create(CreateOrganization(
-        name="Fuzz", slug=slug, owner_email=owner, actor=operator))
+        name="Fuzz", slug=slug, owner_email=owner, actor=operator,
+        plan="enterprise"))
     pg_container.application.members().add(AddMember(
         slug=slug, email=f"member@{slug}.test", role="member", actor=operator))
     set_password(pg_container, owner)

@@ -20,7 +20,8 @@ def traced(pg_urls, operator, unique_slug):
     container, engine = postgres_container_on_own_pool(pg_urls)
     slug = unique_slug("wire")
     container.application.organizations().create(CreateOrganization(
-        name="Wire", slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
+        name="Wire", slug=slug, owner_email=f"owner@{slug}.test", actor=operator,
+        plan="pro"))
     for i in range(19):
         container.application.members().add(AddMember(slug=slug, email=f"m{i}@{slug}.test",
                                                       role="member", actor=operator))
