@@ -69,7 +69,8 @@ class Settings:
             login_limit_per_account_all=env.get("LOGIN_LIMIT_PER_ACCOUNT_ALL", "100/hour"),
             signup_limit_per_ip=env.get("SIGNUP_LIMIT_PER_IP", "20/hour"),
             reset_limit_per_ip=env.get("RESET_LIMIT_PER_IP", "20/hour"),
-            public_url=env.get("PUBLIC_URL", "http://127.0.0.1:8000"),
+            public_url=env.get("PUBLIC_URL")
+            or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}",
             access_ttl_seconds=_positive(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
             refresh_ttl_seconds=_positive(env, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
             trusted_proxies=int(proxies),

@@ -80,13 +80,19 @@ def group(ctx: CliContext, host: str, port: int, workers: int, reload: bool,
     # Resolved once here: workers inherit it, and a missing SECRET_KEY stops the start.
     os.environ["SECRET_KEY"] = resolve_secret_key(ctx.settings)
     options = gunicorn_options(ctx.settings, host=host, port=port, workers=workers, reload=reload)
+    # Mail links point at this server unless PUBLIC_URL says where the web app is.
+    os.environ.setdefault("PUBLIC_URL", f"http://{host}:{port}")
     if ctx.settings.backend == "postgres":
         urls = ctx.container.adapters.database_urls()
+        migrator = Migrator(urls.owner_url)
         if not no_migrate:
-            Migrator(urls.owner_url).upgrade()
+            migrator.upgrade()
         refusal = serving_refusal(urls.app_url)
         if refusal:
             raise click.ClickException(refusal)
+        where = (f"embedded PostgreSQL under {ctx.settings.home}" if ctx.settings.embedded
+                 else f"{urls.app_url.host}:{urls.app_url.port}/{urls.app_url.database}")
+        click.echo(f"database: {where}, schema at revision {migrator.current()}", err=True)
         # Workers reuse the resolved server (never start the embedded one again), as the app.
         hand_workers_the_app_login(urls.app_url.render_as_string(hide_password=False), os.environ)
     click.echo(f"serving on http://{host}:{port} (docs at http://{host}:{port}/docs)", err=True)

@@ -18,21 +18,35 @@ pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def walkthrough() -> str:
+def walkthrough(heading: str = "## Your account, step by step") -> str:
     readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Your account, step by step", 1)[1]
+    section = readme.split(heading, 1)[1]
     return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+
+
+def _run(base: str, env: dict, script: str) -> subprocess.CompletedProcess:
+    return subprocess.run([shutil.which("bash"), "-c", "set -o pipefail\n" + script], cwd=ROOT,
+                          env={**os.environ, **env, "GROUNDWORK_URL": base},
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_the_readme_walkthrough_works_by_copy_paste(fresh_database, tmp_path):
     env = postgres_env(fresh_database(), tmp_path, **NO_ATTEMPT_LIMITS)
     with live_server(env, workers=1) as (base, _):
-        run = subprocess.run([shutil.which("bash"), "-c", "set -o pipefail\n" + walkthrough()], cwd=ROOT,
-                             env={**os.environ, **env, "GROUNDWORK_URL": base},
-                             capture_output=True, text=True, timeout=120)
+        run = _run(base, env, walkthrough())
     out = run.stdout
     assert run.returncode == 0, (out, run.stderr)
     assert "problems/" not in out, out  # no problem answered, at any step
     assert out.count("204") == 2  # the address confirmed, the password set
-    assert "'slug': 'acme'" in out  # Grace, signed in to acme by accepting
+    assert "\nlumon\n" in out  # Helly, signed in to lumon by accepting
     assert '"current":true' in out and '"recovery_codes_left":9' in out, out
+
+
+def test_the_readme_tour_of_the_api_runs_as_written(fresh_database, tmp_path):
+    env = postgres_env(fresh_database(), tmp_path, **NO_ATTEMPT_LIMITS)
+    with live_server(env, workers=1) as (base, _):
+        run = _run(base, env, walkthrough("## Signing in and calling the API"))
+    out = run.stdout
+    assert "problems/" not in out, out  # every step answered as the comments say
+    assert '"org":{"id"' in out.replace(" ", "") and '"secret"' not in out
+    assert out.count('"sessions_ended"') == 2  # end-others, then the password change
