@@ -26,7 +26,7 @@ def through_use_cases(container, count: int) -> None:
     orgs, members = container.application.organizations(), container.application.members()
     for i in range(count):
         orgs.create(CreateOrganization(name=f"Bench Org {i:05d}", slug=slug(i), owner_email=owner(i),
-                                       actor=ACTOR))
+                                       actor=ACTOR, plan="enterprise"))  # no member limit
         for j in range(MEMBERS_PER_ORG - 1):
             members.add(AddMember(slug=slug(i), email=f"member-{j}@{slug(i)}.example", role="member",
                                   actor=ACTOR))
