@@ -17,6 +17,7 @@ from adapters.memory.probe import MemoryProbe
 from adapters.memory.store import MemoryStore
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.postgres.attempt_counters import PostgresCounterStorage
+from adapters.postgres.migrator import schema_head
 from adapters.postgres.probe import PostgresProbe
 from adapters.postgres.sign_in_repositories import KeyLocations
 from adapters.postgres.transaction import app_engine
@@ -40,6 +41,7 @@ from application.api_keys import ApiKeyService
 from application.audit import AuditReader, AuditVerifier
 from application.auth import AuthService
 from application.downloads import DownloadService
+from application.exports import ExportService
 from application.invitations import InvitationService
 from application.members import MemberService
 from application.organizations import OrganizationService
@@ -193,6 +195,8 @@ class Application(containers.DeclarativeContainer):
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     downloads = providers.Factory(DownloadService, object_store, clock)
     quotas = providers.Factory(QuotaService, uow_factory, clock, object_store)
+    exports = providers.Factory(ExportService, uow_factory, clock, ids, object_store, deferred,
+                                providers.Singleton(schema_head))
     members = providers.Factory(MemberService, uow_factory, clock, ids)
     audit_verifier = providers.Factory(AuditVerifier, uow_factory, clock, digest_signer)
     audit_reader = providers.Factory(AuditReader, uow_factory, clock, cursor_signer)

@@ -26,6 +26,7 @@ from application.ports.sign_in_failures import SignInFailure
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry
 from domain.email_token import EmailToken
+from domain.export import Export
 from domain.invitation import Invitation
 from domain.member import Member
 from domain.organization import Organization
@@ -53,6 +54,7 @@ class Tables:
     recovery_codes: dict[uuid.UUID, RecoveryCode] = field(factory=dict)
     plans: dict[str, dict] = field(factory=lambda: {n: dict(v) for n, v in DEFAULT_PLAN_LIMITS.items()})
     quota_overrides: dict[uuid.UUID, dict] = field(factory=dict)
+    exports: dict[tuple[uuid.UUID, uuid.UUID], Export] = field(factory=dict)
     api_keys: dict[tuple[uuid.UUID, uuid.UUID], ApiKey] = field(factory=dict)
     api_key_prefixes: dict[str, uuid.UUID] = field(factory=dict)
     invitations: dict[tuple[uuid.UUID, uuid.UUID], Invitation] = field(factory=dict)
@@ -86,6 +88,7 @@ class Draft:
     recovery_codes: DraftTable[uuid.UUID, RecoveryCode]
     plans: DraftTable[str, dict]
     quota_overrides: DraftTable[uuid.UUID, dict]
+    exports: DraftTable[tuple[uuid.UUID, uuid.UUID], Export]
     api_keys: DraftTable[tuple[uuid.UUID, uuid.UUID], ApiKey]
     api_key_prefixes: DraftTable[str, uuid.UUID]
     invitations: DraftTable[tuple[uuid.UUID, uuid.UUID], Invitation]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from adapters.memory.audit_log import MemoryAuditLog
+from adapters.memory.exports import MemoryExports, MemoryTenantDump
 from adapters.memory.global_repositories import (
     MemoryEmailTokens,
     MemoryOrganizations,
@@ -46,6 +47,8 @@ class MemoryUnitOfWork(UnitOfWork):
         self.email_tokens = MemoryEmailTokens(tables)
         self.two_factor = MemoryTwoFactor(tables)
         self.quotas = MemoryQuotas(tables, self._bound)
+        self.exports = MemoryExports(tables, self._bound, self._bound_user)
+        self.tenant_dump = MemoryTenantDump(tables, self._bound, self._bound_user)
         self.sign_in_failures = MemorySignInFailureLog(tables)
         self.api_keys = MemoryApiKeys(tables, self._bound, self._bound_user)
         self.invitations = MemoryInvitations(tables, self._bound, self._bound_user)

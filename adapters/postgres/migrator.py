@@ -17,6 +17,13 @@ from adapters.postgres.tables import metadata
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 
 
+def schema_head() -> str | None:
+    """The newest revision this code has: the schema it reads and writes."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 class Migrator:
     def __init__(self, owner_url: URL | str) -> None:
         self._engine = create_engine(owner_url, poolclass=pool.NullPool, hide_parameters=True)
@@ -39,9 +46,7 @@ class Migrator:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head(self) -> str | None:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        return ScriptDirectory.from_config(config).get_current_head()
+        return schema_head()
 
     def revisions(self) -> list[str]:
         """Every revision id, oldest first."""

@@ -288,3 +288,21 @@ api_key_prefixes = Table(
 )
 
 TENANT_TABLES = tuple(t.name for t in metadata.sorted_tables if t.name not in GLOBAL_TABLES)
+
+exports = Table(
+    "exports",
+    metadata,
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    Column("id", UUID(as_uuid=True), nullable=False),
+    Column("status", Text, nullable=False, server_default=text("'queued'")),
+    Column("requested_by", UUID(as_uuid=True), nullable=True),
+    Column("counts", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("manifest_key", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("finished_at", TIMESTAMP(timezone=True), nullable=True),
+    *_timestamps(),
+    CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+    PrimaryKeyConstraint("org_id", "id"),
+    ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
+    ForeignKeyConstraint(["requested_by"], ["users.id"], ondelete="RESTRICT"),
+)

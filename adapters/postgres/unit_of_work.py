@@ -5,6 +5,7 @@ import uuid
 from sqlalchemy import Engine
 
 from adapters.postgres.audit_log import PgAuditLog
+from adapters.postgres.exports import PgExports, PgTenantDump
 from adapters.postgres.global_repositories import (
     PgEmailTokens,
     PgOrganizations,
@@ -83,6 +84,8 @@ _REPOSITORIES = {
     "email_tokens": lambda uow: PgEmailTokens(uow._tx),
     "two_factor": lambda uow: PgTwoFactor(uow._tx),
     "quotas": lambda uow: PgQuotas(uow._tx),
+    "exports": lambda uow: PgExports(uow._tx),
+    "tenant_dump": lambda uow: PgTenantDump(uow._tx),
     "sign_in_failures": lambda uow: PgSignInFailureLog(uow._tx),
     "api_keys": lambda uow: PgApiKeys(uow._tx, uow._key_locations),
     "invitations": lambda uow: PgInvitations(uow._tx),

@@ -6,12 +6,14 @@ import abc
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from attrs import define
 
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry, AuditEvent
 from domain.email_token import EmailPurpose, EmailToken
+from domain.export import Export
 from domain.invitation import Invitation
 from domain.member import Member
 from domain.organization import Organization
@@ -327,3 +329,34 @@ class QuotaRepository(abc.ABC):
 
     @abc.abstractmethod
     def overrides(self, org_id: uuid.UUID) -> dict[str, int | None]: ...
+
+
+class ExportRepository(abc.ABC):
+    """An org's exports (tenant bound)."""
+
+    @abc.abstractmethod
+    def add(self, export: Export) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, org_id: uuid.UUID, export_id: uuid.UUID) -> Export | None: ...
+
+    @abc.abstractmethod
+    def update(self, export: Export) -> None: ...
+
+    @abc.abstractmethod
+    def recent(self, org_id: uuid.UUID, *, limit: int) -> list[Export]:
+        """The newest first."""
+
+
+EXPORTED_TABLES = ("org", "users", "members", "invitations", "api_keys", "audit_entries")
+CREDENTIAL_COLUMNS = frozenset({"password_hash", "secret_hash", "token_hash"})
+
+
+class TenantDump(abc.ABC):
+    """Every row of one org, table by table, streamed (tenant bound)."""
+
+    @abc.abstractmethod
+    def rows(self, org_id: uuid.UUID, table: str) -> Iterator[dict[str, Any]]:
+        """The org's rows of `table` (one of EXPORTED_TABLES; `users`: its members' profiles)
+        as plain JSON values, in a stable order (the audit log by seq), without the columns of
+        CREDENTIAL_COLUMNS."""

@@ -10,6 +10,7 @@ from application.ports.repositories import (
     ApiKeyRepository,
     AuditLog,
     EmailTokenRepository,
+    ExportRepository,
     InvitationRepository,
     MemberRepository,
     OrganizationRepository,
@@ -17,6 +18,7 @@ from application.ports.repositories import (
     QuotaRepository,
     SessionRepository,
     TenantData,
+    TenantDump,
     TwoFactorRepository,
     UserRepository,
 )
@@ -39,6 +41,8 @@ class UnitOfWork(abc.ABC):
     email_tokens: EmailTokenRepository
     two_factor: TwoFactorRepository
     quotas: QuotaRepository
+    exports: ExportRepository
+    tenant_dump: TenantDump
     sign_in_failures: SignInFailureLog
     api_keys: ApiKeyRepository
     invitations: InvitationRepository

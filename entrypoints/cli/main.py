@@ -8,7 +8,7 @@ import click
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from domain.errors import DomainError
-from entrypoints.cli import audit, db, demo, members, orgs, plans, serve, users
+from entrypoints.cli import audit, db, demo, exports, members, orgs, plans, serve, users
 from entrypoints.cli.context import CliContext
 from entrypoints.config import Settings
 from entrypoints.logs import configure_logging
@@ -50,5 +50,5 @@ def cli(ctx: click.Context) -> None:
         ctx.obj = CliContext(settings)
 
 
-for module in (db, orgs, plans, members, users, audit, demo, serve):
+for module in (db, orgs, plans, members, users, audit, exports, demo, serve):
     cli.add_command(module.group)

@@ -9,7 +9,7 @@ import click
 from gunicorn.app.base import BaseApplication
 
 from adapters.postgres.conventions import serving_refusal
-from adapters.postgres.migrator import Migrator
+from adapters.postgres.migrator import Migrator, schema_head
 from entrypoints.cli.context import CliContext, pass_context
 from entrypoints.config import Settings
 from entrypoints.http import server_errors
@@ -84,15 +84,16 @@ def group(ctx: CliContext, host: str, port: int, workers: int, reload: bool,
     os.environ.setdefault("PUBLIC_URL", f"http://{host}:{port}")
     if ctx.settings.backend == "postgres":
         urls = ctx.container.adapters.database_urls()
-        migrator = Migrator(urls.owner_url)
+        schema = "not migrated here (--no-migrate)"
         if not no_migrate:
-            migrator.upgrade()
+            Migrator(urls.owner_url).upgrade()
+            schema = f"migrated to {schema_head()}"
         refusal = serving_refusal(urls.app_url)
         if refusal:
             raise click.ClickException(refusal)
         where = (f"embedded PostgreSQL under {ctx.settings.home}" if ctx.settings.embedded
                  else f"{urls.app_url.host}:{urls.app_url.port}/{urls.app_url.database}")
-        click.echo(f"database: {where}, schema at revision {migrator.current()}", err=True)
+        click.echo(f"database: {where}; schema {schema}", err=True)
         # Workers reuse the resolved server (never start the embedded one again), as the app.
         hand_workers_the_app_login(urls.app_url.render_as_string(hide_password=False), os.environ)
     click.echo(f"serving on http://{host}:{port} (docs at http://{host}:{port}/docs)", err=True)

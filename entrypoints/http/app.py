@@ -19,6 +19,7 @@ from entrypoints.http import (
     audit,
     auth,
     downloads,
+    exports,
     invitations,
     me,
     orgs,
@@ -59,7 +60,7 @@ def create_app(container: Container | None = None) -> Flask:
         "apiKeyAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "gw_<prefix>_<secret>",
                        "description": "An organization's API key, sent as a bearer token"})
     for blueprint in (system.blp, auth.blp, me.blp, orgs.blp, audit.blp, api_keys.blp,
-                      invitations.blp, two_factor.blp, downloads.blp):
+                      invitations.blp, two_factor.blp, downloads.blp, exports.blp):
         api.register_blueprint(blueprint)
     register_problem_handlers(app)
     app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",

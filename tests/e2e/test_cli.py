@@ -174,3 +174,15 @@ def test_audit_digest_then_verify_against_it(run, unique_slug, tmp_path):
     digests.write_text("not json\n")
     broken = run("audit", "verify", "--digests", str(digests))
     assert broken.exit_code == 1 and broken.output.strip().startswith("error: cannot read digests")
+
+
+def test_export_create_writes_every_table_and_says_where(run, unique_slug):
+    slug = unique_slug("cliexp")
+    run("org", "create", "--name", "Exp", "--slug", slug, "--owner-email", f"o@{slug}.test")
+    result = run("export", "create", "--org", slug, "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["status"] == "done" and body["counts"]["members"] == 1
+    assert body["manifest_url"].startswith("http")
+    missing = run("export", "create", "--org", "no-such-org")
+    assert missing.exit_code == 1 and "Traceback" not in missing.output

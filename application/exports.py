@@ -1,0 +1,187 @@
+"""Tenant exports (GDPR, and the way back after a deletion): every row of one org, a JSON Lines
+file per table and a manifest, written to the object store by a background job.
+
+The job carries ids only and reads under the org's own binding and row-level security, as a
+request does. Rows stream from the database to the object store: an org of any size costs the
+same memory. Credentials (password, key and link hashes) are never exported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+from attrs import define
+
+from application.permissions import Permission
+from application.ports.deferred import Deferred
+from application.ports.object_store import ObjectStore
+from application.ports.repositories import EXPORTED_TABLES
+from application.ports.system import Clock, IdGenerator
+from application.ports.unit_of_work import UnitOfWorkFactory
+from application.principals import Caller, enter
+from domain.audit import Actor, ActorType, AuditEvent
+from domain.errors import NotFound
+from domain.export import Export, ExportStatus
+
+DOWNLOAD_TTL = timedelta(minutes=15)
+MANIFEST = "manifest.json"
+FORMAT = "groundwork-export/1"
+log = logging.getLogger(__name__)
+
+
+@define(frozen=True)
+class ExportView:
+    id: uuid.UUID
+    status: str
+    created_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, int]
+    error: str | None
+    manifest_url: str | None  # while done: an expiring link to the manifest
+    files: dict[str, str]  # while done: table -> an expiring link to its JSON Lines
+
+    @classmethod
+    def of(cls, export: Export, store: ObjectStore) -> ExportView:
+        done = export.status is ExportStatus.DONE
+        return cls(
+            id=export.id, status=export.status.value, created_at=export.created_at,
+            finished_at=export.finished_at, counts=dict(export.counts), error=export.error,
+            manifest_url=store.download_url(export.manifest_key, DOWNLOAD_TTL) if done else None,
+            files={table: store.download_url(f"{export.prefix}{table}.jsonl", DOWNLOAD_TTL)
+                   for table in EXPORTED_TABLES} if done else {})
+
+
+class _Counted:
+    """JSON Lines of rows, counted and digested as they stream past."""
+
+    def __init__(self, rows: Iterator[dict]) -> None:
+        self._rows = rows
+        self.count = 0
+        self.last: dict | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        for row in self._rows:
+            self.count += 1
+            self.last = row
+            yield json.dumps(row, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+
+
+class ExportService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
+                 store: ObjectStore, deferred: Deferred, schema_revision: str | None) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._ids = ids
+        self._store = store
+        self._deferred = deferred
+        self._schema_revision = schema_revision
+
+    def request(self, slug: str, actor: Caller) -> ExportView:
+        """Queue an export of the org (owners and admins, or a key with audit:read); audited.
+        The job runs after the answer."""
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            principal = enter(uow, actor, Permission.READ_AUDIT, slug=slug, now=now)
+            export = Export(org_id=principal.org.id, id=self._ids.new_id(), created_at=now,
+                            updated_at=now, requested_by=principal.on_behalf_of)
+            uow.exports.add(export)
+            uow.audit.append(principal.org.id, AuditEvent(
+                actor=principal.actor, action="export.requested", resource_type="export",
+                resource_id=str(export.id)))
+            uow.commit()
+        self._deferred.run(lambda: self.run(export.org_id, export.id), name="export")
+        return ExportView.of(export, self._store)
+
+    def get(self, slug: str, actor: Caller, export_id: uuid.UUID) -> ExportView:
+        with self._uow_factory() as uow:
+            principal = enter(uow, actor, Permission.READ_AUDIT, slug=slug, now=self._clock.now())
+            export = uow.exports.get(principal.org.id, export_id)
+            uow.commit()  # an API key's last use, if enter() noted one
+        if export is None:
+            raise NotFound("no such export", code="export_not_found")
+        return ExportView.of(export, self._store)
+
+    def recent(self, slug: str, actor: Caller, *, limit: int = 50) -> list[ExportView]:
+        with self._uow_factory() as uow:
+            principal = enter(uow, actor, Permission.READ_AUDIT, slug=slug, now=self._clock.now())
+            found = uow.exports.recent(principal.org.id, limit=limit)
+            uow.commit()
+        return [ExportView.of(e, self._store) for e in found]
+
+    def create_now(self, slug: str, actor: Actor,
+                   progress: Callable[[str, int], None] | None = None) -> ExportView:
+        """An operator's export, run here and now (the CLI), with `progress(table, rows)`."""
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            principal = enter(uow, actor, None, slug=slug, now=now)
+            export = Export(org_id=principal.org.id, id=self._ids.new_id(), created_at=now,
+                            updated_at=now)
+            uow.exports.add(export)
+            uow.audit.append(principal.org.id, AuditEvent(
+                actor=actor, action="export.requested", resource_type="export",
+                resource_id=str(export.id)))
+            uow.commit()
+        self.run(export.org_id, export.id, progress)
+        with self._uow_factory() as uow:
+            uow.bind(export.org_id)
+            return ExportView.of(uow.exports.get(export.org_id, export.id), self._store)
+
+    def run(self, org_id: uuid.UUID, export_id: uuid.UUID,
+            progress: Callable[[str, int], None] | None = None) -> None:
+        """The job: every exported table to the object store, then the manifest, then done (or
+        failed, with the reason)."""
+        export = self._transition(org_id, export_id, lambda e: e.start(self._clock.now()))
+        if export is None:
+            return
+        try:
+            files, head = {}, None
+            with self._uow_factory() as uow:
+                uow.bind(org_id)
+                for table in EXPORTED_TABLES:
+                    lines = _Counted(uow.tenant_dump.rows(org_id, table))
+                    stored = self._store.put(f"{export.prefix}{table}.jsonl", lines)
+                    files[table] = {"key": stored.key, "rows": lines.count,
+                                    "sha256": stored.sha256, "bytes": stored.size}
+                    if table == "audit_entries" and lines.last is not None:
+                        head = {"seq": lines.last["seq"], "hash": lines.last["hash"]}
+                    if progress:
+                        progress(table, lines.count)
+            manifest = {"format": FORMAT, "org_id": str(org_id), "export_id": str(export_id),
+                        "created_at": self._clock.now().isoformat(),
+                        "schema_revision": self._schema_revision, "audit_head": head,
+                        "files": files}
+            body = json.dumps(manifest, indent=2, sort_keys=True).encode()
+            self._store.put(f"{export.prefix}{MANIFEST}", [body],
+                            sha256=hashlib.sha256(body).hexdigest())
+        except Exception as error:  # the job's failure is the export's state, never lost
+            log.warning("export failed", extra={"org_id": str(org_id),
+                                                "export_id": str(export_id),
+                                                "error": type(error).__name__})
+            reason = f"{type(error).__name__}: {error}"
+            self._transition(org_id, export_id, lambda e: e.fail(reason, self._clock.now()))
+            return
+        counts = {table: f["rows"] for table, f in files.items()}
+        self._transition(org_id, export_id, lambda e: e.finish(
+            counts, f"{export.prefix}{MANIFEST}", self._clock.now()), audit=True)
+
+    def _transition(self, org_id: uuid.UUID, export_id: uuid.UUID,
+                    change: Callable[[Export], None], *, audit: bool = False) -> Export | None:
+        with self._uow_factory() as uow:
+            uow.bind(org_id)
+            export = uow.exports.get(org_id, export_id)
+            if export is None:
+                return None
+            change(export)
+            uow.exports.update(export)
+            if audit:
+                uow.audit.append(org_id, AuditEvent(
+                    actor=Actor(type=ActorType.SYSTEM, label="export job"),
+                    action="export.completed", resource_type="export",
+                    resource_id=str(export_id), details={"counts": export.counts}))
+            uow.commit()
+        return export

@@ -1,0 +1,108 @@
+"""Exports over HTTP: asked by an owner, made in the background, every table's rows in JSON
+Lines with a manifest whose checksums and counts hold; no credential in any file; another
+org's export out of reach; members without the right refused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from application.members import AddMember
+from application.organizations import CreateOrganization
+from entrypoints.http.app import create_app
+from tests.fixtures.app import PASSWORD
+from tests.fixtures.app import set_password as _set_password
+
+
+@pytest.fixture
+def world(any_container, operator, unique_slug):
+    slugs = {}
+    for name in ("a", "b"):
+        slug = unique_slug(f"exp{name}")
+        any_container.application.organizations().create(CreateOrganization(
+            name=name.upper(), slug=slug, owner_email=f"owner@{slug}.test", actor=operator))
+        _set_password(any_container, f"owner@{slug}.test")
+        slugs[name] = slug
+    any_container.application.members().add(AddMember(
+        slug=slugs["a"], email=f"viewer@{slugs['a']}.test", role="viewer", actor=operator))
+    _set_password(any_container, f"viewer@{slugs['a']}.test")
+    client = create_app(any_container).test_client()
+
+    def bearer(email):
+        token = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        return {"Authorization": f"Bearer {token.json['access_token']}"}
+
+    return client, slugs, bearer, any_container
+
+
+def _download(client, url: str) -> bytes:
+    answer = client.get(url.split("127.0.0.1:8000", 1)[1])
+    assert answer.status_code == 200
+    return answer.data
+
+
+def test_an_owner_exports_every_table_with_a_manifest_that_holds(world):
+    client, slugs, bearer, container = world
+    owner = bearer(f"owner@{slugs['a']}.test")
+    client.post(f"/api/v1/orgs/{slugs['a']}/api-keys", headers=owner,
+                json={"name": "ci", "scopes": ["org:read"]})
+    asked = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner)
+    assert asked.status_code == 202, asked.json
+    export = client.get(f"/api/v1/orgs/{slugs['a']}/exports/{asked.json['id']}", headers=owner).json
+    assert export["status"] == "done", export  # the job ran after the answer (inline here)
+    assert export["counts"]["members"] == 2 and export["counts"]["api_keys"] == 1
+    manifest = json.loads(_download(client, export["manifest_url"]))
+    assert manifest["org_id"] and manifest["schema_revision"]
+    for table, file in manifest["files"].items():
+        data = _download(client, export["files"][table])
+        assert hashlib.sha256(data).hexdigest() == file["sha256"], table
+        rows = [json.loads(line) for line in data.splitlines()]
+        assert len(rows) == file["rows"] == export["counts"][table]
+        for row in rows:
+            assert not {"password_hash", "secret_hash", "token_hash"} & row.keys(), table
+            assert row.get("org_id", row.get("id")) is not None
+    audit = [json.loads(line) for line in _download(client, export["files"]["audit_entries"]).splitlines()]
+    assert manifest["audit_head"] == {"seq": audit[-1]["seq"], "hash": audit[-1]["hash"]}
+    assert [e["seq"] for e in audit] == list(range(1, len(audit) + 1))
+    assert all(r["org_id"] == manifest["org_id"] for r in audit)
+    listed = client.get(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner)
+    assert [e["id"] for e in listed.json] == [export["id"]]
+
+
+def test_another_org_and_a_viewer_cannot_reach_an_export(world):
+    client, slugs, bearer, _ = world
+    owner_a = bearer(f"owner@{slugs['a']}.test")
+    export_id = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner_a).json["id"]
+    owner_b = bearer(f"owner@{slugs['b']}.test")
+    assert client.get(f"/api/v1/orgs/{slugs['b']}/exports/{export_id}",
+                      headers=owner_b).status_code == 404
+    assert client.get(f"/api/v1/orgs/{slugs['a']}/exports/{export_id}",
+                      headers=owner_b).status_code == 404
+    viewer = bearer(f"viewer@{slugs['a']}.test")
+    assert client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=viewer).status_code == 403
+    assert client.get(f"/api/v1/orgs/{slugs['a']}/exports/{export_id}",
+                      headers=viewer).status_code == 403
+
+
+def test_an_export_that_cannot_be_written_fails_with_its_reason(world):
+    client, slugs, bearer, container = world
+
+    class Broken:
+        def put(self, *args, **kwargs):
+            raise OSError("disk full")
+
+        def download_url(self, *args, **kwargs):
+            return "http://127.0.0.1:8000/x"
+
+    container.adapters.object_store.override(Broken())
+    owner = bearer(f"owner@{slugs['a']}.test")
+    try:
+        asked = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner)
+        export = client.get(f"/api/v1/orgs/{slugs['a']}/exports/{asked.json['id']}",
+                            headers=owner).json
+    finally:
+        container.adapters.object_store.reset_override()
+    assert export["status"] == "failed" and "disk full" in export["error"]
+    assert export["manifest_url"] is None and export["files"] == {}
