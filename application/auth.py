@@ -20,11 +20,11 @@ from application.ports.security import AttemptThrottle, PasswordHasher, TokenSer
 from application.ports.sign_in_failures import SignInFailure
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.principals import CREDENTIAL_INVALID
+from application.principals import CREDENTIAL_INVALID, refuse_suspended
 from application.summaries import OrganizationSummary
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Forbidden, InvalidInput
-from domain.organization import Organization
+from domain.organization import Organization, OrgStatus
 from domain.session import Session
 from domain.settings import REQUIRE_TWO_FACTOR, turned_on
 from domain.user import UserStatus, normalise_email
@@ -115,6 +115,7 @@ class AuthService:
             self._failed(cmd, email, reason, user_id=user.id if user else None,
                          memberships=memberships)
             raise Unauthenticated(INVALID)
+        _refuse_if_only_suspended(memberships, cmd.org)
         try:
             membership = _pick(memberships, cmd.org)
         except InvalidInput:
@@ -230,6 +231,7 @@ class AuthService:
                 raise Unauthenticated(CREDENTIAL_INVALID)
             grant = uow.principals.of_session(claims.org_id, session.id, claims.subject, now)
             if grant is None:
+                refuse_suspended(uow.orgs.get(claims.org_id))
                 raise Unauthenticated(CREDENTIAL_INVALID)
             access, access_claims = self._tokens.issue(
                 subject=claims.subject, org_id=claims.org_id, session_id=session.id,
@@ -259,6 +261,16 @@ def password_binding(password_hash: str | None, kind: ChallengeKind) -> str:
     """What a challenge holds to: its kind (what it opens), and the password it proved (a
     change of password ends it)."""
     return f"{kind.value}:{hashlib.sha256((password_hash or '').encode()).hexdigest()[:32]}"
+
+
+def _refuse_if_only_suspended(memberships: list[Membership], slug: str | None) -> None:
+    """The org named is suspended, or (none named) every org of the person's that is not
+    deleted is: a clear refusal, after the password proved who asks."""
+    wanted = (slug or "").strip().lower()
+    named = [m for m in memberships if m.org.slug == wanted] if slug is not None else [
+        m for m in memberships if m.org.status is not OrgStatus.DELETED]
+    if named and all(m.org.status is OrgStatus.SUSPENDED for m in named):
+        refuse_suspended(named[0].org)
 
 
 def _pick(memberships: list[Membership], slug: str | None) -> Membership | None:

@@ -141,6 +141,13 @@ def require_confirmed_address(uow: UnitOfWork, principal: Principal) -> None:
                         "another)", code="email_unverified")
 
 
+def refuse_suspended(org: Organization | None) -> None:
+    """A suspended org answers what it is, to those who would otherwise be let in."""
+    if org is not None and org.status is OrgStatus.SUSPENDED:
+        raise Forbidden(f"the organization {org.slug!r} is suspended: ask its owner or support",
+                        code="org_suspended")
+
+
 def _normalised(slug: str) -> str:
     return (slug or "").strip().lower()
 
@@ -151,6 +158,7 @@ def _of_session(uow: UnitOfWork, credential: SessionCredential, now: datetime,
     grant = uow.principals.of_session(credential.org_id, credential.session_id,
                                       credential.user_id, now, lock_org=lock_org)
     if grant is None:
+        refuse_suspended(uow.orgs.get(credential.org_id))
         raise Unauthenticated(CREDENTIAL_INVALID)
     actor = Actor(type=ActorType.USER, label=grant.email, id=grant.user_id, org_id=grant.org.id)
     return Principal(org=grant.org, actor=actor, role=grant.role, session_id=grant.session_id,
@@ -165,6 +173,8 @@ def _of_api_key(uow: UnitOfWork, credential: ApiKeyCredential, now: datetime,
         raise Unauthenticated(CREDENTIAL_INVALID)
     uow.bind(org_id)
     grant = uow.principals.of_api_key(org_id, credential.prefix, lock_org=lock_org)
+    if grant is None:
+        refuse_suspended(uow.orgs.get(org_id))
     if (grant is None or not grant.key.usable(now)
             or not hmac.compare_digest(grant.key.secret_hash, key_digest(credential.secret))
             or (grant.key.created_by is not None and grant.creator_role is None)):

@@ -37,6 +37,7 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "Groundwork <groundwork@localhost>"
     s3_url: str | None = None
+    deletion_grace_days: int = 30
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -78,6 +79,7 @@ class Settings:
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("MAIL_FROM") or "Groundwork <groundwork@localhost>",
             s3_url=env.get("S3_URL") or None,
+            deletion_grace_days=_positive(env, "DELETION_GRACE_DAYS", 30),
         )
 
     @property

@@ -44,6 +44,7 @@ from application.downloads import DownloadService
 from application.exports import ExportService
 from application.invitations import InvitationService
 from application.members import MemberService
+from application.org_lifecycle import OrgLifecycleService
 from application.organizations import OrganizationService
 from application.passwords import PasswordService
 from application.ports.mailer import Mailer
@@ -72,6 +73,10 @@ def _signer(settings: Settings, purpose: bytes) -> HmacDigestSigner:
 
 def _sealer(settings: Settings) -> AesGcmSealer:
     return AesGcmSealer(resolve_secret_key(settings))
+
+
+def _days(days: int) -> timedelta:
+    return timedelta(days=days)
 
 
 def _dummy_hash(hasher) -> str:
@@ -190,11 +195,13 @@ class Application(containers.DeclarativeContainer):
     mailer = providers.Dependency()
     object_store = providers.Dependency()
     public_url = providers.Dependency(instance_of=str)
+    deletion_grace = providers.Dependency()
     signup_enabled = providers.Dependency(instance_of=bool)
 
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     downloads = providers.Factory(DownloadService, object_store, clock)
     quotas = providers.Factory(QuotaService, uow_factory, clock, object_store)
+    org_lifecycle = providers.Factory(OrgLifecycleService, uow_factory, clock, deletion_grace)
     exports = providers.Factory(ExportService, uow_factory, clock, ids, object_store, deferred,
                                 providers.Singleton(schema_head))
     members = providers.Factory(MemberService, uow_factory, clock, ids)
@@ -247,6 +254,7 @@ class Container(containers.DeclarativeContainer):
         mailer=adapters.mailer,
         object_store=adapters.object_store,
         public_url=settings.provided.public_url,
+        deletion_grace=providers.Factory(_days, settings.provided.deletion_grace_days),
     )
 
 

@@ -109,3 +109,34 @@ def override_limit(ctx: CliContext, slug: str, limit: str, value: str | None, cl
     overrides = ctx.container.application.quotas().override(
         slug, limit, None if clear else limit_value(value), ctx.actor, clear=clear)
     emit({"slug": slug, "overrides": overrides}, as_json=as_json)
+
+
+@group.command()
+@click.argument("slug")
+@click.option("--reason", required=True, help="Why: kept in the org's audit log.")
+@json_option
+@pass_context
+def suspend(ctx: CliContext, slug: str, reason: str, as_json: bool) -> None:
+    """Suspend SLUG: sign-in and API refused (403 org_suspended) until it is resumed."""
+    org = ctx.container.application.org_lifecycle().suspend(slug, ctx.actor, reason)
+    emit(org, as_json=as_json, columns=ORG_COLUMNS)
+
+
+@group.command()
+@click.argument("slug")
+@json_option
+@pass_context
+def resume(ctx: CliContext, slug: str, as_json: bool) -> None:
+    """Lift the suspension of SLUG."""
+    org = ctx.container.application.org_lifecycle().resume(slug, ctx.actor)
+    emit(org, as_json=as_json, columns=ORG_COLUMNS)
+
+
+@group.command()
+@click.argument("slug")
+@json_option
+@pass_context
+def restore(ctx: CliContext, slug: str, as_json: bool) -> None:
+    """Bring back the deleted org SLUG, within DELETION_GRACE_DAYS of its deletion."""
+    org = ctx.container.application.org_lifecycle().restore(slug, ctx.actor)
+    emit(org, as_json=as_json, columns=ORG_COLUMNS)

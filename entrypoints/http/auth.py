@@ -34,7 +34,9 @@ class LoginView(MethodView):
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(202, schema=ChallengeSchema, description="The password is right; a "
                       "second factor is still to come (POST /auth/two-factor)")
-    @documents(why={401: "Invalid credentials", 429: "Too many attempts; see Retry-After"})
+    @documents(why={401: "Invalid credentials",
+                    403: "The organization is suspended (`org_suspended`)",
+                    429: "Too many attempts; see Retry-After"})
     def post(self, body):
         """Exchange email and password for an access and a refresh token, or (with two-factor
         sign-in on, or required by the org) for a challenge to answer with a code."""
