@@ -1,0 +1,133 @@
+"""Steps for data_lifecycle.feature: the HTTP API on PostgreSQL; an operator through the use
+cases the CLI runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from pytest_bdd import given, scenarios, then, when
+
+from application.members import AddMember, RemoveMember
+from application.organizations import CreateOrganization
+from entrypoints.http.app import create_app
+from features.api_world import ApiWorld
+from tests.fixtures.app import PASSWORD
+from tests.fixtures.app import set_password as _set_password
+
+scenarios("data_lifecycle.feature")
+CREDENTIALS = ("password_hash", "secret_hash", "token_hash")
+
+
+@pytest.fixture
+def world(pg_container, unique_slug):
+    return ApiWorld(client=create_app(pg_container).test_client(), container=pg_container,
+                    org=unique_slug("acme"))
+
+
+def _download(world, url: str) -> bytes:
+    answer = world.client.get(url.split("127.0.0.1:8000", 1)[1])
+    assert answer.status_code == 200
+    return answer.data
+
+
+@given("Ada owns acme, where Vic is a viewer, and both are signed in")
+def acme(world, operator):
+    world.container.application.organizations().create(CreateOrganization(
+        name="Acme", slug=world.org, owner_email=world.email("Ada"), actor=operator))
+    world.container.application.members().add(AddMember(
+        slug=world.org, email=world.email("Vic"), role="viewer", actor=operator))
+    for who in ("Ada", "Vic"):
+        _set_password(world.container, world.email(who))
+        world.sign_in(who)
+
+
+@when("Ada asks for an export of acme")
+def ada_exports(world):
+    asked = world.call("Ada", "post", f"/orgs/{world.org}/exports")
+    assert asked.status_code == 202, asked.json
+    world.answers = [world.call("Ada", "get", f"/orgs/{world.org}/exports/{asked.json['id']}").json]
+
+
+@then("the export is done, with a file per table and a manifest")
+def export_done(world):
+    export = world.answers[0]
+    assert export["status"] == "done", export
+    assert set(export["files"]) == {"org", "users", "members", "invitations", "api_keys",
+                                    "audit_entries"}
+    world.answers.append(json.loads(_download(world, export["manifest_url"])))
+
+
+@then("every file matches the checksum and row count its manifest gives")
+def files_match(world):
+    export, manifest = world.answers[0], world.answers[1]
+    for table, file in manifest["files"].items():
+        data = _download(world, export["files"][table])
+        assert hashlib.sha256(data).hexdigest() == file["sha256"]
+        assert len(data.splitlines()) == file["rows"] == export["counts"][table]
+    assert export["counts"]["members"] == 2 and export["counts"]["users"] == 2
+
+
+@then("no file holds a password, key or link hash")
+def no_credentials(world):
+    for url in world.answers[0]["files"].values():
+        data = _download(world, url).decode()
+        assert not any(column in data for column in CREDENTIALS)
+
+
+@when("Vic asks for an export of acme")
+def vic_exports(world):
+    world.call("Vic", "post", f"/orgs/{world.org}/exports")
+
+
+@then("he is refused for his role")
+def refused_role(world):
+    assert world.response.status_code == 403 and world.response.json["code"] == "forbidden"
+
+
+@when("an operator suspends acme for unpaid invoices")
+def suspends(world, operator):
+    world.container.application.org_lifecycle().suspend(world.org, operator, "unpaid invoices")
+
+
+@then("Ada's session is refused because acme is suspended")
+def session_refused(world):
+    answer = world.call("Ada", "get", f"/orgs/{world.org}")
+    assert answer.status_code == 403 and answer.json["code"] == "org_suspended"
+
+
+@then("signing in to acme is refused because it is suspended")
+def sign_in_refused(world):
+    answer = world.client.post("/api/v1/auth/login", json={
+        "email": world.email("Ada"), "password": PASSWORD, "org": world.org})
+    assert answer.status_code == 403 and answer.json["code"] == "org_suspended"
+
+
+@when("the operator resumes acme")
+def resumes(world, operator):
+    world.container.application.org_lifecycle().resume(world.org, operator)
+
+
+@then("Ada's session works again")
+def works_again(world):
+    assert world.call("Ada", "get", f"/orgs/{world.org}").status_code == 200
+
+
+@given("Ada has deleted acme")
+def deleted(world, operator):
+    world.container.application.members().remove(RemoveMember(
+        slug=world.org, member=world.email("Vic"), actor=operator))
+    assert world.call("Ada", "delete", f"/orgs/{world.org}").status_code == 204
+
+
+@when("an operator restores acme")
+def restores(world, operator):
+    world.container.application.org_lifecycle().restore(world.org, operator)
+
+
+@then("Ada can sign in to acme again")
+def signs_in_again(world):
+    answer = world.client.post("/api/v1/auth/login", json={
+        "email": world.email("Ada"), "password": PASSWORD, "org": world.org})
+    assert answer.status_code == 200 and answer.json["org"]["slug"] == world.org
