@@ -47,6 +47,7 @@ from application.members import MemberService
 from application.org_lifecycle import OrgLifecycleService
 from application.organizations import OrganizationService
 from application.passwords import PasswordService
+from application.personal_export import PersonalExportService
 from application.ports.mailer import Mailer
 from application.ports.object_store import ObjectStore
 from application.principals import CredentialReader
@@ -201,6 +202,7 @@ class Application(containers.DeclarativeContainer):
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     downloads = providers.Factory(DownloadService, object_store, clock)
     quotas = providers.Factory(QuotaService, uow_factory, clock, object_store)
+    personal_export = providers.Factory(PersonalExportService, uow_factory, clock)
     org_lifecycle = providers.Factory(OrgLifecycleService, uow_factory, clock, deletion_grace)
     exports = providers.Factory(ExportService, uow_factory, clock, ids, object_store, deferred,
                                 providers.Singleton(schema_head))

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 import json
-import uuid
-from datetime import datetime
 from typing import Any
 
-import attrs
 import click
 
-
-def plain(value: Any) -> Any:
-    if attrs.has(type(value)):
-        return {k: plain(v) for k, v in attrs.asdict(value, recurse=False).items()}
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID | enum.Enum):
-        return str(value)
-    return value
+from entrypoints.plain import plain
 
 
 def emit(data: Any, *, as_json: bool, columns: list[str] | None = None) -> None:

@@ -3,7 +3,9 @@ password, and where they are signed in."""
 
 from __future__ import annotations
 
-from flask import jsonify
+import json
+
+from flask import Response, jsonify
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields
 
@@ -17,6 +19,7 @@ from entrypoints.http.client import client
 from entrypoints.http.fields import email, password, slug, text
 from entrypoints.http.paging import next_page_headers
 from entrypoints.http.tenant_schemas import NEXT_PAGE_HEADER, OrganizationSchema, PageQuerySchema
+from entrypoints.plain import plain
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="Your account")
 
@@ -183,3 +186,17 @@ class MyEmailVerificationView(MethodView):
         working); a few times an hour."""
         use_case("verification").resend(credential, ip=client()["ip"])
         return {"detail": "a link to confirm your address is on its way"}
+
+
+@blp.route("/me/export")
+class MyExportView(MethodView):
+    @blp.response(200, content_type="application/json")
+    @signed_in
+    def get(self, credential):
+        """Your own data, as one JSON document: your profile, your memberships, where you are
+        signed in, and the audit entries about you in each of your organizations (at most
+        10,000 each). Never a credential. Audited in each organization."""
+        body = use_case("personal_export").export(credential)
+        return Response(json.dumps(plain(body), indent=2), mimetype="application/json",
+                        headers={"Content-Disposition": 'attachment; filename="my-data.json"',
+                                 "Cache-Control": "no-store"})

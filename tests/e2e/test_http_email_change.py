@@ -140,3 +140,21 @@ def test_a_password_link_to_the_old_address_dies_with_the_move(person):
     used = client.post("/api/v1/auth/password", json={
         "token": old_link, "password": "someone else's passphrase"})
     assert used.status_code == 401
+
+
+def test_my_export_holds_my_data_and_no_credential(person):
+    client, slug, email, headers, _ = person
+    client.patch("/api/v1/me", headers=headers, json={"full_name": "Ada Export"})
+    answer = client.get("/api/v1/me/export", headers=headers)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="my-data.json"'
+    data = answer.json
+    assert data["profile"]["email"] == email and data["profile"]["full_name"] == "Ada Export"
+    assert [m["org_slug"] for m in data["memberships"]] == [slug]
+    assert any(s["org_id"] == data["memberships"][0]["org_id"] for s in data["sessions"])
+    actions = [e["action"] for e in data["audit_entries"]]
+    assert "user.renamed" in actions and "auth.login" in actions
+    text = answer.get_data(as_text=True)
+    assert "password_hash" not in text and "sealed_secret" not in text
+    audit = client.get(f"/api/v1/orgs/{slug}/audit/export", headers=headers).get_data(as_text=True)
+    assert "user.exported" in audit
