@@ -148,13 +148,8 @@ class TwoFactorService:
                                code="two_factor_not_enrolled")
             if factor.confirmed:
                 raise Conflict("two-factor sign-in is on already", code="two_factor_enabled")
-            if not self._accept_code(uow, factor, code):
-                raise InvalidInput("the code is not right", code="wrong_code",
-                                   errors={"code": ["is not the current code of your app"]})
-            recovery = self._new_recovery_codes(uow, credential.user_id)
-            user = uow.users.get(credential.user_id)
-            org_ids = orgs_of(uow, user)
-            principal = enter(uow, credential, None, now=self._clock.now())
+            recovery, user, org_ids, principal = self._recover_with_code(uow, credential, factor,
+                                                                         code)
             ended = end_sessions_everywhere(uow, user, org_ids, "two_factor_enabled",
                                             self._clock.now(), keep=credential.session_id)
             audit_in_each(uow, org_ids, AuditEvent(
@@ -171,13 +166,8 @@ class TwoFactorService:
         self._reserve(credential.user_id, ip)
         with self._uow_factory() as uow:
             factor = self._confirmed_factor(uow, credential.user_id)
-            if not self._accept_code(uow, factor, code):
-                raise InvalidInput("the code is not right", code="wrong_code",
-                                   errors={"code": ["is not the current code of your app"]})
-            recovery = self._new_recovery_codes(uow, credential.user_id)
-            user = uow.users.get(credential.user_id)
-            org_ids = orgs_of(uow, user)
-            principal = enter(uow, credential, None, now=self._clock.now())
+            recovery, user, org_ids, principal = self._recover_with_code(uow, credential, factor,
+                                                                         code)
             audit_in_each(uow, org_ids, AuditEvent(
                 actor=principal.actor, action="user.recovery_codes_replaced",
                 resource_type="user", resource_id=str(user.id), ip=ip))
@@ -295,6 +285,18 @@ class TwoFactorService:
         return user
 
     # The parts.
+
+    def _recover_with_code(self, uow: UnitOfWork, credential: SessionCredential,
+                           factor: TotpFactor, code: str):
+        """The app's current code accepted, then ten new recovery codes (global rows first),
+        then the person's orgs and the caller still live: (codes, user, org ids, principal)."""
+        if not self._accept_code(uow, factor, code):
+            raise InvalidInput("the code is not right", code="wrong_code",
+                               errors={"code": ["is not the current code of your app"]})
+        recovery = self._new_recovery_codes(uow, credential.user_id)
+        user = uow.users.get(credential.user_id)
+        org_ids = orgs_of(uow, user)
+        return recovery, user, org_ids, enter(uow, credential, None, now=self._clock.now())
 
     def _caller(self, credential: SessionCredential) -> None:
         """The session is live (checked again where the change commits)."""

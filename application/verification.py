@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from attrs import define
 
@@ -17,13 +17,13 @@ from application.ports.deferred import Deferred
 from application.ports.mailer import Mailer
 from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock, IdGenerator
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import SessionCredential, enter
 from application.user_scope import audit_in_each, end_pending_links, orgs_of
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.email_token import EmailPurpose, EmailToken
 from domain.errors import Conflict, InvalidInput
-from domain.user import normalise_email
+from domain.user import User, normalise_email
 
 VERIFICATION_TTL = timedelta(days=2)
 INVALID_LINK = "invalid or expired link"
@@ -31,6 +31,19 @@ INVALID_LINK = "invalid or expired link"
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _usable_link(uow: UnitOfWork, token: str, purpose: EmailPurpose,
+                 now: datetime) -> tuple[EmailToken, User]:
+    """The link of `token` and its person, marked used as of `now` (the claim is the caller's);
+    one refusal for a link unknown, used, replaced, expired or of another purpose."""
+    record = uow.email_tokens.get_by_hash(_digest(token or ""))
+    user = uow.users.get(record.user_id) if record else None
+    if (record is None or user is None or not record.usable(now)
+            or record.purpose is not purpose):
+        raise Unauthenticated(INVALID_LINK)
+    record.use(now)
+    return record, user
 
 
 @define(frozen=True)
@@ -85,12 +98,7 @@ class VerificationService:
         address the person no longer has, used, replaced or expired is refused alike."""
         now = self._clock.now()
         with self._uow_factory() as uow:
-            record = uow.email_tokens.get_by_hash(_digest(token or ""))
-            user = uow.users.get(record.user_id) if record else None
-            if (record is None or user is None or not record.usable(now)
-                    or record.purpose is not EmailPurpose.VERIFY):
-                raise Unauthenticated(INVALID_LINK)
-            record.use(now)
+            record, user = _usable_link(uow, token, EmailPurpose.VERIFY, now)
             if not user.verify_email(record.email, now) or not uow.email_tokens.claim(record):
                 raise Unauthenticated(INVALID_LINK)
             uow.users.update(user)
@@ -126,12 +134,7 @@ class VerificationService:
         409 when the address has an account by now."""
         now = self._clock.now()
         with self._uow_factory() as uow:
-            record = uow.email_tokens.get_by_hash(_digest(token or ""))
-            user = uow.users.get(record.user_id) if record else None
-            if (record is None or user is None or not record.usable(now)
-                    or record.purpose is not EmailPurpose.CHANGE):
-                raise Unauthenticated(INVALID_LINK)
-            record.use(now)
+            record, user = _usable_link(uow, token, EmailPurpose.CHANGE, now)
             if not uow.email_tokens.claim(record):
                 raise Unauthenticated(INVALID_LINK)
             old_email = user.email
