@@ -19,16 +19,18 @@ from attrs import define
 
 from application.permissions import Permission
 from application.ports.deferred import Deferred
-from application.ports.object_store import ObjectStore
+from application.ports.object_store import ObjectStore, org_prefix
 from application.ports.repositories import EXPORTED_TABLES
 from application.ports.system import Clock, IdGenerator
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import Caller, enter
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import NotFound
+from domain.errors import Conflict, NotFound
 from domain.export import Export, ExportStatus
+from domain.quota import Limit
 
 DOWNLOAD_TTL = timedelta(minutes=15)
+STALE_AFTER = timedelta(hours=1)
 MANIFEST = "manifest.json"
 FORMAT = "groundwork-export/1"
 log = logging.getLogger(__name__)
@@ -87,6 +89,7 @@ class ExportService:
         now = self._clock.now()
         with self._uow_factory() as uow:
             principal = enter(uow, actor, Permission.READ_AUDIT, slug=slug, now=now)
+            self._one_at_a_time(uow, principal.org.id, now)
             export = Export(org_id=principal.org.id, id=self._ids.new_id(), created_at=now,
                             updated_at=now, requested_by=principal.on_behalf_of)
             uow.exports.add(export)
@@ -96,6 +99,22 @@ class ExportService:
             uow.commit()
         self._deferred.run(lambda: self.run(export.org_id, export.id), name="export")
         return ExportView.of(export, self._store)
+
+    def _one_at_a_time(self, uow: UnitOfWork, org_id: uuid.UUID, now: datetime) -> None:
+        """One export under way per org, and none while the org is at its storage limit (held:
+        parallel requests queue one). One under way for longer than STALE_AFTER was cut short
+        (a restart): it is marked failed, and a new one may start."""
+        uow.quotas.hold(org_id)
+        latest = uow.exports.recent(org_id, limit=1)
+        if latest and latest[0].status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+            if now - latest[0].updated_at < STALE_AFTER:
+                raise Conflict("an export of this organization is under way: follow it, or "
+                               "ask again once it is done", code="export_in_progress",
+                               export_id=str(latest[0].id))
+            latest[0].fail("the export was interrupted; ask again", now)
+            uow.exports.update(latest[0])
+        used = sum(o.size for o in self._store.list(org_prefix(org_id)))
+        uow.quotas.limits(org_id).check(Limit.STORAGE_BYTES, used)
 
     def get(self, slug: str, actor: Caller, export_id: uuid.UUID) -> ExportView:
         with self._uow_factory() as uow:
@@ -162,7 +181,7 @@ class ExportService:
             log.warning("export failed", extra={"org_id": str(org_id),
                                                 "export_id": str(export_id),
                                                 "error": type(error).__name__})
-            reason = f"{type(error).__name__}: {error}"
+            reason = f"the export could not be written ({type(error).__name__}); try again"
             self._transition(org_id, export_id, lambda e: e.fail(reason, self._clock.now()))
             return
         counts = {table: f["rows"] for table, f in files.items()}

@@ -11,7 +11,7 @@ from application.ports.unit_of_work import UnitOfWorkFactory
 from application.summaries import OrganizationSummary
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden, NotFound
-from domain.organization import Organization, OrgStatus
+from domain.organization import Organization, OrgStatus, clean_name
 
 DEFAULT_GRACE = timedelta(days=30)
 
@@ -24,6 +24,7 @@ class OrgLifecycleService:
         self._grace = grace
 
     def suspend(self, slug: str, actor: Actor, reason: str) -> OrganizationSummary:
+        reason = clean_name(reason, field_name="reason")  # kept in the org's audit log
         return self._move(slug, actor, OrgStatus.ACTIVE, OrgStatus.SUSPENDED, "org.suspended",
                           {"reason": reason})
 

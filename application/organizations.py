@@ -149,11 +149,13 @@ class OrganizationService:
                 listed = ", ".join(f"{kind} ({count})" for kind, count in sorted(blocking.items()))
                 raise Conflict(f"organization {org.slug!r} still has dependent data: {listed}",
                                code="org_has_dependencies", dependencies=blocking)
-            org.mark_deleted(self._clock.now())
+            now = self._clock.now()
+            org.mark_deleted(now)
             uow.orgs.update(org)
+            ended = _end_credentials(uow, org.id, now)
             uow.audit.append(org.id, AuditEvent(
                 actor=principal.actor, action="org.deleted", resource_type="org",
-                resource_id=str(org.id), details={"slug": org.slug}))
+                resource_id=str(org.id), details={"slug": org.slug, **ended}))
             uow.commit()
             return OrganizationSummary.of(org)
 
@@ -175,6 +177,18 @@ def _may_set_security_policies(uow: UnitOfWork, principal: Principal) -> None:
         if factor is None or not factor.confirmed:
             raise Conflict("turn on two-factor sign-in for yourself first "
                            "(POST /api/v1/me/two-factor)", code="two_factor_required")
+
+
+def _end_credentials(uow: UnitOfWork, org_id: uuid.UUID, now: datetime) -> dict[str, int]:
+    """A deleted org keeps its data, not its ways in: its owners' sessions and keys and their
+    open invitations end, so that a restore brings back nobody signed in and no live key."""
+    ended = {"sessions_ended": 0, "api_keys_revoked": 0, "invitations_ended": 0}
+    for owner in uow.directory.page(org_id, after=None, limit=1_000):
+        ended["sessions_ended"] += uow.sessions.revoke_all_in_org(org_id, owner.user_id,
+                                                                  "org_deleted", now)
+        ended["api_keys_revoked"] += uow.api_keys.revoke_created_by(org_id, owner.user_id, now)
+        ended["invitations_ended"] += uow.invitations.expire_sent_by(org_id, owner.user_id, now)
+    return ended
 
 
 def _end_sessions_without_two_factor(uow: UnitOfWork, org_id: uuid.UUID, now: datetime) -> int:

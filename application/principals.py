@@ -173,8 +173,6 @@ def _of_api_key(uow: UnitOfWork, credential: ApiKeyCredential, now: datetime,
         raise Unauthenticated(CREDENTIAL_INVALID)
     uow.bind(org_id)
     grant = uow.principals.of_api_key(org_id, credential.prefix, lock_org=lock_org)
-    if grant is None:
-        refuse_suspended(uow.orgs.get(org_id))
     if (grant is None or not grant.key.usable(now)
             or not hmac.compare_digest(grant.key.secret_hash, key_digest(credential.secret))
             or (grant.key.created_by is not None and grant.creator_role is None)):

@@ -200,7 +200,7 @@ class Application(containers.DeclarativeContainer):
     signup_enabled = providers.Dependency(instance_of=bool)
 
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
-    downloads = providers.Factory(DownloadService, object_store, clock)
+    downloads = providers.Factory(DownloadService, object_store, clock, uow_factory)
     quotas = providers.Factory(QuotaService, uow_factory, clock, object_store)
     personal_export = providers.Factory(PersonalExportService, uow_factory, clock)
     org_lifecycle = providers.Factory(OrgLifecycleService, uow_factory, clock, deletion_grace)

@@ -78,7 +78,7 @@ class FilesystemObjectStore(ObjectStore):
         path = self._path(checked_key(key))
         try:
             handle = path.open("rb")
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise ObjectNotFound(f"no object {key!r}") from None
         return self._read(handle)
 
@@ -120,8 +120,10 @@ class FilesystemObjectStore(ObjectStore):
 
     def list(self, prefix: str) -> list[StoredObject]:
         meta_root = self._root / _META
+        # Only under the prefix's directory: one org's objects never cost a walk of the others'.
+        start = meta_root / prefix.rsplit("/", 1)[0] if "/" in prefix else meta_root
         found = []
-        for meta in sorted(meta_root.rglob("*.json")) if meta_root.exists() else ():
+        for meta in sorted(start.rglob("*.json")) if start.is_dir() else ():
             key = meta.relative_to(meta_root).as_posix().removesuffix(".json")
             if key.startswith(prefix):
                 try:

@@ -7,6 +7,7 @@ import click
 from domain.quota import Limit
 from entrypoints.cli.context import CliContext, json_option, pass_context
 from entrypoints.cli.output import emit
+from entrypoints.http.fields import ascii_integer
 
 LIMIT_NAMES = click.Choice([limit.value for limit in Limit])
 
@@ -16,9 +17,10 @@ def limit_value(raw: str) -> int | None:
     if raw.strip().lower() == "none":
         return None
     try:
-        return int(raw)
+        return ascii_integer(raw)
     except ValueError:
-        raise click.BadParameter("a whole number, or `none`", param_hint="VALUE") from None
+        raise click.BadParameter("a whole number in digits 0-9, or `none`",
+                                 param_hint="VALUE") from None
 
 
 @click.group("plan")

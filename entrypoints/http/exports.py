@@ -31,7 +31,9 @@ class ExportSchema(Schema):
 @blp.route("/<slug>/exports")
 class ExportsView(MethodView):
     @blp.response(202, ExportSchema)
-    @documents(why={403: WHO, 404: "No such organization for this credential"})
+    @documents(why={403: WHO, 404: "No such organization for this credential",
+                    409: "An export is under way (`export_in_progress`), or the org is at its "
+                         "storage limit (`quota_exceeded`)"})
     @authenticated
     def post(self, slug, credential):
         """Export every row of the org (members, invitations, API keys without their secrets,

@@ -186,3 +186,19 @@ def test_export_create_writes_every_table_and_says_where(run, unique_slug):
     assert body["manifest_url"].startswith("http")
     missing = run("export", "create", "--org", "no-such-org")
     assert missing.exit_code == 1 and "Traceback" not in missing.output
+
+
+@pytest.mark.parametrize("value", ["９", "1_000", "5.0", "lots"])
+def test_plan_limits_take_plain_digits_or_none(run, value):
+    result = run("plan", "set", "free", "members", value)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_suspend_needs_a_readable_reason(run, unique_slug):
+    slug = unique_slug("susp")
+    run("org", "create", "--name", "S", "--slug", slug, "--owner-email", f"o@{slug}.test")
+    for reason in ("", "   ", "bell\x07", "\u202eevil"):
+        result = run("org", "suspend", slug, "--reason", reason)
+        assert result.exit_code == 1 and "Traceback" not in result.output, reason
+    assert run("org", "suspend", slug, "--reason", "unpaid invoices").exit_code == 0
+    assert run("org", "resume", slug).exit_code == 0

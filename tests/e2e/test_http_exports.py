@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -93,6 +94,9 @@ def test_an_export_that_cannot_be_written_fails_with_its_reason(world):
         def put(self, *args, **kwargs):
             raise OSError("disk full")
 
+        def list(self, prefix):
+            return []
+
         def download_url(self, *args, **kwargs):
             return "http://127.0.0.1:8000/x"
 
@@ -103,6 +107,57 @@ def test_an_export_that_cannot_be_written_fails_with_its_reason(world):
         export = client.get(f"/api/v1/orgs/{slugs['a']}/exports/{asked.json['id']}",
                             headers=owner).json
     finally:
-        container.adapters.object_store.reset_override()
-    assert export["status"] == "failed" and "disk full" in export["error"]
+        container.adapters.object_store.reset_last_overriding()
+    assert export["status"] == "failed" and "OSError" in export["error"]
+    assert "disk full" not in export["error"]  # the reason's details stay in the log
     assert export["manifest_url"] is None and export["files"] == {}
+
+
+def test_one_export_at_a_time_and_none_past_the_storage_limit(world, operator):
+    client, slugs, bearer, container = world
+    owner = bearer(f"owner@{slugs['a']}.test")
+    store = container.adapters.object_store()
+
+    class Later:  # the job waits: the export stays queued
+        def run(self, job, *, name):
+            self.job = job
+
+    later = Later()
+    container.adapters.deferred.override(later)
+    try:
+        first = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner)
+        again = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner)
+        assert first.status_code == 202
+        assert again.status_code == 409 and again.json["code"] == "export_in_progress"
+        later.job()
+    finally:
+        container.adapters.deferred.reset_last_overriding()
+    client = create_app(container).test_client()  # its services made with the inline runner
+    assert client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner).status_code == 202
+    assert store.list("orgs/")  # the exports' files are there: they count as stored bytes
+    container.application.quotas().override(slugs["a"], "storage_bytes", 10, operator)
+    full = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner)
+    assert full.status_code == 409 and full.json["code"] == "quota_exceeded"
+    assert full.json["limit"] == "storage_bytes"
+
+
+def test_an_export_cut_short_by_a_restart_does_not_block_the_next(world, monkeypatch):
+    client, slugs, bearer, container = world
+    owner = bearer(f"owner@{slugs['a']}.test")
+
+    class Lost:  # the process died before the job ran
+        def run(self, job, *, name):
+            return None
+
+    container.adapters.deferred.override(Lost())
+    try:
+        stuck = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner).json
+    finally:
+        container.adapters.deferred.reset_last_overriding()
+    client = create_app(container).test_client()
+    assert client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner).status_code == 409
+    monkeypatch.setattr("application.exports.STALE_AFTER", timedelta(0))  # as if hours passed
+    again = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner)
+    assert again.status_code == 202
+    old = client.get(f"/api/v1/orgs/{slugs['a']}/exports/{stuck['id']}", headers=owner).json
+    assert old["status"] == "failed" and "interrupted" in old["error"]

@@ -42,7 +42,9 @@ def test_a_suspended_org_refuses_every_way_in_until_resumed(org, operator):
     assert _suspended(client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}))
     assert _suspended(client.get(f"/api/v1/orgs/{slug}",
                                  headers={"Authorization": f"Bearer {tokens['access_token']}"}))
-    assert _suspended(client.get(f"/api/v1/orgs/{slug}", headers={"Authorization": f"Bearer {key}"}))
+    # A key's prefix is no secret: its answer says nothing of the suspension.
+    assert client.get(f"/api/v1/orgs/{slug}", headers={"Authorization": f"Bearer {key}"}
+                      ).status_code == 401
     assert _suspended(client.post("/api/v1/auth/refresh",
                                   json={"refresh_token": tokens["refresh_token"]}))
     wrong = client.post("/api/v1/auth/login", json={"email": email, "password": "not it, no"})
@@ -64,9 +66,15 @@ def test_a_deleted_org_comes_back_within_its_grace_period_only(org, operator, un
     client.delete(f"/api/v1/orgs/{slug}/api-keys/"
                   + client.get(f"/api/v1/orgs/{slug}/api-keys", headers=headers).json[0]["id"],
                   headers=headers)
+    key = client.post(f"/api/v1/orgs/{slug}/api-keys", headers=headers,
+                      json={"name": "later", "scopes": ["org:read"]}).json["secret"]
     assert client.delete(f"/api/v1/orgs/{slug}", headers=headers).status_code == 204
     lifecycle = container.application.org_lifecycle()
     assert lifecycle.restore(slug, operator).status == "active"
+    # Restored without its old ways in: sessions and keys ended with the deletion.
+    assert client.get(f"/api/v1/orgs/{slug}", headers=headers).status_code == 401
+    assert client.get(f"/api/v1/orgs/{slug}", headers={"Authorization": f"Bearer {key}"}
+                      ).status_code == 401
     assert client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}
                        ).status_code == 200
     with pytest.raises(Conflict):
