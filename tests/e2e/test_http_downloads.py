@@ -10,7 +10,6 @@ import pytest
 from application.organizations import CreateOrganization
 from entrypoints.http.app import create_app
 
-
 KEY = "orgs/{org}/exports/e1/members.jsonl"
 
 
