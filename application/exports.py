@@ -30,6 +30,7 @@ from domain.export import Export, ExportStatus
 from domain.quota import Limit
 
 DOWNLOAD_TTL = timedelta(minutes=15)
+KEPT = 5  # an org's newest exports that keep their files
 STALE_AFTER = timedelta(hours=1)
 MANIFEST = "manifest.json"
 FORMAT = "groundwork-export/1"
@@ -187,6 +188,22 @@ class ExportService:
         counts = {table: f["rows"] for table, f in files.items()}
         self._transition(org_id, export_id, lambda e: e.finish(
             counts, f"{export.prefix}{MANIFEST}", self._clock.now()), audit=True)
+        self._expire_older(org_id)
+
+    def _expire_older(self, org_id: uuid.UUID) -> None:
+        """The org's done exports past the newest KEPT: marked expired first, then their files
+        deleted (a failure between leaves files behind, never a link to nothing)."""
+        with self._uow_factory() as uow:
+            uow.bind(org_id)
+            done = [e for e in uow.exports.recent(org_id, limit=KEPT + 100)
+                    if e.status is ExportStatus.DONE]
+            older = done[KEPT:]
+            for export in older:
+                export.expire(self._clock.now())
+                uow.exports.update(export)
+            uow.commit()
+        for export in older:
+            self._store.delete_prefix(export.prefix)
 
     def _transition(self, org_id: uuid.UUID, export_id: uuid.UUID,
                     change: Callable[[Export], None], *, audit: bool = False) -> Export | None:

@@ -18,6 +18,7 @@ class ExportStatus(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    EXPIRED = "expired"  # newer exports took its place: its row stays, its files are gone
 
 
 @define(slots=False)
@@ -43,6 +44,9 @@ class Export:
     def finish(self, counts: dict[str, Any], manifest_key: str, now: datetime) -> None:
         self.status, self.counts, self.manifest_key = ExportStatus.DONE, dict(counts), manifest_key
         self.finished_at = self.updated_at = now
+
+    def expire(self, now: datetime) -> None:
+        self.status, self.manifest_key, self.updated_at = ExportStatus.EXPIRED, None, now
 
     def fail(self, error: str, now: datetime) -> None:
         self.status, self.error = ExportStatus.FAILED, error[:MAX_ERROR_LENGTH]

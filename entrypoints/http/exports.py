@@ -15,7 +15,9 @@ WHO = "Only owners and admins (or a key with audit:read) export"
 class ExportSchema(Schema):
     id = fields.UUID(required=True)
     status = fields.String(required=True, validate=validate.OneOf(
-        ["queued", "running", "done", "failed"]))
+        ["queued", "running", "done", "failed", "expired"]), metadata={
+        "description": "`expired`: newer exports took its place (the newest five keep their "
+                       "files)"})
     created_at = fields.DateTime(required=True)
     finished_at = fields.DateTime(required=True, allow_none=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,

@@ -161,3 +161,19 @@ def test_an_export_cut_short_by_a_restart_does_not_block_the_next(world, monkeyp
     assert again.status_code == 202
     old = client.get(f"/api/v1/orgs/{slugs['a']}/exports/{stuck['id']}", headers=owner).json
     assert old["status"] == "failed" and "interrupted" in old["error"]
+
+
+def test_the_newest_exports_keep_their_files_and_older_ones_expire(world, monkeypatch):
+    client, slugs, bearer, container = world
+    monkeypatch.setattr("application.exports.KEPT", 2)
+    owner = bearer(f"owner@{slugs['a']}.test")
+    ids = [client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner).json["id"]
+           for _ in range(3)]
+    listed = {e["id"]: e for e in client.get(f"/api/v1/orgs/{slugs['a']}/exports",
+                                             headers=owner).json}
+    assert [listed[i]["status"] for i in ids] == ["expired", "done", "done"]
+    assert listed[ids[0]]["manifest_url"] is None and listed[ids[0]]["files"] == {}
+    store = container.adapters.object_store()
+    org_id = json.loads(_download(client, listed[ids[1]]["manifest_url"]))["org_id"]
+    assert not store.list(f"orgs/{org_id}/exports/{ids[0]}/")
+    assert store.list(f"orgs/{org_id}/exports/{ids[2]}/")

@@ -1,0 +1,27 @@
+"""An export's files are kept for the newest few of an org; an older one is `expired` (its
+row stays, its files are gone).
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-11-29
+"""
+
+from alembic import op
+
+revision = "0017"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.drop_constraint(op.f("ck_exports_status"), "exports", type_="check")
+    op.create_check_constraint(op.f("ck_exports_status"), "exports",
+                               "status IN ('queued', 'running', 'done', 'failed', 'expired')")
+
+
+def downgrade() -> None:
+    op.execute("UPDATE exports SET status = 'failed', error = 'expired' WHERE status = 'expired'")
+    op.drop_constraint(op.f("ck_exports_status"), "exports", type_="check")
+    op.create_check_constraint(op.f("ck_exports_status"), "exports",
+                               "status IN ('queued', 'running', 'done', 'failed')")
