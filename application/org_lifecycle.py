@@ -4,14 +4,15 @@ within its grace period (its data stays until then)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.summaries import OrganizationSummary
 from domain.audit import Actor, ActorType, AuditEvent
-from domain.errors import Conflict, Forbidden, NotFound
-from domain.organization import Organization, OrgStatus, clean_name
+from domain.errors import Forbidden, NotFound
+from domain.organization import Organization, clean_name
 
 DEFAULT_GRACE = timedelta(days=30)
 
@@ -25,19 +26,18 @@ class OrgLifecycleService:
 
     def suspend(self, slug: str, actor: Actor, reason: str) -> OrganizationSummary:
         reason = clean_name(reason, field_name="reason")  # kept in the org's audit log
-        return self._move(slug, actor, OrgStatus.ACTIVE, OrgStatus.SUSPENDED, "org.suspended",
-                          {"reason": reason})
+        return self._move(slug, actor, Organization.suspend, "org.suspended", {"reason": reason})
 
     def resume(self, slug: str, actor: Actor) -> OrganizationSummary:
-        return self._move(slug, actor, OrgStatus.SUSPENDED, OrgStatus.ACTIVE, "org.resumed", {})
+        return self._move(slug, actor, Organization.resume, "org.resumed", {})
 
     def restore(self, slug: str, actor: Actor) -> OrganizationSummary:
-        """A deleted org back, within the grace period after its deletion (its last change)."""
-        return self._move(slug, actor, OrgStatus.DELETED, OrgStatus.ACTIVE, "org.restored", {},
-                          within_grace=True)
+        """A deleted org back, within the grace period after its deletion."""
+        return self._move(slug, actor, lambda org, now: org.restore(now, self._grace),
+                          "org.restored", {})
 
-    def _move(self, slug: str, actor: Actor, from_status: OrgStatus, to_status: OrgStatus,
-              action: str, details: dict, *, within_grace: bool = False) -> OrganizationSummary:
+    def _move(self, slug: str, actor: Actor, change: Callable[[Organization, datetime], None],
+              action: str, details: dict) -> OrganizationSummary:
         if actor.type is not ActorType.OPERATOR:
             raise Forbidden("only operators change an organization's status", code="forbidden")
         now = self._clock.now()
@@ -45,14 +45,7 @@ class OrgLifecycleService:
             org: Organization | None = uow.orgs.get_by_slug(slug.strip().lower(), lock=True)
             if org is None:
                 raise NotFound(f"organization {slug!r} not found", code="org_not_found")
-            if org.status is not from_status:
-                raise Conflict(f"organization {org.slug!r} is {org.status}, not {from_status}",
-                               code="org_status")
-            if within_grace and now - org.updated_at > self._grace:
-                raise Conflict(f"organization {org.slug!r} was deleted more than "
-                               f"{self._grace.days} days ago: past its grace period",
-                               code="grace_period_over")
-            org.status, org.updated_at = to_status, now
+            change(org, now)
             uow.orgs.update(org)
             uow.bind(org.id)
             uow.audit.append(org.id, AuditEvent(

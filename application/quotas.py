@@ -82,8 +82,7 @@ class QuotaService:
         with self._uow_factory() as uow:
             principal = enter(uow, actor, None, slug=slug, now=self._clock.now(), lock_org=True)
             org, before = principal.org, str(principal.org.plan)
-            org.plan = parse_plan(plan)
-            org.updated_at = self._clock.now()
+            org.change_plan(plan, self._clock.now())
             uow.orgs.update(org)
             uow.audit.append(org.id, AuditEvent(
                 actor=actor, action="org.plan_changed", resource_type="org",

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from attrs import define, field
 
 from domain.choices import parse_choice
-from domain.errors import InvalidInput
+from domain.errors import Conflict, InvalidInput
 from domain.settings import validate_settings
 from domain.slug import normalise_slug
 from domain.text import UNSAFE_TEXT_PROBLEM, unsafe_text
@@ -80,6 +80,30 @@ class Organization:
     def mark_deleted(self, now: datetime) -> None:
         self.status = OrgStatus.DELETED
         self.updated_at = now
+
+    def change_plan(self, plan: str, now: datetime) -> None:
+        self.plan = parse_plan(plan)
+        self.updated_at = now
+
+    def suspend(self, now: datetime) -> None:
+        self._move(OrgStatus.ACTIVE, OrgStatus.SUSPENDED, now)
+
+    def resume(self, now: datetime) -> None:
+        self._move(OrgStatus.SUSPENDED, OrgStatus.ACTIVE, now)
+
+    def restore(self, now: datetime, grace: timedelta) -> None:
+        """Deleted, back within `grace` of its deletion (its last change: a deleted org
+        changes no more)."""
+        if self.status is OrgStatus.DELETED and now - self.updated_at > grace:
+            raise Conflict(f"organization {self.slug!r} was deleted more than {grace.days} "
+                           "days ago: past its grace period", code="grace_period_over")
+        self._move(OrgStatus.DELETED, OrgStatus.ACTIVE, now)
+
+    def _move(self, from_status: OrgStatus, to_status: OrgStatus, now: datetime) -> None:
+        if self.status is not from_status:
+            raise Conflict(f"organization {self.slug!r} is {self.status}, not {from_status}",
+                           code="org_status")
+        self.status, self.updated_at = to_status, now
 
     @property
     def is_active(self) -> bool:

@@ -4,9 +4,15 @@ scenario (the session's database is shared)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
 from attrs import define, field
 
-from tests.fixtures.app import PASSWORD
+from adapters.system import FrozenClock
+from entrypoints.http.app import create_app
+from tests.fixtures.app import PASSWORD, postgres_container
 
 
 @define
@@ -32,3 +38,15 @@ class ApiWorld:
                                  json={"email": self.email(who), "password": password})
         assert login.status_code == 200, login.json
         self.tokens[who] = login.json["access_token"]
+
+
+@contextlib.contextmanager
+def world_with_a_clock(world_type: type[ApiWorld], pg_urls, org: str) -> Iterator[ApiWorld]:
+    """A world on a container of its own on the session's database, whose clock moves only
+    when told (for links and codes that expire)."""
+    container = postgres_container(pg_urls)
+    container.adapters.clock.override(FrozenClock(datetime.now(UTC)))
+    try:
+        yield world_type(client=create_app(container).test_client(), container=container, org=org)
+    finally:
+        container.adapters.engine().dispose()

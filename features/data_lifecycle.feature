@@ -11,6 +11,11 @@ Feature: An organization's data over its life
     And every file matches the checksum and row count its manifest gives
     And no file holds a password, key or link hash
 
+  Scenario: A person takes their own data
+    When Vic asks for his own data
+    Then he gets his profile, his membership of acme and his sessions
+    And the audit entries about him, and no credential
+
   Scenario: A viewer cannot export
     When Vic asks for an export of acme
     Then he is refused for his role

@@ -131,3 +131,27 @@ def signs_in_again(world):
     answer = world.client.post("/api/v1/auth/login", json={
         "email": world.email("Ada"), "password": PASSWORD, "org": world.org})
     assert answer.status_code == 200 and answer.json["org"]["slug"] == world.org
+
+
+@when("Vic asks for his own data")
+def own_data(world):
+    world.call("Vic", "get", "/me/export")
+
+
+@then("he gets his profile, his membership of acme and his sessions")
+def profile_and_more(world):
+    data = world.response.json
+    assert world.response.status_code == 200
+    assert data["profile"]["email"] == world.email("Vic")
+    assert [(m["org_slug"], m["role"]) for m in data["memberships"]] == [(world.org, "viewer")]
+    assert len(data["sessions"]) == 1
+
+
+@then("the audit entries about him, and no credential")
+def entries_about_him(world):
+    data = world.response.json
+    me = data["profile"]["id"]
+    assert "auth.login" in {e["action"] for e in data["audit_entries"]}
+    assert all(me in (e["actor_id"], e["resource_id"]) for e in data["audit_entries"])
+    text = world.response.get_data(as_text=True)
+    assert not any(column in text for column in CREDENTIALS)

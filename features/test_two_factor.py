@@ -3,19 +3,17 @@ to (each new code of the app is the code of the next 30-second step)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pyotp
 import pytest
 from attrs import define, field
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from adapters.system import FrozenClock
 from application.members import AddMember
 from application.organizations import CreateOrganization
-from entrypoints.http.app import create_app
-from features.api_world import ApiWorld
-from tests.fixtures.app import PASSWORD, postgres_container
+from features.api_world import ApiWorld, world_with_a_clock
+from tests.fixtures.app import PASSWORD
 from tests.fixtures.app import set_password as _set_password
 
 scenarios("two_factor.feature")
@@ -63,12 +61,8 @@ class World(ApiWorld):
 
 @pytest.fixture
 def world(pg_urls, unique_slug):
-    """A container of its own on the session's database, whose clock moves when told."""
-    container = postgres_container(pg_urls)
-    container.adapters.clock.override(FrozenClock(datetime.now(UTC)))
-    yield World(client=create_app(container).test_client(), container=container,
-                org=unique_slug("acme"))
-    container.adapters.engine().dispose()
+    with world_with_a_clock(World, pg_urls, unique_slug("acme")) as world:
+        yield world
 
 
 @given("acme, whose owner Ada is signed in, where Bob is a member")

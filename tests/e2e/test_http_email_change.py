@@ -158,3 +158,15 @@ def test_my_export_holds_my_data_and_no_credential(person):
     assert "password_hash" not in text and "sealed_secret" not in text
     audit = client.get(f"/api/v1/orgs/{slug}/audit/export", headers=headers).get_data(as_text=True)
     assert "user.exported" in audit
+
+
+def test_changing_the_password_ends_a_pending_move_too(person):
+    client, _, old, headers, container = person
+    new = old.replace("owner@", "pending@")
+    client.post("/api/v1/me/email", headers=headers, json={"new_email": new, "password": PASSWORD})
+    link = mailed_token(container, new)
+    changed = client.post("/api/v1/me/password", headers=headers, json={
+        "current_password": PASSWORD, "new_password": "a changed private passphrase"})
+    assert changed.status_code == 200
+    assert client.post("/api/v1/auth/confirm-email-change",
+                       json={"token": link}).status_code == 401

@@ -15,6 +15,8 @@ def test_serve_migrates_and_answers_on_postgres(pg_urls, tmp_path):
         status, body = http("GET", f"{base}/nope")
         assert status == 404 and b'"status": 404' in body
     assert "Shutting down" in server.output
+    assert f"database: {pg_urls.app_url.host}:{pg_urls.app_url.port}/" in server.output
+    assert "schema migrated to " in server.output
 
 
 def test_serve_refuses_to_start_without_a_secret_key_on_a_real_database(pg_urls, tmp_path):

@@ -66,3 +66,10 @@ def test_a_secret_key_shorter_than_32_bytes_is_refused_before_serving(key):
 
     with pytest.raises(ValueError, match="at least 32 bytes"):
         resolve_secret_key(Settings.from_env({"SECRET_KEY": key, "GROUNDWORK_BACKEND": "memory"}))
+
+
+def test_mail_links_point_at_this_server_unless_public_url_says_otherwise():
+    assert Settings.from_env({}).public_url == "http://127.0.0.1:8000"
+    assert Settings.from_env({"PORT": "8124"}).public_url == "http://127.0.0.1:8124"
+    assert Settings.from_env({"PORT": "8124", "PUBLIC_URL": "https://app.example.com"}
+                             ).public_url == "https://app.example.com"

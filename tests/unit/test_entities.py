@@ -1,13 +1,13 @@
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.errors import InvalidInput, InvariantViolated
+from domain.errors import Conflict, InvalidInput, InvariantViolated
 from domain.member import Member, Role, parse_role
-from domain.organization import Organization, Plan
+from domain.organization import Organization, OrgStatus, Plan
 from domain.user import User, normalise_email
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -76,3 +76,24 @@ def test_roles_parse_case_insensitively_and_refuse_unknowns():
 def test_every_address_format_email_allows_is_taken(email):
     """OpenAPI says `format: email`; the server takes what that format generates."""
     assert normalise_email(email) == email.strip().lower()
+
+
+def test_an_org_moves_only_between_the_statuses_it_may():
+    org = Organization.create(id=uuid.uuid4(), name="Acme", slug="acme", now=NOW)
+    with pytest.raises(Conflict):
+        org.resume(NOW)  # not suspended
+    org.suspend(NOW)
+    assert org.status is OrgStatus.SUSPENDED and not org.is_active
+    with pytest.raises(Conflict):
+        org.restore(NOW, timedelta(days=30))  # not deleted
+    org.resume(NOW)
+    org.mark_deleted(NOW)
+    with pytest.raises(Conflict) as late:
+        org.restore(NOW + timedelta(days=31), timedelta(days=30))
+    assert late.value.code == "grace_period_over"
+    org.restore(NOW + timedelta(days=29), timedelta(days=30))
+    assert org.is_active and org.updated_at == NOW + timedelta(days=29)
+    org.change_plan("pro", NOW)
+    assert org.plan is Plan.PRO
+    with pytest.raises(InvalidInput):
+        org.change_plan("platinum", NOW)
