@@ -136,13 +136,20 @@ class ExportService:
     def create_now(self, slug: str, actor: Actor,
                    progress: Callable[[str, int], None] | None = None) -> ExportView:
         """An operator's export, run here and now (the CLI), with `progress(table, rows)`."""
+        with self._uow_factory() as uow:
+            org_id = enter(uow, actor, None, slug=slug, now=self._clock.now()).org.id
+        return self.create_for(org_id, actor, progress)
+
+    def create_for(self, org_id: uuid.UUID, actor: Actor,
+                   progress: Callable[[str, int], None] | None = None) -> ExportView:
+        """`create_now` for an org by id, whatever its status: a deleted org's last export,
+        taken before it is purged (operators only: the caller resolved the org)."""
         now = self._clock.now()
         with self._uow_factory() as uow:
-            principal = enter(uow, actor, None, slug=slug, now=now)
-            export = Export(org_id=principal.org.id, id=self._ids.new_id(), created_at=now,
-                            updated_at=now)
+            uow.bind(org_id)
+            export = Export(org_id=org_id, id=self._ids.new_id(), created_at=now, updated_at=now)
             uow.exports.add(export)
-            uow.audit.append(principal.org.id, AuditEvent(
+            uow.audit.append(org_id, AuditEvent(
                 actor=actor, action="export.requested", resource_type="export",
                 resource_id=str(export.id)))
             uow.commit()

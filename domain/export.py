@@ -13,6 +13,11 @@ from attrs import define, field
 MAX_ERROR_LENGTH = 500
 
 
+def export_prefix(org_id: uuid.UUID, export_id: uuid.UUID) -> str:
+    """Where an export's files sit in the object store, among the org's own objects."""
+    return f"orgs/{org_id}/exports/{export_id}/"
+
+
 class ExportStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -36,7 +41,7 @@ class Export:
 
     @property
     def prefix(self) -> str:
-        return f"orgs/{self.org_id}/exports/{self.id}/"
+        return export_prefix(self.org_id, self.id)
 
     def start(self, now: datetime) -> None:
         self.status, self.updated_at = ExportStatus.RUNNING, now

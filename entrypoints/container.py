@@ -14,11 +14,14 @@ from adapters.deferred import InlineDeferred, ThreadDeferred
 from adapters.mail.outbox import FolderMailer
 from adapters.mail.smtp import SmtpMailer, SmtpServer
 from adapters.memory.probe import MemoryProbe
+from adapters.memory.purge import MemoryOrgPurger
 from adapters.memory.store import MemoryStore
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.postgres.attempt_counters import PostgresCounterStorage
+from adapters.postgres.maintenance import owner_engine
 from adapters.postgres.migrator import schema_head
 from adapters.postgres.probe import PostgresProbe
+from adapters.postgres.purge import PgOrgPurger
 from adapters.postgres.sign_in_repositories import KeyLocations
 from adapters.postgres.transaction import app_engine
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
@@ -44,7 +47,9 @@ from application.downloads import DownloadService
 from application.exports import ExportService
 from application.invitations import InvitationService
 from application.members import MemberService
+from application.org_import import OrgImportService
 from application.org_lifecycle import OrgLifecycleService
+from application.org_purge import OrgPurgeService
 from application.organizations import OrganizationService
 from application.passwords import PasswordService
 from application.personal_export import PersonalExportService
@@ -122,6 +127,8 @@ class Adapters(containers.DeclarativeContainer):
     database_urls = providers.Singleton(resolve_database, settings)
     engine = providers.Singleton(_app_engine, database_urls,
                                  pool_size=settings.provided.pool_size)
+    owner_engine = providers.Singleton(  # the owner's maintenance path, never a request's
+        owner_engine, database_urls.provided.owner_url)
     memory_store = providers.Singleton(MemoryStore)
     password_hasher = providers.Singleton(Argon2Hasher.production)
     dummy_password_hash = providers.Singleton(_dummy_hash, password_hasher)
@@ -168,6 +175,11 @@ class Adapters(containers.DeclarativeContainer):
                                    key_locations=providers.Singleton(KeyLocations)),
         memory=providers.Factory(MemoryUnitOfWork, store=memory_store, clock=clock, ids=ids),
     )
+    org_purger = providers.Selector(
+        settings.provided.backend,
+        postgres=providers.Singleton(PgOrgPurger, owner_engine),
+        memory=providers.Singleton(MemoryOrgPurger, memory_store),
+    )
     database_probe = providers.Selector(
         settings.provided.backend,
         postgres=providers.Singleton(PostgresProbe, engine),
@@ -195,6 +207,7 @@ class Application(containers.DeclarativeContainer):
     deferred = providers.Dependency()
     mailer = providers.Dependency()
     object_store = providers.Dependency()
+    org_purger = providers.Dependency()
     public_url = providers.Dependency(instance_of=str)
     deletion_grace = providers.Dependency()
     signup_enabled = providers.Dependency(instance_of=bool)
@@ -204,8 +217,12 @@ class Application(containers.DeclarativeContainer):
     quotas = providers.Factory(QuotaService, uow_factory, clock, object_store)
     personal_export = providers.Factory(PersonalExportService, uow_factory, clock)
     org_lifecycle = providers.Factory(OrgLifecycleService, uow_factory, clock, deletion_grace)
+    schema_revision = providers.Singleton(schema_head)
     exports = providers.Factory(ExportService, uow_factory, clock, ids, object_store, deferred,
-                                providers.Singleton(schema_head))
+                                schema_revision)
+    org_purge = providers.Factory(OrgPurgeService, uow_factory, clock, object_store, exports,
+                                  org_purger, deletion_grace)
+    org_import = providers.Factory(OrgImportService, uow_factory, clock, ids, schema_revision)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
     audit_verifier = providers.Factory(AuditVerifier, uow_factory, clock, digest_signer)
     audit_reader = providers.Factory(AuditReader, uow_factory, clock, cursor_signer)
@@ -255,6 +272,7 @@ class Container(containers.DeclarativeContainer):
         signup_enabled=settings.provided.signup_enabled,
         mailer=adapters.mailer,
         object_store=adapters.object_store,
+        org_purger=adapters.org_purger,
         public_url=settings.provided.public_url,
         deletion_grace=providers.Factory(_days, settings.provided.deletion_grace_days),
     )

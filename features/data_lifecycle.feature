@@ -31,3 +31,24 @@ Feature: An organization's data over its life
     Given Ada has deleted acme
     When an operator restores acme
     Then Ada can sign in to acme again
+
+  Scenario: A deleted organization is purged for good, and the slug is free again
+    Given Ada has deleted acme
+    When an operator purges acme without waiting for its grace period
+    Then nothing of acme is left, not even a file
+    And the purge certificate counts what was deleted and names the export taken first
+    And the name acme can be taken by a new organization
+
+  Scenario: A purged organization is brought back from its last export
+    Given Ada has deleted acme
+    And an operator has purged acme
+    When the operator imports acme from the export the purge certificate names
+    Then acme has the same rows as in its export, table by table
+    And acme's audit trail verifies
+    And Ada can sign in to acme again
+
+  Scenario: An organization still in its grace period is not purged by accident
+    Given Ada has deleted acme
+    When an operator purges acme
+    Then the purge is refused until the grace period ends
+    And Ada's data is still there to restore

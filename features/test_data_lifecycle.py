@@ -10,7 +10,9 @@ import pytest
 from pytest_bdd import given, scenarios, then, when
 
 from application.members import AddMember, RemoveMember
-from application.organizations import CreateOrganization
+from application.org_import import StoredExportFiles
+from application.organizations import CreateOrganization, GetOrganization
+from domain.errors import Conflict, NotFound
 from entrypoints.http.app import create_app
 from features.api_world import ApiWorld
 from tests.fixtures.app import PASSWORD
@@ -155,3 +157,78 @@ def entries_about_him(world):
     assert all(me in (e["actor_id"], e["resource_id"]) for e in data["audit_entries"])
     text = world.response.get_data(as_text=True)
     assert not any(column in text for column in CREDENTIALS)
+
+
+@when("an operator purges acme without waiting for its grace period")
+@given("an operator has purged acme")
+def purges_now(world, operator):
+    world.answers = [world.container.application.org_purge().purge(
+        world.org, operator, before_grace_ends=True)]
+
+
+@then("nothing of acme is left, not even a file")
+def nothing_left(world, operator):
+    certificate = world.answers[0]
+    org_id = certificate.body["org_id"]
+    assert world.container.adapters.object_store().list(f"orgs/{org_id}/") == []
+    with pytest.raises(NotFound):
+        world.container.application.organizations().get(
+            GetOrganization(slug=world.org, actor=operator))
+
+
+@then("the purge certificate counts what was deleted and names the export taken first")
+def certificate_counts(world):
+    body = world.answers[0].body
+    assert body["rows_deleted"]["members"] == 1 and body["rows_deleted"]["org"] == 1
+    assert body["rows_deleted"]["audit_entries"] > 0
+    manifest = json.loads(b"".join(world.container.adapters.object_store().get(
+        body["export"]["manifest_key"])))
+    assert manifest["org_id"] == body["org_id"]
+    assert len(body["export"]["manifest_sha256"]) == 64
+
+
+@then("the name acme can be taken by a new organization")
+def slug_free(world, operator):
+    org = world.container.application.organizations().create(CreateOrganization(
+        name="New Acme", slug=world.org, owner_email=world.email("Newcomer"), actor=operator))
+    assert str(org.id) != world.answers[0].body["org_id"]
+
+
+@when("the operator imports acme from the export the purge certificate names")
+def imports(world, operator):
+    certificate = world.answers[0]
+    world.answers.append(world.container.application.org_import().load(
+        StoredExportFiles(world.container.adapters.object_store(), certificate.export_manifest),
+        operator))
+
+
+@then("acme has the same rows as in its export, table by table")
+def same_rows(world):
+    certificate, report = world.answers
+    assert report.counts == certificate.body["export"]["counts"]
+    assert str(report.org_id) == certificate.body["org_id"]
+
+
+@then("acme's audit trail verifies")
+def trail_verifies(world):
+    (chain,) = world.container.application.audit_verifier().verify(world.org)
+    assert chain.intact
+
+
+@when("an operator purges acme")
+def purges(world, operator):
+    try:
+        world.container.application.org_purge().purge(world.org, operator)
+    except Conflict as refused:
+        world.answers = [refused]
+
+
+@then("the purge is refused until the grace period ends")
+def refused_in_grace(world):
+    assert world.answers[0].code == "grace_period_running"
+
+
+@then("Ada's data is still there to restore")
+def still_there(world, operator):
+    assert world.container.application.org_lifecycle().restore(
+        world.org, operator).status == "active"

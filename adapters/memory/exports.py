@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -12,6 +12,8 @@ from adapters.memory.tenant_repositories import TenantScoped
 from adapters.plain import plain
 from application.errors import TenantContextMissing
 from application.ports.repositories import CREDENTIAL_COLUMNS, ExportRepository, TenantDump
+from domain.audit import AuditEntry
+from domain.errors import Conflict
 from domain.export import Export
 
 
@@ -52,3 +54,14 @@ class MemoryTenantDump(TenantScoped, TenantDump):
         for row in found:
             yield {k: plain(v) for k, v in attrs.asdict(row, recurse=False).items()
                    if k not in CREDENTIAL_COLUMNS}
+
+    def restore_audit(self, org_id: uuid.UUID, entries: Iterable[AuditEntry]) -> int:
+        if not self._visible(org_id):
+            raise TenantContextMissing("entries may only be restored to the bound organization")
+        if self._t.audit.peek(org_id):
+            raise Conflict("the organization's audit log is not empty", code="audit_not_empty")
+        chain = list(entries)
+        if any(entry.org_id != org_id for entry in chain):
+            raise Conflict("an audit entry of another organization", code="foreign_audit_entry")
+        self._t.audit[org_id] = chain
+        return len(chain)

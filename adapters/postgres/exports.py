@@ -4,10 +4,12 @@ cursor (rows are fetched in batches, never all in memory), under the tenant's bi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import select, update
+import attrs
+from sqlalchemy import exists, insert, select, update
 
 from adapters.plain import plain
 from adapters.postgres.tables import (
@@ -21,6 +23,8 @@ from adapters.postgres.tables import (
 )
 from adapters.postgres.tenant_repositories import TenantScoped
 from application.ports.repositories import CREDENTIAL_COLUMNS, ExportRepository, TenantDump
+from domain.audit import AuditEntry
+from domain.errors import Conflict
 from domain.export import Export, ExportStatus
 
 BATCH = 1000
@@ -77,6 +81,23 @@ class PgTenantDump(TenantScoped, TenantDump):
         result = self._execute(query.execution_options(yield_per=BATCH))
         for row in result:
             yield {key: plain(value) for key, value in row._mapping.items()}
+
+    def restore_audit(self, org_id: uuid.UUID, entries: Iterable[AuditEntry]) -> int:
+        if self._execute(select(exists().where(audit_entries.c.org_id == org_id))).scalar():
+            raise Conflict("the organization's audit log is not empty", code="audit_not_empty")
+        restored, entries = 0, iter(entries)
+        while batch := [_audit_row(org_id, e) for e in islice(entries, BATCH)]:
+            self._execute(insert(audit_entries), batch)
+            restored += len(batch)
+        return restored
+
+
+def _audit_row(org_id: uuid.UUID, entry: AuditEntry) -> dict[str, Any]:
+    if entry.org_id != org_id:
+        raise Conflict("an audit entry of another organization", code="foreign_audit_entry")
+    row = {name: plain(value) if name == "actor_type" else value
+           for name, value in attrs.asdict(entry, recurse=False).items()}
+    return row | {"updated_at": entry.created_at}
 
 
 def _kept(table) -> list:

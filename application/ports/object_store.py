@@ -86,3 +86,13 @@ class ObjectStore(abc.ABC):
     def delete_prefix(self, prefix: str) -> int:
         """Delete every object under `prefix`; how many."""
         return sum(self.delete(o.key) for o in self.list(prefix))
+
+
+class ExportFiles(abc.ABC):
+    """An export's files wherever they are: in the object store, or a folder it was saved to."""
+
+    @abc.abstractmethod
+    def read(self, name: str) -> Iterator[bytes]:
+        """The file `name` (`manifest.json`, `members.jsonl`...) in chunks; ObjectNotFound when
+        it is not there."""
+

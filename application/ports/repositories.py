@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -360,3 +360,8 @@ class TenantDump(abc.ABC):
         """The org's rows of `table` (one of EXPORTED_TABLES; `users`: its members' profiles)
         as plain JSON values, in a stable order (the audit log by seq), without the columns of
         CREDENTIAL_COLUMNS."""
+
+    @abc.abstractmethod
+    def restore_audit(self, org_id: uuid.UUID, entries: Iterable[AuditEntry]) -> int:
+        """An import: the org's audit entries put back exactly as they were (seq, hashes), in
+        chain order, into a chain that must be empty; how many."""

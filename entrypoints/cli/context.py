@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import cached_property
 
 import click
@@ -28,3 +29,15 @@ class CliContext:
 pass_context = click.make_pass_decorator(CliContext)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+yes_option = click.option("--yes", is_flag=True, help="Do it without asking (scripts).")
+
+
+def confirm_destructive(yes: bool, question: str) -> None:
+    """Ask before a destructive command, or take --yes; with no one at a terminal to ask,
+    refuse (a script must say --yes)."""
+    if yes:
+        return
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise click.UsageError(f"{question} Refused: no terminal to confirm at; pass --yes.")
+    click.confirm(question, abort=True)

@@ -6,7 +6,7 @@ import click
 
 from domain.errors import DomainError
 from entrypoints.cli.context import CliContext, json_option, pass_context
-from entrypoints.cli.output import emit
+from entrypoints.cli.output import emit, table_progress
 
 
 @click.group("export")
@@ -21,11 +21,8 @@ def group() -> None:
 def create(ctx: CliContext, slug: str, as_json: bool) -> None:
     """Export every table of the org (JSON Lines and a manifest) to the object store, showing
     each table as it is written; prints where the manifest is."""
-    def progress(table: str, rows: int) -> None:
-        if not as_json:
-            click.echo(f"  {table:<15} {rows:>9,} rows", err=True)
-
-    export = ctx.container.application.exports().create_now(slug, ctx.actor, progress)
+    export = ctx.container.application.exports().create_now(slug, ctx.actor,
+                                                            table_progress(as_json))
     if export.status != "done":
         raise DomainError(f"the export failed: {export.error}", code="export_failed")
     emit({"id": export.id, "status": export.status, "counts": export.counts,

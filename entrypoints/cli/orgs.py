@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
+from adapters.storage.export_folder import FolderExportFiles
+from application.org_import import StoredExportFiles
 from application.organizations import (
     CreateOrganization,
     DeleteOrganization,
     GetOrganization,
     ListOrganizations,
 )
-from entrypoints.cli.context import CliContext, json_option, pass_context
-from entrypoints.cli.output import emit
+from entrypoints.cli.context import (
+    CliContext,
+    confirm_destructive,
+    json_option,
+    pass_context,
+    yes_option,
+)
+from entrypoints.cli.output import emit, table_progress
 from entrypoints.cli.plans import LIMIT_NAMES, limit_value
 
 ORG_COLUMNS = ["slug", "name", "plan", "status", "id", "created_at"]
@@ -140,3 +149,43 @@ def restore(ctx: CliContext, slug: str, as_json: bool) -> None:
     """Bring back the deleted org SLUG, within DELETION_GRACE_DAYS of its deletion."""
     org = ctx.container.application.org_lifecycle().restore(slug, ctx.actor)
     emit(org, as_json=as_json, columns=ORG_COLUMNS)
+
+
+@group.command()
+@click.argument("slug")
+@click.option("--now", "before_grace_ends", is_flag=True,
+              help="Purge before DELETION_GRACE_DAYS have passed since the deletion.")
+@yes_option
+@json_option
+@pass_context
+def purge(ctx: CliContext, slug: str, before_grace_ends: bool, yes: bool, as_json: bool) -> None:
+    """Purge the deleted org SLUG for good: export it (kept under platform/purged/), delete its
+    rows and objects, write a purge certificate, free the slug."""
+    confirm_destructive(yes, f"Purge {slug!r} and every row and file of it?")
+    certificate = ctx.container.application.org_purge().purge(
+        slug, ctx.actor, before_grace_ends=before_grace_ends, progress=table_progress(as_json))
+    emit({"slug": certificate.body["slug"], "org_id": certificate.body["org_id"],
+          "rows_deleted": sum(certificate.body["rows_deleted"].values()),
+          "objects_deleted": certificate.body["objects_deleted"],
+          "certificate": certificate.key, "export": certificate.export_manifest},
+         as_json=as_json)
+
+
+@group.command("import")
+@click.argument("export")
+@click.option("--slug", "new_slug", help="Import under this slug (a copy, when the org exists).")
+@json_option
+@pass_context
+def import_(ctx: CliContext, export: str, new_slug: str | None, as_json: bool) -> None:
+    """Bring an org back from EXPORT: a folder holding an export's manifest.json and files, or
+    the object-store key of its manifest (a purge prints it)."""
+    local = Path(export)
+    if local.exists():
+        files = FolderExportFiles(local.parent if local.is_file() else local)
+    else:
+        files = StoredExportFiles(ctx.container.adapters.object_store(), export)
+    report = ctx.container.application.org_import().load(
+        files, ctx.actor, slug=new_slug, progress=table_progress(as_json))
+    emit({"slug": report.slug, "org_id": report.org_id, "source_org_id": report.source_org_id,
+          "rows": sum(report.counts.values()), "accounts_created": report.accounts_created,
+          "rechained": report.rechained}, as_json=as_json)

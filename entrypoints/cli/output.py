@@ -34,3 +34,12 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True)
     return str(value)
+
+
+def table_progress(as_json: bool):
+    """`progress(table, rows)` for a command that walks an org's tables: a line each on stderr
+    (nothing when printing JSON)."""
+    def progress(table: str, rows: int) -> None:
+        if not as_json:
+            click.echo(f"  {table:<15} {rows:>9,} rows", err=True)
+    return progress

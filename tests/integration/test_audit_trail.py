@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from adapters.postgres.maintenance import maintenance
 from application.members import AddMember
 from application.organizations import CreateOrganization
 from domain.audit import AuditEvent
@@ -69,6 +70,28 @@ def test_even_the_owner_is_stopped_by_the_trigger(owner_engine, org, statement):
     with owner_engine.begin() as conn, pytest.raises(DBAPIError, match="append-only"):
         conn.execute(text(f"SET LOCAL app.org_id = '{org.id}'"))  # an owner that is no superuser
         conn.execute(text(statement), {"o": org.id})
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_entries SET action = 'forged'",
+    "DELETE FROM audit_entries",
+])
+def test_the_maintenance_flag_gives_the_app_role_nothing(app_engine, org, statement):
+    with app_engine.begin() as conn:
+        conn.execute(text(f"SET LOCAL app.org_id = '{org.id}'"))
+        conn.execute(text("SET LOCAL groundwork.audit_maintenance = 'on'"))
+        with pytest.raises(DBAPIError, match="permission denied"):
+            conn.execute(text(statement))
+
+
+def test_the_owner_changes_entries_only_on_the_declared_maintenance_path(owner_engine, org):
+    with maintenance(owner_engine, org.id) as conn:
+        removed = conn.execute(text("DELETE FROM audit_entries WHERE org_id = :o"),
+                               {"o": org.id}).rowcount
+    assert removed == 2
+    with owner_engine.begin() as conn, pytest.raises(DBAPIError, match="append-only"):
+        conn.execute(text("SET LOCAL groundwork.audit_maintenance = 'off'"))
+        conn.execute(text("TRUNCATE audit_entries"))
 
 
 def test_a_tampered_row_is_named_by_verify(pg_container, admin_engine, org):

@@ -1,0 +1,27 @@
+"""The owner's side of the database: work the application's role may never do (purging an org,
+erasing a person, audit retention). It runs on a connection with the owner's credentials, never
+on the request path, in a transaction bound to one org (RLS is forced on the owner too) that
+declares itself maintenance, which lets it change audit entries (migration 0018)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, create_engine, pool, text
+
+
+def owner_engine(url) -> Engine:
+    return create_engine(url, poolclass=pool.NullPool, hide_parameters=True)
+
+
+@contextmanager
+def maintenance(engine: Engine, org_id: uuid.UUID | None) -> Iterator[Connection]:
+    """One transaction as the owner, bound to `org_id` (or to no org), allowed to change audit
+    entries; committed when the block ends without an exception."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL groundwork.audit_maintenance = 'on'")
+        conn.execute(text("SELECT set_config('app.org_id', :org, true)"),
+                     {"org": str(org_id) if org_id else ""})
+        yield conn
