@@ -50,3 +50,17 @@ def test_the_readme_tour_of_the_api_runs_as_written(fresh_database, tmp_path):
     assert "problems/" not in out, out  # every step answered as the comments say
     assert '"org":{"id"' in out.replace(" ", "") and '"secret"' not in out
     assert out.count('"sessions_ended"') == 2  # end-others, then the password change
+
+
+def test_the_readme_purge_and_import_run_as_written(fresh_database, tmp_path):
+    """"Deleting an org, purging it, bringing it back": the operator's commands, by bash, on a
+    database of their own."""
+    env = postgres_env(fresh_database(), tmp_path)
+    block = walkthrough("### Deleting an org, purging it, bringing it back")
+    run = subprocess.run([shutil.which("bash"), "-c", "set -eo pipefail\n" + block], cwd=ROOT,
+                         env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, (run.stdout, run.stderr)
+    assert "initech is gone" in run.stdout
+    assert "platform/purged/" not in run.stderr and "Traceback" not in run.stderr
+    verified = run.stdout.strip().splitlines()[-1]
+    assert verified.split()[:3] == ["initech", str(int(verified.split()[1])), "True"], verified
