@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.postgres.migrator import Migrator
 from tests.e2e.live_server import NO_ATTEMPT_LIMITS, live_server, postgres_env
 
 pytestmark = pytest.mark.postgres
@@ -55,7 +56,9 @@ def test_the_readme_tour_of_the_api_runs_as_written(fresh_database, tmp_path):
 def test_the_readme_purge_and_import_run_as_written(fresh_database, tmp_path):
     """"Deleting an org, purging it, bringing it back": the operator's commands, by bash, on a
     database of their own."""
-    env = postgres_env(fresh_database(), tmp_path)
+    urls = fresh_database()
+    Migrator(urls.owner_url).upgrade()  # as `make run` leaves it
+    env = postgres_env(urls, tmp_path)
     block = walkthrough("### Deleting an org, purging it, bringing it back")
     run = subprocess.run([shutil.which("bash"), "-c", "set -eo pipefail\n" + block], cwd=ROOT,
                          env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
