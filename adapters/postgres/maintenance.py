@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, create_engine, pool, text
+from sqlalchemy import Connection, Engine, create_engine, pool
 
 
 def owner_engine(url) -> Engine:
@@ -21,7 +21,8 @@ def maintenance(engine: Engine, org_id: uuid.UUID | None) -> Iterator[Connection
     """One transaction as the owner, bound to `org_id` (or to no org), allowed to change audit
     entries; committed when the block ends without an exception."""
     with engine.begin() as conn:
+        # SET LOCAL, not set_config(): Citus passes SET LOCAL on to the workers' transactions.
         conn.exec_driver_sql("SET LOCAL groundwork.audit_maintenance = 'on'")
-        conn.execute(text("SELECT set_config('app.org_id', :org, true)"),
-                     {"org": str(org_id) if org_id else ""})
+        conn.exec_driver_sql(f"SET LOCAL app.org_id = '{uuid.UUID(str(org_id))}'" if org_id
+                             else "SET LOCAL app.org_id = ''")
         yield conn
