@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install bench bench-http bench-cpu bench-policies bench-scale-out coverage-seeds clean
+.PHONY: run test lint install bench bench-http bench-cpu bench-policies bench-scale-out bench-backup bench-lifecycle coverage-seeds clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Groundwork needs Python 3.11 or newer on PATH"; exit 1; }
@@ -47,6 +47,14 @@ bench-cpu: $(STAMP)
 # RLS policies with and without a subquery around app_current_org(), per hot statement (~1 min).
 bench-policies: $(STAMP)
 	$(BIN)/python bench/policies.py
+
+# pg_dump to the object store and pg_restore into a new database, 1,000 orgs (~10 s).
+bench-backup: $(STAMP)
+	$(BIN)/python bench/backup.py
+
+# One org of 100,000 audit entries exported, purged and imported, with peak memory (~30 s).
+bench-lifecycle: $(STAMP)
+	$(BIN)/python bench/lifecycle.py
 
 bench-scale-out: $(STAMP)  # needs CITUS_URL and CITUS_WORKERS: a running Citus cluster
 	$(BIN)/python bench/scale_out.py

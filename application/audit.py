@@ -25,6 +25,7 @@ from domain.audit import (
     check_against_digest,
     find_broken_link,
 )
+from domain.audit_retention import AuditCheckpoint, checkpoint_for
 from domain.errors import InvalidInput, NotFound
 from domain.organization import Organization, OrgStatus
 
@@ -86,7 +87,7 @@ class AuditVerifier:
         """Each org's chain head now, signed: keep them where the database's users cannot."""
         made = []
         for org in self._orgs(slug, self._every_org()):
-            entries = self._entries(org.id)
+            entries, _ = self._chain(org.id)
             head = entries[-1] if entries else None
             digest = ChainDigest(org_id=org.id, seq=head.seq if head else 0,
                                  hash=head.hash if head else GENESIS_HASH, made_at=self._clock.now())
@@ -107,17 +108,27 @@ class AuditVerifier:
                 raise NotFound(f"organization {slug!r} not found", code="org_not_found")
         return orgs
 
-    def _entries(self, org_id: uuid.UUID) -> list[AuditEntry]:
+    def _chain(self, org_id: uuid.UUID) -> tuple[list[AuditEntry], list[AuditCheckpoint]]:
+        """The entries, then the checkpoints: a prune between the two reads adds a checkpoint
+        and leaves the one these entries start from."""
         with self._uow_factory() as uow:
             uow.bind(org_id)
-            return list(uow.audit.entries(org_id))
+            entries = list(uow.audit.entries(org_id))
+            return entries, uow.audit.checkpoints(org_id)
 
     def _verify_one(self, org: Organization, digest: ChainDigest | None) -> ChainReport:
-        entries = self._entries(org.id)
-        broken = find_broken_link(entries)
+        entries, checkpoints = self._chain(org.id)
+        start = checkpoint_for(entries[0].seq if entries else None, checkpoints)
+        broken = self._forged(start) or find_broken_link(entries, start)
         if broken is None and digest is not None:
-            broken = check_against_digest(entries, digest)
+            broken = check_against_digest(entries, digest, start)
         return ChainReport(slug=org.slug, entries=len(entries), broken=broken)
+
+    def _forged(self, start: AuditCheckpoint | None) -> BrokenLink | None:
+        if start is None or self._signer.verify(start.message(), start.signature):
+            return None
+        return BrokenLink(start.seq, None, f"the checkpoint at #{start.seq} is not signed with "
+                                           "this server's key: made up, or changed")
 
 
 @define(frozen=True)

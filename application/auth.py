@@ -17,7 +17,7 @@ from attrs import define
 from application.errors import TooManyAttempts, Unauthenticated
 from application.ports.read_models import Membership
 from application.ports.security import AttemptThrottle, PasswordHasher, TokenService, TokenType
-from application.ports.sign_in_failures import SignInFailure
+from application.ports.sign_in_failures import SignInFailure, email_digest
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import CREDENTIAL_INVALID, refuse_suspended
@@ -173,7 +173,7 @@ class AuthService:
                 uow.bind(named.org.id)  # first: BEGIN and SET LOCAL go out as one message
             uow.sign_in_failures.record(SignInFailure(
                 id=self._ids.new_id(), created_at=self._clock.now(),
-                email_digest=hashlib.sha256(email.encode()).hexdigest(), reason=reason,
+                email_digest=email_digest(email), reason=reason,
                 user_id=user_id, ip=cmd.ip, user_agent=cmd.user_agent))
             if named is not None:
                 uow.audit.append(named.org.id, AuditEvent(

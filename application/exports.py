@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 from attrs import define
 
+from application.jobs import EXPORT
 from application.permissions import Permission
-from application.ports.deferred import Deferred
 from application.ports.object_store import ObjectStore, org_prefix
 from application.ports.repositories import EXPORTED_TABLES
 from application.ports.system import Clock, IdGenerator
@@ -76,12 +76,11 @@ class _Counted:
 
 class ExportService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-                 store: ObjectStore, deferred: Deferred, schema_revision: str | None) -> None:
+                 store: ObjectStore, schema_revision: str | None) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
         self._store = store
-        self._deferred = deferred
         self._schema_revision = schema_revision
 
     def request(self, slug: str, actor: Caller) -> ExportView:
@@ -97,8 +96,9 @@ class ExportService:
             uow.audit.append(principal.org.id, AuditEvent(
                 actor=principal.actor, action="export.requested", resource_type="export",
                 resource_id=str(export.id)))
+            # Queued with the export's row: both are kept, or neither.
+            uow.jobs.defer(EXPORT, org_id=str(export.org_id), export_id=str(export.id))
             uow.commit()
-        self._deferred.run(lambda: self.run(export.org_id, export.id), name="export")
         return ExportView.of(export, self._store)
 
     def _one_at_a_time(self, uow: UnitOfWork, org_id: uuid.UUID, now: datetime) -> None:
@@ -161,9 +161,9 @@ class ExportService:
     def run(self, org_id: uuid.UUID, export_id: uuid.UUID,
             progress: Callable[[str, int], None] | None = None) -> None:
         """The job: every exported table to the object store, then the manifest, then done (or
-        failed, with the reason)."""
-        export = self._transition(org_id, export_id, lambda e: e.start(self._clock.now()))
-        if export is None:
+        failed, with the reason). Run again (a retried job), it leaves an ended export alone."""
+        export = self._transition(org_id, export_id, self._start)
+        if export is None or export.status is not ExportStatus.RUNNING:
             return
         try:
             files, head = {}, None
@@ -196,6 +196,10 @@ class ExportService:
         self._transition(org_id, export_id, lambda e: e.finish(
             counts, f"{export.prefix}{MANIFEST}", self._clock.now()), audit=True)
         self._expire_older(org_id)
+
+    def _start(self, export: Export) -> None:
+        if export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+            export.start(self._clock.now())
 
     def _expire_older(self, org_id: uuid.UUID) -> None:
         """The org's done exports past the newest KEPT: marked expired first, then their files

@@ -12,8 +12,8 @@ from attrs import define
 
 from application import messages
 from application.errors import TooManyAttempts, Unauthenticated
+from application.jobs import RESET_LINK, defer_alone
 from application.people import user_by_email
-from application.ports.deferred import Deferred
 from application.ports.mailer import Mailer
 from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock, IdGenerator
@@ -69,7 +69,7 @@ def token_digest(token: str) -> str:
 
 class PasswordService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-                 hasher: PasswordHasher, mailer: Mailer, public_url: str, deferred: Deferred,
+                 hasher: PasswordHasher, mailer: Mailer, public_url: str,
                  throttle: AttemptThrottle) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
@@ -77,7 +77,6 @@ class PasswordService:
         self._hasher = hasher
         self._mailer = mailer
         self._public_url = public_url
-        self._deferred = deferred
         self._throttle = throttle
 
     def issue(self, cmd: IssuePasswordLink) -> IssuedLink:
@@ -102,22 +101,24 @@ class PasswordService:
     def forgot(self, cmd: ForgotPassword) -> None:
         """One answer whether or not the address has an account, and in the same time: past the
         caps (per address and per client), the lookup, the link and the mail happen after the
-        answer, on deferred work."""
+        answer, in a job that carries the address and never a token."""
         email = normalise_email(cmd.email)  # an address of the wrong form is a 422, as anywhere
         retry_after = self._throttle.reserve(email, cmd.ip)
         if retry_after is not None:
             raise TooManyAttempts("too many password links asked for; try again later",
                                   retry_after=retry_after)
-        self._deferred.run(lambda: self._mail_link(email, cmd), name="password_link")
+        defer_alone(self._uow_factory, RESET_LINK, email=email, ip=cmd.ip,
+                    user_agent=cmd.user_agent)
 
-    def _mail_link(self, email: str, cmd: ForgotPassword) -> None:
+    def mail_link(self, email: str, ip: str | None = None, user_agent: str | None = None) -> None:
+        """The job of `forgot`: a new link (replacing any unused one), made and mailed here."""
         with self._uow_factory() as uow:
             user = uow.users.get_by_email(email)
             if user is None or user.status is not UserStatus.ACTIVE:
                 return  # nothing is sent, and nothing says so
             actor = Actor(type=ActorType.USER, label=user.email, id=user.id)
             issued = self._issue_in(uow, user, actor, REQUESTED_LINK_TTL,
-                                    {"asked_from": cmd.ip, "user_agent": cmd.user_agent})
+                                    {"asked_from": ip, "user_agent": user_agent})
             uow.commit()
         self._mail(issued)
 

@@ -7,6 +7,7 @@ from attrs import define
 
 from application.auth import NOBODY, AuthService, SignedIn, TokenPair
 from application.errors import TooManyAttempts
+from application.jobs import EMAIL_VERIFICATION, SIGNUP_NOTICE
 from application.organizations import CreateOrganization, OrganizationService
 from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock
@@ -14,7 +15,6 @@ from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principals import SessionCredential, enter
 from application.summaries import OrganizationSummary
 from application.two_factor import TwoFactorService
-from application.verification import VerificationService
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden
 from domain.password import check_password
@@ -60,11 +60,9 @@ class FirstOrganization:
 class SignupService:
     def __init__(self, uow_factory: UnitOfWorkFactory, organizations: OrganizationService,
                  auth: AuthService, hasher: PasswordHasher, enabled: bool,
-                 throttle: AttemptThrottle, clock: Clock,
-                 verification: VerificationService, two_factor: TwoFactorService) -> None:
+                 throttle: AttemptThrottle, clock: Clock, two_factor: TwoFactorService) -> None:
         self._uow_factory = uow_factory
         self._two_factor = two_factor
-        self._verification = verification
         self._clock = clock
         self._organizations = organizations
         self._auth = auth
@@ -91,7 +89,8 @@ class SignupService:
             if existing is not None:  # the same answer; the account's owner is told by mail
                 if uow.orgs.get_by_slug(slug) is not None:
                     raise Conflict(f"slug {slug!r} is already taken", code="slug_taken")
-                self._verification.tell_of_signup_later(existing.id)
+                uow.jobs.defer(SIGNUP_NOTICE, user_id=str(existing.id))
+                uow.commit()
                 return
             org, owner = self._organizations.create_in(uow, CreateOrganization(
                 name=cmd.org_name, slug=slug, owner_email=email, owner_name=cmd.full_name,
@@ -101,8 +100,9 @@ class SignupService:
             uow.audit.append(org.id, AuditEvent(
                 actor=actor, action="auth.signup", resource_type="user", resource_id=str(owner.id),
                 ip=cmd.ip, user_agent=cmd.user_agent))
+            # The address is proven by the mail it gets.
+            uow.jobs.defer(EMAIL_VERIFICATION, user_id=str(owner.id))
             uow.commit()
-        self._verification.send_later(owner.id)  # the address is proven by the mail it gets
 
     def create_org(self, cmd: CreateOwnOrganization) -> OrganizationSummary:
         """Another org for a signed-in person, who becomes its owner (they switch to it with

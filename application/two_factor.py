@@ -199,6 +199,24 @@ class TwoFactorService:
             uow.commit()
         self._throttle.reset(str(user_id), cmd.ip)
 
+    def require_code(self, user_id: uuid.UUID, code: str | None, *, ip: str | None) -> None:
+        """For another use case that a person confirms with their second factor when they have
+        it on (deleting their account): a code of the app or a recovery code, spent here."""
+        with self._uow_factory() as uow:
+            factor = uow.two_factor.get(user_id)
+        if factor is None or not factor.confirmed:
+            return
+        if not code:
+            raise InvalidInput("two-factor sign-in is on: give a code", code="code_required",
+                               errors={"code": ["a code of your app, or a recovery code"]})
+        self._reserve(user_id, ip)
+        with self._uow_factory() as uow:
+            if not self._second_factor(uow, self._confirmed_factor(uow, user_id), code):
+                raise InvalidInput("the code is not right", code="wrong_code",
+                                   errors={"code": ["is not a current or recovery code of yours"]})
+            uow.commit()
+        self._throttle.reset(str(user_id), ip)
+
     def reset_by_operator(self, email: str, actor: Actor) -> bool:
         """For a person who lost their app and their recovery codes, once their identity is
         checked out of band: the factor goes (they set it up again, at once if an org of

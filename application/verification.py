@@ -1,6 +1,7 @@
 """Proving an email address: a link mailed to it, used once. Sign-up sends one (after the
-answer, on deferred work); a signed-in person may ask again, a few times an hour. An accepted
-invitation proves its address too, since the token came by mail to it."""
+answer, by a job that makes the link when it runs); a signed-in person may ask again, a few
+times an hour. An accepted invitation proves its address too, since the token came by mail to
+it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from attrs import define
 
 from application import messages
 from application.errors import TooManyAttempts, Unauthenticated
-from application.ports.deferred import Deferred
+from application.jobs import (
+    EMAIL_CHANGE,
+    EMAIL_CHANGED_NOTICE,
+    EMAIL_VERIFICATION,
+    defer_alone,
+)
 from application.ports.mailer import Mailer
 from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock, IdGenerator
@@ -56,7 +62,7 @@ class ChangeEmail:
 
 class VerificationService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-                 mailer: Mailer, public_url: str, deferred: Deferred,
+                 mailer: Mailer, public_url: str,
                  throttle: AttemptThrottle, hasher: PasswordHasher) -> None:
         self._hasher = hasher
         self._uow_factory = uow_factory
@@ -64,18 +70,10 @@ class VerificationService:
         self._ids = ids
         self._mailer = mailer
         self._public_url = public_url.rstrip("/")
-        self._deferred = deferred
         self._throttle = throttle
 
-    def send_later(self, user_id: uuid.UUID) -> None:
-        """A new link for the person's current address, mailed after the caller answers."""
-        self._deferred.run(lambda: self._send(user_id), name="email_verification")
-
-    def tell_of_signup_later(self, user_id: uuid.UUID) -> None:
-        """Someone signed up with the person's address: tell them, after the caller answers."""
-        self._deferred.run(lambda: self._tell_of_signup(user_id), name="signup_notice")
-
-    def _tell_of_signup(self, user_id: uuid.UUID) -> None:
+    def tell_of_signup(self, user_id: uuid.UUID) -> None:
+        """A job: someone signed up with the person's address; tell them."""
         with self._uow_factory() as uow:
             user = uow.users.get(user_id)
         if user is not None:
@@ -91,7 +89,7 @@ class VerificationService:
         if retry_after is not None:
             raise TooManyAttempts("too many confirmation mails asked for; try again later",
                                   retry_after=retry_after)
-        self.send_later(user.id)
+        defer_alone(self._uow_factory, EMAIL_VERIFICATION, user_id=str(user.id))
 
     def verify(self, token: str) -> None:
         """Use a link: the address it was sent to is the person's, confirmed. A link for an
@@ -126,7 +124,7 @@ class VerificationService:
         if new_email == user.email:
             raise InvalidInput("that is your address already", code="email_unchanged",
                                errors={"new_email": ["is your current address"]})
-        self._deferred.run(lambda: self._send_change(user.id, new_email), name="email_change")
+        defer_alone(self._uow_factory, EMAIL_CHANGE, user_id=str(user.id), new_email=new_email)
 
     def confirm_change(self, token: str) -> None:
         """Use a change link: the account moves to the address it was sent to, confirmed; the
@@ -146,12 +144,17 @@ class VerificationService:
                 actor=Actor(type=ActorType.USER, label=user.email, id=user.id),
                 action="user.email_changed", resource_type="user", resource_id=str(user.id),
                 details={"from": old_email, "to": user.email}))
+            uow.jobs.defer(EMAIL_CHANGED_NOTICE, to=old_email, new_address=user.email)
             uow.commit()
-        self._deferred.run(lambda: self._mailer.send(messages.email_changed_notice(
-            to=old_email, new_address=user.email, public_url=self._public_url)),
-            name="email_changed_notice")
 
-    def _send_change(self, user_id: uuid.UUID, new_email: str) -> None:
+    def tell_of_change(self, to: str, new_address: str) -> None:
+        """A job: the old address is told where the account went."""
+        self._mailer.send(messages.email_changed_notice(to=to, new_address=new_address,
+                                                        public_url=self._public_url))
+
+    def send_change_link(self, user_id: uuid.UUID, new_email: str) -> None:
+        """A job: a link to move the account to `new_email`, made here (none when that address
+        has an account by now)."""
         now = self._clock.now()
         token = secrets.token_urlsafe(32)
         with self._uow_factory() as uow:
@@ -167,7 +170,8 @@ class VerificationService:
         self._mailer.send(messages.email_change(
             to=new_email, token=token, expires_at=record.expires_at, public_url=self._public_url))
 
-    def _send(self, user_id: uuid.UUID) -> None:
+    def send_link(self, user_id: uuid.UUID) -> None:
+        """A job: a new link for the person's current address (none once it is confirmed)."""
         now = self._clock.now()
         token = secrets.token_urlsafe(32)
         with self._uow_factory() as uow:

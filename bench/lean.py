@@ -43,10 +43,11 @@ ORDER BY m.created_at, m.id LIMIT %(limit)s
 HEAD = "SELECT * FROM audit_entries WHERE org_id = %(org)s ORDER BY seq DESC LIMIT 1"
 APPEND = """
 INSERT INTO audit_entries (org_id, id, seq, actor_type, actor_id, actor_label, action, resource_type,
-  resource_id, details, ip, user_agent, created_at, updated_at, prev_hash, hash)
+  resource_id, details, ip, user_agent, created_at, updated_at, prev_hash, hash, hash_version,
+  pii_salts, erased)
 VALUES (%(org_id)s, %(id)s, %(seq)s, %(actor_type)s, %(actor_id)s, %(actor_label)s, %(action)s,
   %(resource_type)s, %(resource_id)s, %(details)s, %(ip)s, %(user_agent)s, %(created_at)s,
-  %(created_at)s, %(prev_hash)s, %(hash)s)
+  %(created_at)s, %(prev_hash)s, %(hash)s, %(hash_version)s, %(pii_salts)s, %(erased)s)
 ON CONFLICT (org_id, seq) DO NOTHING RETURNING seq
 """
 READ_SCOPES = {"org:read", "org:write", "members:write"}
@@ -141,7 +142,9 @@ def register(app: Flask, app_url, secret_key: str, pool_size: int) -> None:
                                                now=now, previous=previous)
                     values = {**entry.content(), "hash": entry.hash,
                               "actor_type": entry.actor_type.value,
-                              "details": json.dumps(entry.details)}
+                              "details": json.dumps(entry.details),
+                              "hash_version": entry.hash_version,
+                              "pii_salts": json.dumps(entry.pii_salts), "erased": "{}"}
                     cur.execute(APPEND, values)
                     if cur.fetchone() is not None:
                         break

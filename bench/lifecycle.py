@@ -38,7 +38,7 @@ from entrypoints.container import build_container
 ACTOR = Actor.operator("operator:bench")
 COLUMNS = ("org_id", "id", "seq", "actor_type", "actor_id", "actor_label", "action",
            "resource_type", "resource_id", "details", "ip", "user_agent", "created_at",
-           "updated_at", "prev_hash", "hash")
+           "updated_at", "prev_hash", "hash", "hash_version", "pii_salts", "erased")
 
 
 def main() -> int:
@@ -146,7 +146,7 @@ def _cell(entry: AuditEntry, column: str) -> str:
     value = entry.created_at if column == "updated_at" else getattr(entry, column)
     if value is None:
         return r"\N"
-    if column == "details":
+    if column in ("details", "pii_salts", "erased"):
         return json.dumps(value).replace("\\", "\\\\")
     return value.isoformat() if isinstance(value, datetime) else str(value)
 

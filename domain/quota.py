@@ -1,6 +1,6 @@
 """Plans and their limits: how many members, API keys and pending invitations an org may have,
-how many bytes it may store, how many requests a minute it may make. A limit of None is none.
-An org's own overrides win over its plan's."""
+how many bytes it may store, how many requests a minute it may make, how many days its audit
+entries are kept. A limit of None is none. An org's own overrides win over its plan's."""
 
 from __future__ import annotations
 
@@ -20,15 +20,19 @@ class Limit(enum.StrEnum):
     PENDING_INVITATIONS = "pending_invitations"
     STORAGE_BYTES = "storage_bytes"
     REQUESTS_PER_MINUTE = "requests_per_minute"
+    AUDIT_RETENTION_DAYS = "audit_retention_days"  # applied by `groundwork audit prune`
 
 
 DEFAULT_PLAN_LIMITS: dict[str, dict[str, int | None]] = {
     "free": {"members": 5, "api_keys": 3, "pending_invitations": 10,
-             "storage_bytes": 1 * 1024**3, "requests_per_minute": 600},
+             "storage_bytes": 1 * 1024**3, "requests_per_minute": 600,
+             "audit_retention_days": 365},
     "pro": {"members": 50, "api_keys": 25, "pending_invitations": 100,
-            "storage_bytes": 50 * 1024**3, "requests_per_minute": 6000},
+            "storage_bytes": 50 * 1024**3, "requests_per_minute": 6000,
+            "audit_retention_days": 730},
     "enterprise": {"members": None, "api_keys": None, "pending_invitations": None,
-                   "storage_bytes": None, "requests_per_minute": None},
+                   "storage_bytes": None, "requests_per_minute": None,
+                   "audit_retention_days": None},
 }
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from attrs import define
 
-from domain.errors import InvalidInput
+from domain.errors import Conflict, InvalidInput
 from domain.organization import clean_name
 
 MAX_EMAIL_LENGTH = 254
@@ -22,6 +22,15 @@ _EMAIL = re.compile(rf"^(?=[^@]{{1,64}}@){_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_
 class UserStatus(enum.StrEnum):
     ACTIVE = "active"
     DISABLED = "disabled"
+    ERASED = "erased"  # for good: no way in, and (once anonymised) no personal data
+
+
+ERASED_DOMAIN = "erased.invalid"  # RFC 2606: a name that never resolves, so never mails
+
+
+def erased_address(user_id: uuid.UUID) -> str:
+    """The address an erased person's row keeps, and invitations to them: unique, no one's."""
+    return f"erased-{user_id.hex}@{ERASED_DOMAIN}"
 
 
 def normalise_email(raw: str) -> str:
@@ -78,5 +87,31 @@ class User:
         self.updated_at = now
 
     def set_status(self, status: UserStatus, now: datetime) -> None:
+        if self.status is UserStatus.ERASED or status is UserStatus.ERASED:
+            raise Conflict("an erased person stays erased, and is erased only by an erasure",
+                           code="user_erased")
         self.status = status
+        self.updated_at = now
+
+    @property
+    def erased(self) -> bool:
+        return self.status is UserStatus.ERASED
+
+    @property
+    def anonymised(self) -> bool:
+        return self.email == erased_address(self.id)
+
+    def begin_erasure(self, now: datetime) -> None:
+        """No way in any more: no password, status erased (the profile goes with `anonymise`,
+        once the person's data elsewhere is gone; until then the address finds them)."""
+        self.status = UserStatus.ERASED
+        self.password_hash = None
+        self.updated_at = now
+
+    def anonymise(self, now: datetime) -> None:
+        if not self.erased:
+            raise Conflict("only an erased person is anonymised", code="user_not_erased")
+        self.email = erased_address(self.id)
+        self.full_name = ""
+        self.email_verified_at = None
         self.updated_at = now

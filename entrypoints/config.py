@@ -7,6 +7,9 @@ from pathlib import Path
 
 from attrs import define
 
+from domain.backup import DailySchedule
+from domain.errors import InvalidInput
+
 BACKENDS = ("postgres", "memory")
 
 
@@ -38,6 +41,8 @@ class Settings:
     mail_from: str = "Groundwork <groundwork@localhost>"
     s3_url: str | None = None
     deletion_grace_days: int = 30
+    backup_retention_days: int = 30
+    backup_schedule: str | None = None  # "daily" (03:00 UTC) or "HH:MM" UTC; None: off
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -80,6 +85,8 @@ class Settings:
             mail_from=env.get("MAIL_FROM") or "Groundwork <groundwork@localhost>",
             s3_url=env.get("S3_URL") or None,
             deletion_grace_days=_positive(env, "DELETION_GRACE_DAYS", 30),
+            backup_retention_days=_positive(env, "BACKUP_RETENTION_DAYS", 30),
+            backup_schedule=_schedule(env.get("BACKUP_SCHEDULE", "")),
         )
 
     @property
@@ -107,6 +114,15 @@ def _positive(env: dict[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ValueError(f"{name} must be positive")
     return value
+
+
+def _schedule(raw: str) -> str | None:
+    """BACKUP_SCHEDULE: off (the default), daily (03:00 UTC) or a UTC time HH:MM."""
+    try:
+        schedule = DailySchedule.parse(raw)
+    except InvalidInput as error:
+        raise ValueError(error.message) from None
+    return None if schedule is None else f"{schedule.at:%H:%M}"
 
 
 def _origins(raw: str) -> tuple[str, ...]:

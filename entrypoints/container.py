@@ -10,21 +10,28 @@ from dependency_injector import containers, providers
 from limits.storage import Storage
 from sqlalchemy import Engine
 
-from adapters.deferred import InlineDeferred, ThreadDeferred
 from adapters.mail.outbox import FolderMailer
 from adapters.mail.smtp import SmtpMailer, SmtpServer
+from adapters.memory.erasure import MemoryPersonEraser
+from adapters.memory.jobs import InlineJobs
 from adapters.memory.probe import MemoryProbe
 from adapters.memory.purge import MemoryOrgPurger
+from adapters.memory.retention import MemoryAuditPruner
 from adapters.memory.store import MemoryStore
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.postgres.attempt_counters import PostgresCounterStorage
+from adapters.postgres.dump import PostgresDatabaseDump
+from adapters.postgres.erasure import PgPersonEraser
+from adapters.postgres.jobs import PgJobQueue, PgJobs
 from adapters.postgres.maintenance import owner_engine
 from adapters.postgres.migrator import schema_head
 from adapters.postgres.probe import PostgresProbe
 from adapters.postgres.purge import PgOrgPurger
+from adapters.postgres.retention import PgAuditPruner
 from adapters.postgres.sign_in_repositories import KeyLocations
 from adapters.postgres.transaction import app_engine
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
+from adapters.postgres.worker import ProcrastinateWorker
 from adapters.security.argon2_hasher import Argon2Hasher
 from adapters.security.attempt_throttle import LimitsAttemptThrottle
 from adapters.security.digest_signer import (
@@ -43,9 +50,12 @@ from application.account import AccountService
 from application.api_keys import ApiKeyService
 from application.audit import AuditReader, AuditVerifier
 from application.auth import AuthService
+from application.backups import BackupService
 from application.downloads import DownloadService
+from application.erasure import ErasureService
 from application.exports import ExportService
 from application.invitations import InvitationService
+from application.jobs import jobs_by_name
 from application.members import MemberService
 from application.org_import import OrgImportService
 from application.org_lifecycle import OrgLifecycleService
@@ -57,11 +67,13 @@ from application.ports.mailer import Mailer
 from application.ports.object_store import ObjectStore
 from application.principals import CredentialReader
 from application.quotas import QuotaService
+from application.retention import AuditRetentionService
 from application.sessions import SessionService
 from application.signup import SignupService
 from application.two_factor import TwoFactorService
 from application.users import UserService
 from application.verification import VerificationService
+from domain.backup import Retention
 from entrypoints.config import Settings
 from entrypoints.database import resolve_database
 from entrypoints.secrets import resolve_secret_key
@@ -140,6 +152,8 @@ class Adapters(containers.DeclarativeContainer):
     one_time_codes = providers.Singleton(PyotpCodes)
     mailer = providers.Singleton(_mailer, settings)
     object_store = providers.Singleton(_object_store, settings, clock)
+    database_dump = providers.Singleton(  # pg_dump and pg_restore, as the owner
+        PostgresDatabaseDump, database_urls, app_password=settings.provided.app_db_password)
     attempt_counters = providers.Singleton(_attempt_counters, settings, engine.provider)
     login_throttle = providers.Singleton(
         LimitsAttemptThrottle, attempt_counters,
@@ -163,22 +177,44 @@ class Adapters(containers.DeclarativeContainer):
         per_account=settings.provided.login_limit_per_account,
         per_account_all=settings.provided.login_limit_per_account_all,
         per_ip=settings.provided.login_limit_per_ip, namespace="groundwork-codes")
-    deferred = providers.Selector(
+    # The use cases that jobs run, by name: the Container sets them (they defer jobs here).
+    job_handlers = providers.Dependency()
+    inline_jobs = providers.Singleton(InlineJobs, job_handlers.provider)
+    jobs_in = providers.Selector(  # how a unit of work defers jobs: as rows, or run at commit
         settings.provided.backend,
-        postgres=providers.Singleton(ThreadDeferred),
-        memory=providers.Singleton(InlineDeferred),
+        postgres=providers.Object(PgJobs),
+        memory=inline_jobs.provided.within,
     )
+    job_queue = providers.Selector(
+        settings.provided.backend,
+        postgres=providers.Singleton(PgJobQueue, engine),
+        memory=inline_jobs,
+    )
+    job_worker = providers.Factory(ProcrastinateWorker, database_urls.provided.app_url,
+                                   job_handlers)
 
     unit_of_work = providers.Selector(
         settings.provided.backend,
         postgres=providers.Factory(PostgresUnitOfWork, engine=engine, clock=clock, ids=ids,
-                                   key_locations=providers.Singleton(KeyLocations)),
-        memory=providers.Factory(MemoryUnitOfWork, store=memory_store, clock=clock, ids=ids),
+                                   key_locations=providers.Singleton(KeyLocations),
+                                   jobs_in=jobs_in),
+        memory=providers.Factory(MemoryUnitOfWork, store=memory_store, clock=clock, ids=ids,
+                                 jobs_in=jobs_in),
     )
     org_purger = providers.Selector(
         settings.provided.backend,
         postgres=providers.Singleton(PgOrgPurger, owner_engine),
         memory=providers.Singleton(MemoryOrgPurger, memory_store),
+    )
+    person_eraser = providers.Selector(
+        settings.provided.backend,
+        postgres=providers.Singleton(PgPersonEraser, owner_engine),
+        memory=providers.Singleton(MemoryPersonEraser, memory_store),
+    )
+    audit_pruner = providers.Selector(
+        settings.provided.backend,
+        postgres=providers.Singleton(PgAuditPruner, owner_engine),
+        memory=providers.Singleton(MemoryAuditPruner, memory_store),
     )
     database_probe = providers.Selector(
         settings.provided.backend,
@@ -204,21 +240,26 @@ class Application(containers.DeclarativeContainer):
     recovery_signer = providers.Dependency()
     secret_sealer = providers.Dependency()
     one_time_codes = providers.Dependency()
-    deferred = providers.Dependency()
     mailer = providers.Dependency()
     object_store = providers.Dependency()
+    database_dump = providers.Dependency()
+    backup_retention = providers.Dependency()
     org_purger = providers.Dependency()
+    person_eraser = providers.Dependency()
+    audit_pruner = providers.Dependency()
     public_url = providers.Dependency(instance_of=str)
     deletion_grace = providers.Dependency()
     signup_enabled = providers.Dependency(instance_of=bool)
 
     organizations = providers.Factory(OrganizationService, uow_factory, clock, ids)
     downloads = providers.Factory(DownloadService, object_store, clock, uow_factory)
+    backups = providers.Factory(BackupService, object_store, database_dump, clock, ids,
+                                backup_retention)
     quotas = providers.Factory(QuotaService, uow_factory, clock, object_store)
     personal_export = providers.Factory(PersonalExportService, uow_factory, clock)
     org_lifecycle = providers.Factory(OrgLifecycleService, uow_factory, clock, deletion_grace)
     schema_revision = providers.Singleton(schema_head)
-    exports = providers.Factory(ExportService, uow_factory, clock, ids, object_store, deferred,
+    exports = providers.Factory(ExportService, uow_factory, clock, ids, object_store,
                                 schema_revision)
     org_purge = providers.Factory(OrgPurgeService, uow_factory, clock, object_store, exports,
                                   org_purger, deletion_grace)
@@ -235,16 +276,21 @@ class Application(containers.DeclarativeContainer):
     invitations = providers.Factory(InvitationService, uow_factory, clock, ids, password_hasher,
                                     mailer, public_url, auth, login_throttle)
     passwords = providers.Factory(PasswordService, uow_factory, clock, ids, password_hasher,
-                                  mailer, public_url, deferred, reset_throttle)
+                                  mailer, public_url, reset_throttle)
     account = providers.Factory(AccountService, uow_factory, clock, password_hasher,
                                 login_throttle)
     verification = providers.Factory(VerificationService, uow_factory, clock, ids, mailer,
-                                     public_url, deferred, verify_throttle, password_hasher)
+                                     public_url, verify_throttle, password_hasher)
     two_factor = providers.Factory(TwoFactorService, uow_factory, clock, ids, one_time_codes,
                                    secret_sealer, recovery_signer, password_hasher,
                                    token_service, auth, code_throttle)
     signup = providers.Factory(SignupService, uow_factory, organizations, auth, password_hasher,
-                               signup_enabled, signup_throttle, clock, verification, two_factor)
+                               signup_enabled, signup_throttle, clock, two_factor)
+    erasure = providers.Factory(ErasureService, uow_factory, clock, password_hasher,
+                                login_throttle, two_factor, person_eraser.provider)
+    audit_retention = providers.Factory(AuditRetentionService, uow_factory, clock, ids,
+                                        digest_signer, audit_pruner)
+    job_handlers = providers.Factory(jobs_by_name, exports, passwords, verification)
 
 
 class Container(containers.DeclarativeContainer):
@@ -268,14 +314,18 @@ class Container(containers.DeclarativeContainer):
         recovery_signer=adapters.recovery_signer,
         secret_sealer=adapters.secret_sealer,
         one_time_codes=adapters.one_time_codes,
-        deferred=adapters.deferred,
         signup_enabled=settings.provided.signup_enabled,
         mailer=adapters.mailer,
         object_store=adapters.object_store,
+        database_dump=adapters.database_dump,
+        backup_retention=providers.Factory(Retention, settings.provided.backup_retention_days),
         org_purger=adapters.org_purger,
+        person_eraser=adapters.person_eraser,
+        audit_pruner=adapters.audit_pruner,
         public_url=settings.provided.public_url,
         deletion_grace=providers.Factory(_days, settings.provided.deletion_grace_days),
     )
+    adapters.job_handlers.override(application.job_handlers)  # the cycle, closed here
 
 
 def build_container(settings: Settings | None = None) -> Container:

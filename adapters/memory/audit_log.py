@@ -11,6 +11,7 @@ from application.errors import TenantContextMissing
 from application.ports.repositories import AuditFilter, AuditLog
 from application.ports.system import Clock, IdGenerator
 from domain.audit import AuditEntry, AuditEvent
+from domain.audit_retention import AuditCheckpoint
 
 
 class MemoryAuditLog(TenantScoped, AuditLog):
@@ -40,3 +41,6 @@ class MemoryAuditLog(TenantScoped, AuditLog):
              limit: int) -> list[AuditEntry]:
         found = [e for e in self.entries(org_id) if e.seq > after_seq and where.matches(e)]
         return found[:limit]
+
+    def checkpoints(self, org_id: uuid.UUID) -> list[AuditCheckpoint]:
+        return list(self._t.audit_checkpoints.peek(org_id, ())) if self._visible(org_id) else []

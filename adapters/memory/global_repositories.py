@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import attrs
+
 from adapters.memory.draft_table import first_row
 from adapters.memory.store import Draft
 from application.ports.repositories import (
@@ -23,7 +25,7 @@ from domain.email_token import EmailPurpose, EmailToken
 from domain.errors import Conflict
 from domain.organization import Organization, OrgStatus
 from domain.password_token import PasswordToken
-from domain.user import User
+from domain.user import User, UserStatus
 
 
 class MemoryOrganizations(OrganizationRepository):
@@ -72,11 +74,32 @@ class MemoryUsers(UserRepository):
         return next((k for k, u in self._t.users.items() if u.email == email.lower()), None)
 
     def update(self, user: User) -> None:
-        if user.id not in self._t.users:
+        stored = self._t.users.stored(user.id)
+        if stored is None or stored.erased:
             return
         if any(u.email == user.email and k != user.id for k, u in self._t.users.items()):
             raise Conflict(f"a user with email {user.email!r} exists", code="email_taken")
         self._t.users[user.id] = user
+
+    def mark_erased(self, user: User) -> bool:
+        stored = self._t.users.stored(user.id)
+        if stored is None or stored.erased:
+            return False
+        self._t.users[user.id] = attrs.evolve(
+            stored, status=UserStatus.ERASED, password_hash=user.password_hash,
+            updated_at=user.updated_at)
+        return True
+
+    def erasures_pending(self) -> list[User]:
+        keys = sorted(k for k, u in self._t.users.items() if u.erased and not u.anonymised)
+        return [self._t.users[k] for k in keys]
+
+    def store_anonymised(self, user: User) -> None:
+        stored = self._t.users.stored(user.id)
+        if stored is not None and stored.erased:
+            self._t.users[user.id] = attrs.evolve(
+                stored, email=user.email, full_name=user.full_name,
+                email_verified_at=user.email_verified_at, updated_at=user.updated_at)
 
 
 class MemoryPasswordTokens(PasswordTokenRepository):

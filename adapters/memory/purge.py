@@ -22,6 +22,7 @@ class MemoryOrgPurger(OrgPurger):
             counts["api_key_prefixes"] = _drop(draft.api_key_prefixes,
                                                lambda key: draft.api_key_prefixes[key] == org_id)
             counts["audit_entries"] = len(draft.audit.pop(org_id, None) or [])
+            counts["audit_checkpoints"] = len(draft.audit_checkpoints.pop(org_id, None) or [])
             draft.quota_overrides.pop(org_id, None)
             counts["org"] = 1 if draft.orgs.pop(org_id, None) is not None else 0
             self._store.publish(draft)

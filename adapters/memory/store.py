@@ -25,6 +25,7 @@ from adapters.memory.draft_table import TransactionClosed as TransactionClosed  
 from application.ports.sign_in_failures import SignInFailure
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry
+from domain.audit_retention import AuditCheckpoint
 from domain.email_token import EmailToken
 from domain.export import Export
 from domain.invitation import Invitation
@@ -47,6 +48,7 @@ class Tables:
     users: dict[uuid.UUID, User] = field(factory=dict)
     members: dict[tuple[uuid.UUID, uuid.UUID], Member] = field(factory=dict)
     audit: dict[uuid.UUID, list[AuditEntry]] = field(factory=dict)
+    audit_checkpoints: dict[uuid.UUID, list[AuditCheckpoint]] = field(factory=dict)
     sessions: dict[tuple[uuid.UUID, uuid.UUID], Session] = field(factory=dict)
     password_tokens: dict[uuid.UUID, PasswordToken] = field(factory=dict)
     email_tokens: dict[uuid.UUID, EmailToken] = field(factory=dict)
@@ -68,9 +70,10 @@ def _same(value: T) -> T:
     return value
 
 
-# How a table's values are copied when a transaction takes them. Audit entries are frozen, so
-# a chain is copied as a list; a prefix maps to an (immutable) org id.
-_COPIERS: dict[str, Callable[[Any], Any]] = {"audit": list, "api_key_prefixes": _same,
+# How a table's values are copied when a transaction takes them. Audit entries and checkpoints
+# are frozen, so a chain is copied as a list; a prefix maps to an (immutable) org id.
+_COPIERS: dict[str, Callable[[Any], Any]] = {"audit": list, "audit_checkpoints": list,
+                                              "api_key_prefixes": _same,
                                               "plans": dict, "quota_overrides": dict}
 
 
@@ -81,6 +84,7 @@ class Draft:
     users: DraftTable[uuid.UUID, User]
     members: DraftTable[tuple[uuid.UUID, uuid.UUID], Member]
     audit: DraftTable[uuid.UUID, list[AuditEntry]]
+    audit_checkpoints: DraftTable[uuid.UUID, list[AuditCheckpoint]]
     sessions: DraftTable[tuple[uuid.UUID, uuid.UUID], Session]
     password_tokens: DraftTable[uuid.UUID, PasswordToken]
     email_tokens: DraftTable[uuid.UUID, EmailToken]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from adapters.memory.audit_log import MemoryAuditLog
 from adapters.memory.exports import MemoryExports, MemoryTenantDump
@@ -17,6 +18,7 @@ from adapters.memory.sign_in_repositories import MemoryApiKeys, MemoryInvitation
 from adapters.memory.store import MemoryStore
 from adapters.memory.tenant_repositories import MemoryMembers, MemoryTenantData
 from adapters.memory.two_factor import MemoryTwoFactor
+from application.ports.jobs import Jobs
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork
 
@@ -25,8 +27,11 @@ class MemoryUnitOfWork(UnitOfWork):
     """Works on a draft of the store (see adapters/memory/store.py): commit publishes it,
     anything else drops it. Nothing committed is copied up front or changed in place."""
 
-    def __init__(self, store: MemoryStore, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, store: MemoryStore, clock: Clock, ids: IdGenerator,
+                 jobs_in: Callable[[MemoryUnitOfWork], Jobs]) -> None:
         self._store = store
+        self._jobs_in = jobs_in
+        self._after_commit: list[Callable[[], None]] = []
         self._clock = clock
         self._ids = ids
         self._org_id: uuid.UUID | None = None
@@ -56,6 +61,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.tenant_data = MemoryTenantData(tables, self._bound, self._bound_user)
         self.principals = MemoryPrincipals(tables, self._bound, self._bound_user)
         self.directory = MemoryMemberDirectory(tables, self._bound, self._bound_user)
+        self.jobs = self._jobs_in(self)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -73,12 +79,20 @@ class MemoryUnitOfWork(UnitOfWork):
     def bind_user(self, user_id: uuid.UUID) -> None:
         self._user_id = uuid.UUID(str(user_id))
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once this unit of work has committed (and let go of the store)."""
+        self._after_commit.append(action)
+
     def commit(self) -> None:
         if self._open:
             self._store.publish(self._draft)
             self._close()
+            actions, self._after_commit = self._after_commit, []
+            for action in actions:
+                action()
 
     def rollback(self) -> None:
+        self._after_commit.clear()
         if self._open:
             self._close()
 

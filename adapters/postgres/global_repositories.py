@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Text, bindparam, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres.tables import email_tokens, org, password_tokens, users
@@ -22,7 +22,7 @@ from domain.email_token import EmailPurpose, EmailToken
 from domain.errors import Conflict
 from domain.organization import Organization, OrgStatus, Plan
 from domain.password_token import PasswordToken
-from domain.user import User, UserStatus
+from domain.user import ERASED_DOMAIN, User, UserStatus
 
 
 class PgOrganizations(OrganizationRepository):
@@ -97,10 +97,30 @@ class PgUsers(UserRepository):
         return _user(row) if row else None
 
     def update(self, u: User) -> None:
-        self._tx.execute(update(users).where(users.c.id == u.id).values(
+        self._tx.execute(update(users).where(users.c.id == u.id, _NOT_ERASED).values(
             email=u.email, full_name=u.full_name, password_hash=u.password_hash,
             status=u.status.value,
             email_verified_at=u.email_verified_at, updated_at=u.updated_at))
+
+    def mark_erased(self, u: User) -> bool:
+        return self._tx.execute(update(users).where(users.c.id == u.id, _NOT_ERASED).values(
+            status=UserStatus.ERASED.value, password_hash=u.password_hash,
+            updated_at=u.updated_at)).rowcount == 1
+
+    def store_anonymised(self, u: User) -> None:
+        self._tx.execute(update(users).where(users.c.id == u.id, ~_NOT_ERASED).values(
+            email=u.email, full_name=u.full_name, email_verified_at=u.email_verified_at,
+            updated_at=u.updated_at))
+
+
+    def erasures_pending(self) -> list[User]:
+        placeholder = func.concat("erased-", func.replace(cast(users.c.id, Text), "-", ""),
+                                  f"@{ERASED_DOMAIN}")  # domain.user.erased_address
+        query = select(users).where(~_NOT_ERASED, users.c.email != placeholder)
+        return [_user(row) for row in self._tx.execute(query.order_by(users.c.id))]
+
+
+_NOT_ERASED = users.c.status != UserStatus.ERASED.value
 
 
 def _user(row) -> User:

@@ -20,7 +20,15 @@ def owner_engine(url) -> Engine:
 def maintenance(engine: Engine, org_id: uuid.UUID | None) -> Iterator[Connection]:
     """One transaction as the owner, bound to `org_id` (or to no org), allowed to change audit
     entries; committed when the block ends without an exception."""
-    with engine.begin() as conn:
+    with engine.connect() as conn, maintenance_on(conn, org_id):
+        yield conn
+
+
+@contextmanager
+def maintenance_on(conn: Connection, org_id: uuid.UUID | None) -> Iterator[Connection]:
+    """`maintenance` on a connection of the owner's engine that the caller holds: for work that
+    visits many orgs, a transaction each, without a new connection each."""
+    with conn.begin():
         # SET LOCAL, not set_config(): Citus passes SET LOCAL on to the workers' transactions.
         conn.exec_driver_sql("SET LOCAL groundwork.audit_maintenance = 'on'")
         conn.exec_driver_sql(f"SET LOCAL app.org_id = '{uuid.UUID(str(org_id))}'" if org_id

@@ -28,7 +28,11 @@ class DatabaseUrls:
         owner = make_url(server_url).set(drivername="postgresql+psycopg")
         if database:
             owner = owner.set(database=database)
-        app = owner.set(username=f"{owner.database}_app", password=app_password)
+        # Not owner.set(password=None): `set` keeps a password it is given None for, and the
+        # owner's password must never be sent as the app role's.
+        app = URL.create(owner.drivername, username=f"{owner.database}_app",
+                         password=app_password, host=owner.host, port=owner.port,
+                         database=owner.database, query=owner.query)
         return cls(owner_url=owner, app_url=app)
 
 

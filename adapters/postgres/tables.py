@@ -74,7 +74,7 @@ users = Table(
     Column("status", Text, nullable=False, server_default=text("'active'")),
     *_timestamps(),
     Column("email_verified_at", TIMESTAMP(timezone=True), nullable=True),
-    CheckConstraint("status IN ('active', 'disabled')", name="status"),
+    CheckConstraint("status IN ('active', 'disabled', 'erased')", name="status"),
 )
 Index("ux_users_lower_email", func.lower(users.c.email), unique=True)
 
@@ -119,12 +119,31 @@ audit_entries = Table(
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
     *_timestamps(),
+    Column("hash_version", Integer, nullable=False, server_default=text("1")),
+    Column("pii_salts", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("erased", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     PrimaryKeyConstraint("org_id", "id"),
     ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
     UniqueConstraint("org_id", "seq"),
 )
 Index("ix_audit_entries_org_id_created_at", audit_entries.c.org_id, audit_entries.c.created_at)
 Index("ix_audit_entries_org_id_action", audit_entries.c.org_id, audit_entries.c.action)
+
+# Where retention cut an org's chain (written by the owner's maintenance path only).
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    Column("id", UUID(as_uuid=True), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", Text, nullable=False),
+    Column("removed", BigInteger, nullable=False),
+    Column("signature", Text, nullable=False),
+    *_timestamps(),
+    PrimaryKeyConstraint("org_id", "id"),
+    ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
+    UniqueConstraint("org_id", "seq"),
+)
 
 sessions = Table(
     "sessions",

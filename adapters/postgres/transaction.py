@@ -87,6 +87,7 @@ class Transaction:
         self._driver: psycopg.Connection | None = None
         self._cursor: psycopg.Cursor | None = None  # one per transaction, for the compiled reads
         self._pending: list[str] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     def set_local(self, name: str, value: uuid.UUID | str) -> None:
         """SET LOCAL takes no bind parameters, so the value is validated as a UUID first."""
@@ -128,10 +129,18 @@ class Transaction:
         self._pending = ["BEGIN"]
         return rows
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once this transaction has committed; never if it rolls back."""
+        self._after_commit.append(action)
+
     def commit(self) -> None:
         self._end(b"COMMIT")
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
 
     def rollback(self) -> None:
+        self._after_commit.clear()
         self._end(b"ROLLBACK")
 
     def _end(self, command: bytes) -> None:

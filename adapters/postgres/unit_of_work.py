@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 
@@ -12,6 +13,7 @@ from adapters.postgres.global_repositories import (
     PgPasswordTokens,
     PgUsers,
 )
+from adapters.postgres.jobs import PgJobs
 from adapters.postgres.quotas import PgQuotas
 from adapters.postgres.read_models import PgMemberDirectory, PgPrincipals
 from adapters.postgres.sign_in_failures import PgSignInFailureLog
@@ -24,6 +26,7 @@ from adapters.postgres.sign_in_repositories import (
 from adapters.postgres.tenant_repositories import PgMembers, PgTenantData
 from adapters.postgres.transaction import Transaction
 from adapters.postgres.two_factor import PgTwoFactor
+from application.ports.jobs import Jobs
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork
 
@@ -36,8 +39,10 @@ class PostgresUnitOfWork(UnitOfWork):
     """
 
     def __init__(self, engine: Engine, clock: Clock, ids: IdGenerator,
-                 key_locations: KeyLocations) -> None:
+                 key_locations: KeyLocations,
+                 jobs_in: Callable[[Transaction], Jobs] = PgJobs) -> None:
         self._engine = engine
+        self._jobs_in = jobs_in
         self._key_locations = key_locations
         self._clock = clock
         self._ids = ids
@@ -93,4 +98,5 @@ _REPOSITORIES = {
     "tenant_data": lambda uow: PgTenantData(uow._tx),
     "principals": lambda uow: PgPrincipals(uow._tx),
     "directory": lambda uow: PgMemberDirectory(uow._tx),
+    "jobs": lambda uow: uow._jobs_in(uow._tx),
 }

@@ -12,6 +12,7 @@ from attrs import define
 
 from domain.api_key import ApiKey
 from domain.audit import AuditEntry, AuditEvent
+from domain.audit_retention import AuditCheckpoint
 from domain.email_token import EmailPurpose, EmailToken
 from domain.export import Export
 from domain.invitation import Invitation
@@ -55,7 +56,21 @@ class UserRepository(abc.ABC):
     def get_by_email(self, email: str) -> User | None: ...
 
     @abc.abstractmethod
-    def update(self, user: User) -> None: ...
+    def update(self, user: User) -> None:
+        """Never writes over an erased person (a stale copy must not bring their data back)."""
+
+    @abc.abstractmethod
+    def mark_erased(self, user: User) -> bool:
+        """Store the person's erased status and password (`User.begin_erasure`) unless they
+        are erased already: of two erasures at once, exactly one stores it. True when stored."""
+
+    @abc.abstractmethod
+    def store_anonymised(self, user: User) -> None:
+        """Store an erased person's anonymised profile (`User.anonymise`)."""
+
+    @abc.abstractmethod
+    def erasures_pending(self) -> list[User]:
+        """Erased people not yet anonymised: erasures begun and not finished."""
 
 
 class MemberRepository(abc.ABC):
@@ -123,6 +138,10 @@ class AuditLog(abc.ABC):
     def page(self, org_id: uuid.UUID, where: AuditFilter, *, after_seq: int,
              limit: int) -> list[AuditEntry]:
         """Up to `limit` matching entries with seq > after_seq, in chain order."""
+
+    @abc.abstractmethod
+    def checkpoints(self, org_id: uuid.UUID) -> list[AuditCheckpoint]:
+        """Where retention cut the org's chain, oldest first."""
 
 
 class TenantData(abc.ABC):

@@ -4,6 +4,7 @@ in one place that no caller can aim at an organization's audit log."""
 from __future__ import annotations
 
 import abc
+import hashlib
 import uuid
 from datetime import datetime
 
@@ -20,6 +21,11 @@ class SignInFailure:
     user_id: uuid.UUID | None = None
     ip: str | None = None
     user_agent: str | None = None
+
+
+def email_digest(email: str) -> str:
+    """How the log names an address (normalised as typed): by its SHA-256."""
+    return hashlib.sha256(email.encode()).hexdigest()
 
 
 class SignInFailureLog(abc.ABC):

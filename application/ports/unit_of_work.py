@@ -4,6 +4,7 @@ import abc
 import uuid
 from collections.abc import Callable
 
+from application.ports.jobs import Jobs
 from application.ports.principals import Principals
 from application.ports.read_models import MemberDirectory
 from application.ports.repositories import (
@@ -50,6 +51,7 @@ class UnitOfWork(abc.ABC):
     tenant_data: TenantData
     principals: Principals
     directory: MemberDirectory
+    jobs: Jobs
 
     def __enter__(self) -> UnitOfWork:
         return self

@@ -1,5 +1,5 @@
-"""`groundwork audit verify` and `groundwork audit digest`: recompute the hash chains, and anchor
-their heads in signed digests kept outside the database."""
+"""`groundwork audit verify`, `digest` and `prune`: recompute the hash chains, anchor their heads
+in signed digests kept outside the database, and apply each org's retention."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ import click
 
 from application.audit import SignedDigest
 from domain.audit import ChainDigest
-from entrypoints.cli.context import CliContext, json_option, pass_context
+from entrypoints.cli.context import (
+    CliContext,
+    confirm_destructive,
+    json_option,
+    pass_context,
+    yes_option,
+)
 from entrypoints.cli.output import emit
 
 DIGESTS_FILE = "audit-digests.jsonl"
@@ -67,6 +73,27 @@ def digest(ctx: CliContext, slug: str | None, out_path: Path | None, as_json: bo
          as_json=as_json)
     if not as_json:
         click.echo(f"{len(made)} digest(s) appended to {path}", err=True)
+
+
+@group.command()
+@click.option("--org", "slug", default=None, help="Only this organization.")
+@yes_option
+@json_option
+@pass_context
+def prune(ctx: CliContext, slug: str | None, yes: bool, as_json: bool) -> None:
+    """Remove the audit entries older than each org's retention (its plan's
+    audit_retention_days, or its own: `org limit SLUG audit_retention_days DAYS`); each org's
+    chain verifies on from the signed checkpoint they leave. Asks first, unless --yes."""
+    retention = ctx.container.application.audit_retention()
+    kept = [org.slug for org, days in retention.retentions(slug) if days is not None]
+    if not kept:
+        click.echo("no organization has an audit retention: nothing to remove", err=True)
+        return
+    confirm_destructive(yes, f"Remove the audit entries past their retention in "
+                             f"{len(kept)} organization(s)?")
+    done = retention.prune(slug, ctx.actor)
+    emit([{"org": p.slug, "retention_days": p.retention_days, "removed": p.removed,
+           "checkpoint_seq": p.checkpoint_seq} for p in done], as_json=as_json)
 
 
 def _line(signed: SignedDigest) -> dict:

@@ -8,6 +8,7 @@ from functools import cached_property
 import click
 
 from domain.audit import Actor
+from domain.errors import DomainError
 from entrypoints.config import Settings
 from entrypoints.container import Container, build_container
 
@@ -38,6 +39,7 @@ def confirm_destructive(yes: bool, question: str) -> None:
     refuse (a script must say --yes)."""
     if yes:
         return
-    if sys.stdin is None or not sys.stdin.isatty():
-        raise click.UsageError(f"{question} Refused: no terminal to confirm at; pass --yes.")
+    if sys.stdin is None or not sys.stdin.isatty():  # one line and exit 1 (GroundworkGroup)
+        raise DomainError(f"{question} Refused: no terminal to confirm at; pass --yes.",
+                          code="confirmation_required")
     click.confirm(question, abort=True)

@@ -8,7 +8,19 @@ import click
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from domain.errors import DomainError
-from entrypoints.cli import audit, db, demo, exports, members, orgs, plans, serve, users
+from entrypoints.cli import (
+    audit,
+    backups,
+    db,
+    demo,
+    exports,
+    members,
+    orgs,
+    plans,
+    serve,
+    users,
+    worker,
+)
 from entrypoints.cli.context import CliContext
 from entrypoints.config import Settings
 from entrypoints.logs import configure_logging
@@ -50,5 +62,5 @@ def cli(ctx: click.Context) -> None:
         ctx.obj = CliContext(settings)
 
 
-for module in (db, orgs, plans, members, users, audit, exports, demo, serve):
+for module in (db, orgs, plans, members, users, audit, exports, backups, demo, serve, worker):
     cli.add_command(module.group)

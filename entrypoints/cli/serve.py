@@ -1,15 +1,18 @@
-"""`groundwork serve`: migrate, then serve the API with gunicorn."""
+"""`groundwork serve`: migrate, then serve the API with gunicorn, and run a job worker beside it."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import MutableMapping
+import subprocess
+import sys
+from collections.abc import Mapping, MutableMapping
 
 import click
 from gunicorn.app.base import BaseApplication
 
 from adapters.postgres.conventions import serving_refusal
 from adapters.postgres.migrator import Migrator, schema_head
+from entrypoints.cli import backups
 from entrypoints.cli.context import CliContext, pass_context
 from entrypoints.config import Settings
 from entrypoints.http import server_errors
@@ -65,6 +68,23 @@ def hand_workers_the_app_login(app_url: str, environ: MutableMapping[str, str]) 
     environ["APP_DATABASE_URL"] = app_url
 
 
+def start_worker(environ: Mapping[str, str]) -> subprocess.Popen:
+    """`groundwork worker` beside the server, with what gunicorn's workers inherit (the app's
+    login). Its output goes where the server's does."""
+    return subprocess.Popen([sys.executable, "-c", "from entrypoints.cli.main import cli; cli()",
+                             "worker"], env=dict(environ))
+
+
+def stop_worker(worker: subprocess.Popen, grace: float = 15) -> None:
+    """SIGTERM: the jobs under way finish (up to the worker's own grace), then it exits."""
+    worker.terminate()
+    try:
+        worker.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
 @click.command("serve")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")),
@@ -96,5 +116,12 @@ def group(ctx: CliContext, host: str, port: int, workers: int, reload: bool,
         click.echo(f"database: {where}; schema {schema}", err=True)
         # Workers reuse the resolved server (never start the embedded one again), as the app.
         hand_workers_the_app_login(urls.app_url.render_as_string(hide_password=False), os.environ)
+    backups.start_schedule(ctx)  # BACKUP_SCHEDULE: a thread of this process, not of the workers
     click.echo(f"serving on http://{host}:{port} (docs at http://{host}:{port}/docs)", err=True)
-    _Gunicorn(options).run()
+    # The memory backend runs its jobs in the server; PostgreSQL queues them for a worker.
+    worker = start_worker(os.environ) if ctx.settings.backend == "postgres" else None
+    try:
+        _Gunicorn(options).run()
+    finally:  # gunicorn stops with SystemExit (SIGTERM, SIGINT): the worker stops with it
+        if worker is not None:
+            stop_worker(worker)

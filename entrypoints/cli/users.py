@@ -8,7 +8,13 @@ import click
 
 from application.passwords import IssuePasswordLink
 from application.users import SetUserStatus
-from entrypoints.cli.context import CliContext, json_option, pass_context
+from entrypoints.cli.context import (
+    CliContext,
+    confirm_destructive,
+    json_option,
+    pass_context,
+    yes_option,
+)
 from entrypoints.cli.links import link_lines
 from entrypoints.cli.output import emit
 
@@ -64,3 +70,33 @@ def reset_two_factor(ctx: CliContext, email: str, as_json: bool) -> None:
     asking out of band first. They sign in with their password and set it up again."""
     removed = ctx.container.application.two_factor().reset_by_operator(email, ctx.actor)
     emit({"email": email, "two_factor_removed": removed}, as_json=as_json)
+
+
+@group.command()
+@click.argument("email", required=False)
+@click.option("--pending", is_flag=True,
+              help="Instead: finish every erasure begun (accounts their owners deleted).")
+@yes_option
+@json_option
+@pass_context
+def erase(ctx: CliContext, email: str | None, pending: bool, yes: bool, as_json: bool) -> None:
+    """Erase EMAIL for good (GDPR): memberships, sessions, the API keys they made and their
+    links end; their name and address go, from the audit logs too (the chains still verify).
+    Refused while they are an org's only owner. Run it again to finish one cut short; run
+    `--pending` daily to finish the accounts people deleted themselves."""
+    if (email is None) == (not pending):
+        raise click.UsageError("give an EMAIL, or --pending")
+    erasure = ctx.container.application.erasure()
+    if pending:
+        done = erasure.finish_pending(ctx.actor)
+    else:
+        confirm_destructive(yes, f"Erase {email} for good?")
+        done = [erasure.erase(email, ctx.actor)]
+    emit([{"user_id": e.user_id, "orgs": e.orgs, "memberships_ended": e.memberships_ended,
+           "sessions_ended": e.sessions_ended, "api_keys_revoked": e.api_keys_revoked,
+           "entries_erased": e.entries_erased, "entries_kept": e.entries_kept,
+           "invitations_erased": e.invitations_erased} for e in done], as_json=as_json)
+    kept = sum(e.entries_kept for e in done)
+    if kept and not as_json:
+        click.echo(f"{kept} audit entries written before hash version 2 keep their data (their "
+                   "hash covers it); `audit prune` removes them in time", err=True)

@@ -1,5 +1,5 @@
 """A signed-in person's own account: their organizations, a new one of their own, their
-password, and where they are signed in."""
+password, where they are signed in, and deleting it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields
 
 from application.account import ChangePassword
+from application.erasure import EraseMyAccount
 from application.signup import CreateOwnOrganization
 from application.verification import ChangeEmail
 from entrypoints.http.auth_schemas import AcceptedSchema, MembershipSchema, MeSchema
@@ -19,6 +20,7 @@ from entrypoints.http.client import client
 from entrypoints.http.fields import email, password, slug, text
 from entrypoints.http.paging import next_page_headers
 from entrypoints.http.tenant_schemas import NEXT_PAGE_HEADER, OrganizationSchema, PageQuerySchema
+from entrypoints.http.two_factor import any_code
 from entrypoints.plain import plain
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="Your account")
@@ -89,6 +91,12 @@ class NameSchema(Schema):
     full_name = fields.String(required=True)
 
 
+class EraseAccountSchema(Schema):
+    password = password(required=True)
+    code = any_code(metadata={"description": "When two-factor sign-in is on: a code of your "
+                                             "app, or a recovery code"})
+
+
 @blp.route("/me")
 class MeView(MethodView):
     @blp.response(200, MeSchema)
@@ -103,6 +111,25 @@ class MeView(MethodView):
     def patch(self, body, credential):
         """Change your name (your email changes with a confirmation, not here)."""
         return {"full_name": use_case("account").rename(credential, body["full_name"])}
+
+    @blp.arguments(EraseAccountSchema())
+    @blp.response(202, AcceptedSchema)
+    @documents(why={409: "You are the only owner of the organizations in `orgs` (make "
+                         "someone else an owner, or delete them, first), or your account is "
+                         "being deleted already",
+                    422: "The password or the code is not right, or a code is missing",
+                    429: "Too many wrong passwords or codes; see Retry-After"})
+    @signed_in
+    def delete(self, body, credential):
+        """Delete your account for good: your password (and a code, with two-factor sign-in
+        on). At once, you are signed out everywhere and cannot sign in; your memberships, the
+        API keys you made and your invitations end. Then, by the next maintenance run, your
+        name and address are erased, from the audit logs too (their chains still verify). Not
+        while an organization has no other owner."""
+        use_case("erasure").erase_mine(EraseMyAccount(actor=credential, **body,
+                                                      ip=client()["ip"]))
+        return {"detail": "your account is closed; your name and address are erased by the "
+                          "next maintenance run"}
 
 
 @blp.route("/me/password")

@@ -134,7 +134,8 @@ class MemberView(MethodView):
 
 class LimitUseSchema(Schema):
     name = fields.String(required=True, metadata={
-        "enum": [limit.value for limit in Limit if limit is not Limit.REQUESTS_PER_MINUTE]})
+        "enum": [limit.value for limit in Limit
+                 if limit not in (Limit.REQUESTS_PER_MINUTE, Limit.AUDIT_RETENTION_DAYS)]})
     limit = fields.Integer(required=True, allow_none=True, metadata={"description": "null: none"})
     used = fields.Integer(required=True)
 

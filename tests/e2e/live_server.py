@@ -69,7 +69,8 @@ def live_server(env: dict[str, str], *, workers: int = 2):
             time.sleep(0.2)
         yield base, server
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # a test may have stopped it already
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
         log.seek(0)
         server.output = log.read().decode(errors="replace")

@@ -9,6 +9,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from dependency_injector import providers
 
 from application.members import AddMember
 from application.organizations import CreateOrganization
@@ -119,19 +120,19 @@ def test_one_export_at_a_time_and_none_past_the_storage_limit(world, operator):
     store = container.adapters.object_store()
 
     class Later:  # the job waits: the export stays queued
-        def run(self, job, *, name):
-            self.job = job
+        def defer(self, task, **args):
+            self.job = (task, args)
 
     later = Later()
-    container.adapters.deferred.override(later)
+    container.adapters.jobs_in.override(providers.Object(lambda scope: later))
     try:
         first = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner)
         again = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner)
         assert first.status_code == 202
         assert again.status_code == 409 and again.json["code"] == "export_in_progress"
-        later.job()
+        container.adapters.inline_jobs().run(*later.job)
     finally:
-        container.adapters.deferred.reset_last_overriding()
+        container.adapters.jobs_in.reset_last_overriding()
     client = create_app(container).test_client()  # its services made with the inline runner
     assert client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner).status_code == 202
     assert store.list("orgs/")  # the exports' files are there: they count as stored bytes
@@ -146,14 +147,14 @@ def test_an_export_cut_short_by_a_restart_does_not_block_the_next(world, monkeyp
     owner = bearer(f"owner@{slugs['a']}.test")
 
     class Lost:  # the process died before the job ran
-        def run(self, job, *, name):
+        def defer(self, task, **args):
             return None
 
-    container.adapters.deferred.override(Lost())
+    container.adapters.jobs_in.override(providers.Object(lambda scope: Lost()))
     try:
         stuck = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner).json
     finally:
-        container.adapters.deferred.reset_last_overriding()
+        container.adapters.jobs_in.reset_last_overriding()
     client = create_app(container).test_client()
     assert client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner).status_code == 409
     monkeypatch.setattr("application.exports.STALE_AFTER", timedelta(0))  # as if hours passed
@@ -177,3 +178,28 @@ def test_the_newest_exports_keep_their_files_and_older_ones_expire(world, monkey
     org_id = json.loads(_download(client, listed[ids[1]]["manifest_url"]))["org_id"]
     assert not store.list(f"orgs/{org_id}/exports/{ids[0]}/")
     assert store.list(f"orgs/{org_id}/exports/{ids[2]}/")
+
+
+def test_a_job_run_again_leaves_an_export_that_has_ended_alone(world):
+    client, slugs, bearer, container = world
+    owner = bearer(f"owner@{slugs['a']}.test")
+    deferred = []
+
+    class Recorded:  # keeps the job, to run it by hand
+        def defer(self, task, **args):
+            deferred.append((task, args))
+
+    container.adapters.jobs_in.override(providers.Object(lambda scope: Recorded()))
+    try:
+        asked = client.post(f"/api/v1/orgs/{slugs['a']}/exports", headers=owner).json
+    finally:
+        container.adapters.jobs_in.reset_last_overriding()
+    [(task, args)] = deferred
+    container.adapters.inline_jobs().run(task, args)
+    done = client.get(f"/api/v1/orgs/{slugs['a']}/exports/{asked['id']}", headers=owner).json
+    container.adapters.inline_jobs().run(task, args)  # a retry after the export was done
+    again = client.get(f"/api/v1/orgs/{slugs['a']}/exports/{asked['id']}", headers=owner).json
+    assert done["status"] == again["status"] == "done"
+    assert again["finished_at"] == done["finished_at"]
+    audit = client.get(f"/api/v1/orgs/{slugs['a']}/audit/export", headers=owner).get_data(as_text=True)
+    assert audit.count("export.completed") == 1

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.memory.jobs import InlineJobs
 from adapters.memory.store import MemoryStore, Tables, TransactionClosed
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.system import SystemClock, Uuid7Generator
@@ -27,7 +28,7 @@ def _org(n: int) -> Organization:
 
 
 def _uow(store: MemoryStore) -> MemoryUnitOfWork:
-    return MemoryUnitOfWork(store, SystemClock(), Uuid7Generator())
+    return MemoryUnitOfWork(store, SystemClock(), Uuid7Generator(), InlineJobs(dict).within)
 
 
 @pytest.fixture

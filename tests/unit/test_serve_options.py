@@ -1,6 +1,9 @@
 """`groundwork serve` before gunicorn starts: how many workers, and what they inherit."""
 
 import os
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -28,10 +31,25 @@ class _Recorded:
         _Recorded.runs.append((self.options, dict(os.environ)))
 
 
+class _Workers:
+    """Stands in for `groundwork worker` beside the server: what it inherits, and its stop."""
+
+    started: list = []
+    stopped: list = []
+
+    @classmethod
+    def start(cls, environ) -> str:
+        cls.started.append(dict(environ))
+        return f"worker {len(cls.started)}"
+
+
 @pytest.fixture
 def gunicorn(monkeypatch):
     _Recorded.runs = []
+    _Workers.started, _Workers.stopped = [], []
     monkeypatch.setattr(serve, "_Gunicorn", _Recorded)
+    monkeypatch.setattr(serve, "start_worker", _Workers.start)
+    monkeypatch.setattr(serve, "stop_worker", _Workers.stopped.append)
     monkeypatch.setattr(serve, "serving_refusal", lambda url: None)  # no database to ask here
     # serve writes these to os.environ for its workers: put them back afterwards.
     for name in ("SECRET_KEY", "DATABASE_URL", "APP_DATABASE_URL"):
@@ -128,3 +146,58 @@ def test_a_database_the_app_must_not_serve_stops_the_start_with_its_reason(cli_r
     refused = cli_runner.invoke(cli, ["serve", "--no-migrate"],
                                 obj=CliContext(settings, build_container(settings)))
     assert refused.exit_code == 1 and reason in refused.output and gunicorn == []
+
+
+def test_postgres_runs_a_job_worker_with_the_app_login_and_stops_it_with_the_server(
+        cli_runner, gunicorn, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("APP_DATABASE_URL", APP_URL)
+    settings = Settings.from_env({"GROUNDWORK_BACKEND": "postgres", "APP_DATABASE_URL": APP_URL,
+                                  "SECRET_KEY": "s" * 48})
+    _serve(cli_runner, settings, None, "--no-migrate")
+    [environ] = _Workers.started
+    assert environ["APP_DATABASE_URL"] == APP_URL and "DATABASE_URL" not in environ
+    assert _Workers.stopped == ["worker 1"]
+
+
+def test_the_worker_stops_when_a_signal_stops_gunicorn(cli_runner, gunicorn, monkeypatch):
+    class _Signalled(_Recorded):
+        def run(self) -> None:
+            raise SystemExit(0)  # what gunicorn's arbiter does on SIGTERM or SIGINT
+
+    monkeypatch.setattr(serve, "_Gunicorn", _Signalled)
+    settings = Settings.from_env({"GROUNDWORK_BACKEND": "postgres", "APP_DATABASE_URL": APP_URL,
+                                  "SECRET_KEY": "s" * 48})
+    cli_runner.invoke(cli, ["serve", "--no-migrate"],
+                      obj=CliContext(settings, build_container(settings)))
+    assert _Workers.stopped == ["worker 1"]
+
+
+def test_the_memory_backend_needs_no_worker(cli_runner, gunicorn):
+    _serve(cli_runner, Settings.from_env({"GROUNDWORK_BACKEND": "memory"}))
+    assert _Workers.started == [] and _Workers.stopped == []
+
+
+def test_the_worker_is_groundwork_worker_with_the_environment_given(capfd):
+    worker = serve.start_worker({**os.environ, "GROUNDWORK_BACKEND": "memory"})
+    assert worker.wait(timeout=60) == 2  # a usage error: the memory backend has no queue
+    serve.stop_worker(worker)  # one that has ended already is left as it is
+    assert "a worker needs GROUNDWORK_BACKEND=postgres" in capfd.readouterr().err
+
+
+def test_a_worker_that_does_not_stop_in_time_is_killed():
+    stubborn = subprocess.Popen([sys.executable, "-c", "import signal, time; "
+                                 "signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                                 "print('ready', flush=True); time.sleep(60)"],
+                                stdout=subprocess.PIPE)
+    stubborn.stdout.readline()
+    serve.stop_worker(stubborn, grace=0.2)
+    stubborn.stdout.close()
+    assert stubborn.returncode == -signal.SIGKILL
+
+
+def test_without_an_app_password_the_app_login_carries_none_of_the_owners():
+    urls = DatabaseUrls.for_server(OWNER_URL)
+    assert urls.app_url.password is None
+    assert "owner-secret" not in urls.app_url.render_as_string(hide_password=False)
+    assert urls.app_url.username.endswith("_app") and urls.owner_url.password == "owner-secret"

@@ -1,0 +1,220 @@
+"""Erasing a person (GDPR, art. 17): by themselves ("delete my account": their password, and a
+code when they have two-factor sign-in on), or by an operator. Refused while an org of theirs
+would be left without an owner.
+
+Two parts. (1) One transaction, in the application's role, ends the account: no password,
+status `erased`, two-factor gone, links ended, every membership with its sessions, the API keys
+the person made (a key acts with its maker's role, which ends) and the invitations they sent,
+and a `user.erased` entry in each of those orgs. (2) On the owner's maintenance path, which no
+server process has (an operator's `groundwork user erase`): their links and sign-in failures
+are deleted; in every org their fields in audit entries are erased (the chains still verify),
+invitations to them lose the address, their sessions the client address; then the profile is
+anonymised and each other org whose log held them gets its `user.erased`. Self-service does
+(1) and leaves (2) to the next `groundwork user erase --pending` (a daily job, as `audit
+prune`); until then the address still finds the erased person, and (2) may run again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from attrs import define, field
+
+from application.errors import TooManyAttempts
+from application.ports.maintenance import ErasedInOrg, PersonEraser
+from application.ports.repositories import AuditFilter
+from application.ports.security import AttemptThrottle, PasswordHasher
+from application.ports.system import Clock
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.principals import SessionCredential, enter
+from application.two_factor import TwoFactorService
+from application.user_scope import end_pending_links, orgs_of
+from domain.audit import Actor, ActorType, AuditEvent
+from domain.audit_pii import ERASED, Person
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.member import Member, Role
+from domain.user import User, normalise_email
+
+ERASED_ACTION = "user.erased"
+
+
+@define(frozen=True)
+class EraseMyAccount:
+    actor: SessionCredential
+    password: str
+    code: str | None = None  # needed when two-factor sign-in is on
+    ip: str | None = None
+
+
+@define(frozen=True)
+class Erasure:
+    user_id: uuid.UUID
+    orgs: list[str]  # by slug: where memberships ended or entries or invitations were erased
+    memberships_ended: int = 0
+    sessions_ended: int = 0
+    api_keys_revoked: int = 0
+    entries_erased: int = 0
+    entries_kept: int = 0  # of hash version 1, written before 0019: their hash covers the values
+    invitations_erased: int = 0
+
+
+@define
+class _Ended:
+    orgs: list[uuid.UUID] = field(factory=list)
+    sessions: int = 0
+    api_keys: int = 0
+
+
+class ErasureService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher,
+                 throttle: AttemptThrottle, two_factor: TwoFactorService,
+                 eraser: Callable[[], PersonEraser]) -> None:
+        """`eraser` is made when part 2 needs it: only an operator's process has the owner's
+        login (a server's never does)."""
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._hasher = hasher
+        self._throttle = throttle
+        self._two_factor = two_factor
+        self._eraser = eraser
+
+    def erase_mine(self, cmd: EraseMyAccount) -> None:
+        """Close my account for good, now (part 1): the password first (its guesses count
+        with sign-in attempts), whether an org would lose its last owner, then a code if
+        two-factor sign-in is on. Part 2 is the operator's (`finish_pending`)."""
+        with self._uow_factory() as uow:
+            enter(uow, cmd.actor, None, now=self._clock.now())
+            user = uow.users.get(cmd.actor.user_id)
+        retry_after = self._throttle.reserve(user.email, cmd.ip)
+        if retry_after is not None:
+            raise TooManyAttempts("too many password attempts; try again later",
+                                  retry_after=retry_after)
+        if not self._hasher.verify(user.password_hash or "", cmd.password):
+            raise InvalidInput("the password is not right", code="wrong_password",
+                               errors={"password": ["is not your current password"]})
+        self._throttle.reset(user.email, cmd.ip)
+        with self._uow_factory() as uow:  # told before a code is spent on it
+            _owners_kept(uow, user, orgs_of(uow, user))
+        self._two_factor.require_code(user.id, cmd.code, ip=cmd.ip)
+        self._end_account(user, Actor(type=ActorType.USER, label=str(user.id), id=user.id),
+                          cmd.actor, self._clock.now())
+
+    def erase(self, email: str, actor: Actor) -> Erasure:
+        """An operator erases the person with this address (both parts), or finishes an
+        erasure begun."""
+        with self._uow_factory() as uow:
+            user = uow.users.get_by_email(normalise_email(email))
+        if user is None or user.anonymised:
+            raise NotFound(f"no user with email {email!r}", code="user_not_found")
+        ended = (_Ended() if user.erased
+                 else self._end_account(user, actor, None, self._clock.now()))
+        return self._finish(user, actor, ended)
+
+    def finish_pending(self, actor: Actor) -> list[Erasure]:
+        """Part 2 of every erasure begun and not finished (people who closed their account)."""
+        with self._uow_factory() as uow:
+            pending = uow.users.erasures_pending()
+        return [self._finish(user, actor, _Ended()) for user in pending]
+
+    def _finish(self, user: User, actor: Actor, ended: _Ended) -> Erasure:
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            slugs = {org.id: org.slug for org in uow.orgs.list(include_deleted=True)}
+        person = Person.of(user.id, {user.email, *self._past_addresses(user, list(slugs))})
+        eraser = self._eraser()
+        eraser.erase_global(person)
+        erased = eraser.erase_in_orgs(slugs, person, now)
+        touched = {org_id for org_id, done in erased.items() if done.entries or done.invitations}
+        with self._uow_factory() as uow:
+            user = uow.users.get(user.id)
+            user.anonymise(now)
+            uow.users.store_anonymised(user)  # global rows before tenant ones (Citus)
+            for org_id in sorted(touched - set(ended.orgs)):
+                _tell(uow, org_id, actor, user.id, erased)
+            uow.commit()
+        return Erasure(
+            user_id=user.id, orgs=sorted(slugs[org_id] for org_id in touched | set(ended.orgs)),
+            memberships_ended=len(ended.orgs), sessions_ended=ended.sessions,
+            api_keys_revoked=ended.api_keys,
+            entries_erased=sum(done.entries for done in erased.values()),
+            entries_kept=sum(done.kept for done in erased.values()),
+            invitations_erased=sum(done.invitations for done in erased.values()))
+
+    def _past_addresses(self, user: User, org_ids: list[uuid.UUID]) -> set[str]:
+        """The addresses the person moved away from, as the orgs' logs tell (every org's: one
+        they left, or all of them when the memberships ended in an erasure cut short)."""
+        found: set[str] = set()
+        with self._uow_factory() as uow:
+            for org_id in org_ids:
+                uow.bind(org_id)
+                for entry in uow.audit.page(org_id, AuditFilter(
+                        action="user.email_changed", resource_id=str(user.id)),
+                        after_seq=0, limit=1_000):
+                    found.update(entry.details.get(key) for key in ("from", "to"))
+        return {address for address in found if isinstance(address, str) and address != ERASED}
+
+    def _end_account(self, user: User, actor: Actor, credential: SessionCredential | None,
+                     now: datetime) -> _Ended:
+        """Part 1, in one transaction."""
+        ended = _Ended()
+        with self._uow_factory() as uow:
+            if credential is not None:
+                enter(uow, credential, None, now=now)  # still live (one org's rows: one shard)
+            user = uow.users.get(user.id)
+            user.begin_erasure(now)
+            if not uow.users.mark_erased(user):  # erased meanwhile, by a racing request
+                raise Conflict("this person is being erased already", code="user_erased")
+            uow.two_factor.remove(user.id)  # global rows before many tenants' (Citus)
+            end_pending_links(uow, user, now)
+            uow.email_tokens.expire_unused_of(user.id, now)
+            org_ids = orgs_of(uow, user)
+            for org_id, member in _owners_kept(uow, user, org_ids).items():
+                uow.members.remove(org_id, member.id)
+                sessions = uow.sessions.revoke_all_in_org(org_id, user.id, "user_erased", now)
+                keys = uow.api_keys.revoke_created_by(org_id, user.id, now)
+                invitations = uow.invitations.expire_sent_by(org_id, user.id, now)
+                uow.audit.append(org_id, AuditEvent(
+                    actor=actor, action=ERASED_ACTION, resource_type="user",
+                    resource_id=str(user.id), details={
+                        "sessions_ended": sessions, "api_keys_revoked": keys,
+                        "invitations_ended": invitations}))
+                ended.orgs.append(org_id)
+                ended.sessions += sessions
+                ended.api_keys += keys
+            uow.commit()
+        return ended
+
+
+def _owners_kept(uow: UnitOfWork, user: User, org_ids: list[uuid.UUID]) -> dict[uuid.UUID, Member]:
+    """The person's memberships, locked (every org's owners first, orgs in one order: no
+    deadlock with a co-owner's erasure); Conflict naming each org they own alone."""
+    held, alone = {}, []
+    for org_id in sorted(org_ids):
+        uow.bind(org_id)
+        owners = uow.members.lock_owners(org_id)
+        member = uow.members.hold(org_id, user.id, exclusive=True)
+        if member is not None and member.role is Role.OWNER and owners <= 1:
+            alone.append(uow.orgs.get(org_id).slug)
+        elif member is not None:
+            held[org_id] = member
+    if alone:
+        raise Conflict(f"the only owner of {', '.join(sorted(alone))}: make someone else an "
+                       "owner, or delete the organization, first", code="sole_owner",
+                       orgs=sorted(alone))
+    return held
+
+
+def _tell(uow: UnitOfWork, org_id: uuid.UUID, actor: Actor, user_id: uuid.UUID,
+          erased: dict[uuid.UUID, ErasedInOrg]) -> None:
+    """A `user.erased` entry in an org whose log held the person, unless it has one (the
+    person's own orgs got theirs when the account closed)."""
+    uow.bind(org_id)
+    if uow.audit.page(org_id, AuditFilter(action=ERASED_ACTION, resource_id=str(user_id)),
+                      after_seq=0, limit=1):
+        return
+    uow.audit.append(org_id, AuditEvent(
+        actor=actor, action=ERASED_ACTION, resource_type="user", resource_id=str(user_id),
+        details={"entries_erased": erased[org_id].entries,
+                 "invitations_erased": erased[org_id].invitations}))

@@ -1,0 +1,31 @@
+"""Work a request starts and a worker does after the answer: a mail, an export."""
+
+from __future__ import annotations
+
+import abc
+from datetime import timedelta
+
+from attrs import define
+
+JobArgument = str | None
+
+
+class Jobs(abc.ABC):
+    """Jobs deferred in a unit of work (`uow.jobs`): queued when it commits, never when it rolls
+    back. A job is a name and JSON arguments: ids and addresses, never a secret (a link's token
+    is made by the job when it runs). It may run more than once (a retry after a failure)."""
+
+    @abc.abstractmethod
+    def defer(self, task: str, **args: JobArgument) -> None: ...
+
+
+@define(frozen=True)
+class QueueDepth:
+    waiting: int
+    oldest: timedelta | None  # how long the job that has waited longest has waited
+
+
+class JobQueue(abc.ABC):
+    @abc.abstractmethod
+    def pending(self) -> QueueDepth:
+        """The jobs waiting to run (retries included), and the oldest one's age."""
