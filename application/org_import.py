@@ -34,11 +34,13 @@ from attrs import define
 from application.exports import FORMAT, MANIFEST
 from application.ports.object_store import ExportFiles, ObjectNotFound, ObjectStore, checked_key
 from application.ports.repositories import EXPORTED_TABLES
+from application.ports.security import DigestSigner
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import key_digest
 from domain.api_key import ApiKey
 from domain.audit import GENESIS_HASH, Actor, ActorType, AuditEntry, AuditEvent
+from domain.audit_retention import AuditCheckpoint
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.invitation import Invitation
 from domain.member import Member
@@ -69,11 +71,12 @@ class ImportReport:
 
 class OrgImportService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-                 schema_revision: str | None) -> None:
+                 schema_revision: str | None, signer: DigestSigner) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
         self._schema_revision = schema_revision
+        self._signer = signer
 
     def load(self, files: ExportFiles, actor: Actor, *, slug: str | None = None,
              progress: Callable[[str, int], None] | None = None) -> ImportReport:
@@ -106,10 +109,13 @@ class OrgImportService:
                 uow.invitations.add(_dormant_invitation(row, org.id, now))))
             loaded["api_keys"] = self._each(files, "api_keys", lambda row: uow.api_keys.add(
                 _revoked_key(row, org.id, now, new_prefix=rechained)))
+            marks = [_revive(AuditCheckpoint, row) for row in _rows(files, "audit_checkpoints")]
             entries = (_revive(AuditEntry, row) for row in _rows(files, "audit_entries"))
             if rechained:
-                entries = _rechained(entries, org.id)
-            loaded["audit_entries"] = uow.tenant_dump.restore_audit(org.id, entries)
+                entries = _rechained(entries, org.id, start=marks[0].hash if marks else None)
+                marks = [self._moved(mark, org.id) for mark in marks]
+            loaded["audit_checkpoints"] = len(marks)
+            loaded["audit_entries"] = uow.tenant_dump.restore_audit(org.id, entries, marks)
             if loaded != {t: manifest["files"][t]["rows"] for t in EXPORTED_TABLES}:
                 raise InvalidInput("the export's rows do not match its manifest's counts",
                                    code="export_corrupt")
@@ -158,6 +164,15 @@ class OrgImportService:
                 found, created = person, created + 1
             people[person.id] = found.id
         return people, created
+
+    def _moved(self, mark: AuditCheckpoint, org_id: uuid.UUID) -> AuditCheckpoint:
+        """A copy's checkpoint: the same cut in the chain, signed for the copy's id. Only one
+        that verifies here moves: a forged one is not given this server's signature."""
+        if not self._signer.verify(mark.message(), mark.signature):
+            raise InvalidInput("a checkpoint of the export is not signed by this server",
+                               code="export_corrupt")
+        moved = attrs.evolve(mark, org_id=org_id)
+        return attrs.evolve(moved, signature=self._signer.sign(moved.message()))
 
     @staticmethod
     def _each(files: ExportFiles, table: str, add: Callable[[dict], None]) -> int:
@@ -226,8 +241,11 @@ def _unguessable() -> str:
     return key_digest(secrets.token_urlsafe(32))
 
 
-def _rechained(entries: Iterator[AuditEntry], org_id: uuid.UUID) -> Iterator[AuditEntry]:
-    previous = GENESIS_HASH
+def _rechained(entries: Iterator[AuditEntry], org_id: uuid.UUID, *,
+               start: str | None) -> Iterator[AuditEntry]:
+    """The chain under the copy's id, hashed anew from its start (the oldest checkpoint's hash
+    when retention cut its beginning)."""
+    previous = start or GENESIS_HASH
     for entry in entries:
         moved = attrs.evolve(entry, org_id=org_id, prev_hash=previous)
         moved = attrs.evolve(moved, hash=moved.recomputed_hash())

@@ -263,7 +263,8 @@ class Application(containers.DeclarativeContainer):
                                 schema_revision)
     org_purge = providers.Factory(OrgPurgeService, uow_factory, clock, object_store, exports,
                                   org_purger, deletion_grace)
-    org_import = providers.Factory(OrgImportService, uow_factory, clock, ids, schema_revision)
+    org_import = providers.Factory(OrgImportService, uow_factory, clock, ids, schema_revision,
+                                   digest_signer)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
     audit_verifier = providers.Factory(AuditVerifier, uow_factory, clock, digest_signer)
     audit_reader = providers.Factory(AuditReader, uow_factory, clock, cursor_signer)

@@ -57,7 +57,7 @@ def export_done(world):
     export = world.answers[0]
     assert export["status"] == "done", export
     assert set(export["files"]) == {"org", "users", "members", "invitations", "api_keys",
-                                    "audit_entries"}
+                                    "audit_entries", "audit_checkpoints"}
     world.answers.append(json.loads(_download(world, export["manifest_url"])))
 
 

@@ -13,6 +13,7 @@ from adapters.plain import plain
 from application.errors import TenantContextMissing
 from application.ports.repositories import CREDENTIAL_COLUMNS, ExportRepository, TenantDump
 from domain.audit import AuditEntry
+from domain.audit_retention import AuditCheckpoint
 from domain.errors import Conflict
 from domain.export import Export
 
@@ -48,6 +49,8 @@ class MemoryTenantDump(TenantScoped, TenantDump):
             found = sorted((self._t.users.peek(i) for i in ids), key=lambda u: u.id)
         elif table == "audit_entries":
             found = list(self._t.audit.peek(org_id, []))
+        elif table == "audit_checkpoints":
+            found = list(self._t.audit_checkpoints.peek(org_id, []))
         else:
             found = sorted((row for (o, _), row in getattr(self._t, table).items() if o == org_id),
                            key=lambda row: (row.created_at, row.id))
@@ -55,13 +58,16 @@ class MemoryTenantDump(TenantScoped, TenantDump):
             yield {k: plain(v) for k, v in attrs.asdict(row, recurse=False).items()
                    if k not in CREDENTIAL_COLUMNS}
 
-    def restore_audit(self, org_id: uuid.UUID, entries: Iterable[AuditEntry]) -> int:
+    def restore_audit(self, org_id: uuid.UUID, entries: Iterable[AuditEntry],
+                      checkpoints: Iterable[AuditCheckpoint] = ()) -> int:
         if not self._visible(org_id):
             raise TenantContextMissing("entries may only be restored to the bound organization")
         if self._t.audit.peek(org_id):
             raise Conflict("the organization's audit log is not empty", code="audit_not_empty")
-        chain = list(entries)
-        if any(entry.org_id != org_id for entry in chain):
+        chain, marks = list(entries), sorted(checkpoints, key=lambda mark: mark.seq)
+        if any(row.org_id != org_id for row in (*chain, *marks)):
             raise Conflict("an audit entry of another organization", code="foreign_audit_entry")
         self._t.audit[org_id] = chain
+        if marks:
+            self._t.audit_checkpoints[org_id] = marks
         return len(chain)

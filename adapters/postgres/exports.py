@@ -14,6 +14,7 @@ from sqlalchemy import exists, insert, select, update
 from adapters.plain import plain
 from adapters.postgres.tables import (
     api_keys,
+    audit_checkpoints,
     audit_entries,
     exports,
     invitations,
@@ -24,6 +25,7 @@ from adapters.postgres.tables import (
 from adapters.postgres.tenant_repositories import TenantScoped
 from application.ports.repositories import CREDENTIAL_COLUMNS, ExportRepository, TenantDump
 from domain.audit import AuditEntry
+from domain.audit_retention import AuditCheckpoint
 from domain.errors import Conflict
 from domain.export import Export, ExportStatus
 
@@ -63,7 +65,8 @@ def _export(row) -> Export:
 
 
 _TENANT = {"members": members, "invitations": invitations, "api_keys": api_keys,
-           "audit_entries": audit_entries}
+           "audit_entries": audit_entries, "audit_checkpoints": audit_checkpoints}
+_IN_CHAIN_ORDER = ("audit_entries", "audit_checkpoints")
 
 
 class PgTenantDump(TenantScoped, TenantDump):
@@ -75,21 +78,31 @@ class PgTenantDump(TenantScoped, TenantDump):
                 select(members.c.user_id).where(members.c.org_id == org_id))).order_by(users.c.id)
         else:
             source = _TENANT[table]
-            order = (source.c.seq,) if table == "audit_entries" else (source.c.created_at,
-                                                                      source.c.id)
+            order = (source.c.seq,) if table in _IN_CHAIN_ORDER else (source.c.created_at,
+                                                                       source.c.id)
             query = select(*_kept(source)).where(source.c.org_id == org_id).order_by(*order)
         result = self._execute(query.execution_options(yield_per=BATCH))
         for row in result:
             yield {key: plain(value) for key, value in row._mapping.items()}
 
-    def restore_audit(self, org_id: uuid.UUID, entries: Iterable[AuditEntry]) -> int:
+    def restore_audit(self, org_id: uuid.UUID, entries: Iterable[AuditEntry],
+                      checkpoints: Iterable[AuditCheckpoint] = ()) -> int:
         if self._execute(select(exists().where(audit_entries.c.org_id == org_id))).scalar():
             raise Conflict("the organization's audit log is not empty", code="audit_not_empty")
+        marks = [_row_of(org_id, mark) for mark in checkpoints]
+        if marks:
+            self._execute(insert(audit_checkpoints), marks)
         restored, entries = 0, iter(entries)
         while batch := [_audit_row(org_id, e) for e in islice(entries, BATCH)]:
             self._execute(insert(audit_entries), batch)
             restored += len(batch)
         return restored
+
+
+def _row_of(org_id: uuid.UUID, mark: AuditCheckpoint) -> dict[str, Any]:
+    if mark.org_id != org_id:
+        raise Conflict("a checkpoint of another organization", code="foreign_audit_entry")
+    return attrs.asdict(mark, recurse=False) | {"updated_at": mark.created_at}
 
 
 def _audit_row(org_id: uuid.UUID, entry: AuditEntry) -> dict[str, Any]:

@@ -367,7 +367,8 @@ class ExportRepository(abc.ABC):
         """The newest first."""
 
 
-EXPORTED_TABLES = ("org", "users", "members", "invitations", "api_keys", "audit_entries")
+EXPORTED_TABLES = ("org", "users", "members", "invitations", "api_keys", "audit_entries",
+                   "audit_checkpoints")
 CREDENTIAL_COLUMNS = frozenset({"password_hash", "secret_hash", "token_hash"})
 
 
@@ -381,6 +382,8 @@ class TenantDump(abc.ABC):
         CREDENTIAL_COLUMNS."""
 
     @abc.abstractmethod
-    def restore_audit(self, org_id: uuid.UUID, entries: Iterable[AuditEntry]) -> int:
+    def restore_audit(self, org_id: uuid.UUID, entries: Iterable[AuditEntry],
+                      checkpoints: Iterable[AuditCheckpoint] = ()) -> int:
         """An import: the org's audit entries put back exactly as they were (seq, hashes), in
-        chain order, into a chain that must be empty; how many."""
+        chain order, into a chain that must be empty, with the checkpoints retention left (the
+        chain starts from one); how many entries."""

@@ -52,7 +52,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("org_id", "seq", name="uq_audit_checkpoints_org_id_seq"),
     )
     helpers.tenant_isolation("audit_checkpoints")
-    helpers.grant("audit_checkpoints", "SELECT")  # `audit verify` reads; the owner writes
+    # `audit verify` reads; retention (the owner) writes, and an import puts an org's back. A
+    # checkpoint is signed with the server's key: one the app role made up fails verify.
+    helpers.grant("audit_checkpoints", "SELECT, INSERT")
     helpers.distributed_table("audit_checkpoints")
     op.drop_constraint(op.f("ck_users_status"), "users", type_="check")
     op.create_check_constraint(op.f("ck_users_status"), "users", USER_STATUSES)

@@ -3,14 +3,19 @@ its entries are kept; pruning leaves a signed checkpoint and the chain still ver
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from adapters.system import FrozenClock
+from application.invitations import Invite
 from application.members import AddMember
-from application.organizations import CreateOrganization
-from domain.errors import NotFound
+from application.org_import import StoredExportFiles
+from application.organizations import CreateOrganization, DeleteOrganization, GetOrganization
+from domain.errors import InvalidInput, NotFound
+from domain.export import export_prefix
 
 
 @pytest.fixture
@@ -83,3 +88,41 @@ def test_a_digest_made_before_the_prune_still_checks_out(any_container, clock, o
 def test_an_unknown_org_is_named(any_container, operator):
     with pytest.raises(NotFound):
         any_container.application.audit_retention().prune("no-such-org", operator)
+
+
+def test_a_pruned_org_exported_comes_back_verifying_and_so_does_a_copy(
+        any_container, clock, operator, unique_slug):
+    slug, copy = unique_slug("pruned"), unique_slug("pruned-copy")
+    any_container.application.organizations().create(CreateOrganization(
+        name=slug, slug=slug, owner_email=f"o@{slug}.test", actor=operator))
+    clock.advance(timedelta(days=400))
+    any_container.application.invitations().invite(Invite(
+        slug=slug, email=f"late@{slug}.test", role="member", actor=operator))
+    any_container.application.audit_retention().prune(slug, operator)
+    org = any_container.application.organizations().get(GetOrganization(slug=slug, actor=operator))
+    export = any_container.application.exports().create_now(slug, operator)
+    assert export.counts["audit_checkpoints"] == 1
+    store = any_container.adapters.object_store()
+    files = StoredExportFiles(store, export_prefix(org.id, export.id))
+
+    copied = any_container.application.org_import().load(files, operator, slug=copy)
+    assert copied.rechained and copied.counts["audit_checkpoints"] == 1
+    any_container.application.organizations().delete(DeleteOrganization(slug=slug, actor=operator))
+    certificate = any_container.application.org_purge().purge(slug, operator,
+                                                              before_grace_ends=True)
+    any_container.application.org_import().load(
+        StoredExportFiles(store, certificate.export_manifest), operator)
+    reports = {r.slug: r for r in any_container.application.audit_verifier().verify()}
+    assert reports[slug].intact and reports[copy].intact
+
+    prefix = certificate.export_manifest.removesuffix("manifest.json")
+    forged = b"".join(store.get(prefix + "audit_checkpoints.jsonl")).replace(
+        b'"signature": "', b'"signature": "0')
+    manifest = json.loads(b"".join(store.get(certificate.export_manifest)))
+    manifest["files"]["audit_checkpoints"]["sha256"] = hashlib.sha256(forged).hexdigest()
+    store.put(prefix + "audit_checkpoints.jsonl", [forged])
+    store.put(certificate.export_manifest, [json.dumps(manifest).encode()])
+    with pytest.raises(InvalidInput):  # a copy takes no checkpoint this server did not sign
+        any_container.application.org_import().load(
+            StoredExportFiles(store, certificate.export_manifest), operator,
+            slug=unique_slug("forged"))
