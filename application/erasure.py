@@ -167,6 +167,7 @@ class ErasureService:
             if not uow.users.mark_erased(user):  # erased meanwhile, by a racing request
                 raise Conflict("this person is being erased already", code="user_erased")
             uow.two_factor.remove(user.id)  # global rows before many tenants' (Citus)
+            uow.jobs.forget({user.email, str(user.id)})  # a mail job waiting with their address
             end_pending_links(uow, user, now)
             uow.email_tokens.expire_unused_of(user.id, now)
             org_ids = orgs_of(uow, user)

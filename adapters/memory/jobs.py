@@ -4,7 +4,7 @@ line, never the caller's exception."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Protocol
 
@@ -46,3 +46,6 @@ class _AfterCommit(Jobs):
 
     def defer(self, task: str, **args: JobArgument) -> None:
         self._scope.after_commit(partial(self._jobs.run, task, args))
+
+    def forget(self, mentions: Iterable[str]) -> int:
+        return 0  # nothing waits: each job ran when its unit of work committed

@@ -11,6 +11,7 @@ takes a connection of its own, so this calls its versioned SQL function directly
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from sqlalchemy import Engine, text
 
@@ -32,12 +33,21 @@ _PENDING = text(f"""
     WHERE j.status = 'todo'""")
 
 
+_FORGET = text(f"""
+    DELETE FROM {SCHEMA}.procrastinate_jobs j
+    WHERE j.status <> 'doing'
+      AND EXISTS (SELECT FROM jsonb_each_text(j.args) arg WHERE arg.value = ANY(:mentions))""")
+
+
 class PgJobs(Jobs):
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
 
     def defer(self, task: str, **args: JobArgument) -> None:
         self._tx.execute(_DEFER, {"queue": QUEUE, "task": task, "args": json.dumps(args)})
+
+    def forget(self, mentions: Iterable[str]) -> int:
+        return self._tx.execute(_FORGET, {"mentions": sorted(mentions)}).rowcount
 
 
 class PgJobQueue(JobQueue):

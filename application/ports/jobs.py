@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterable
 from datetime import timedelta
 
 from attrs import define
@@ -17,6 +18,12 @@ class Jobs(abc.ABC):
 
     @abc.abstractmethod
     def defer(self, task: str, **args: JobArgument) -> None: ...
+
+    @abc.abstractmethod
+    def forget(self, mentions: Iterable[str]) -> int:
+        """Drop the jobs not running now (waiting, or kept after failing) whose arguments hold
+        any of `mentions` (an erased person's addresses and id: none outlives them in the
+        queue); how many."""
 
 
 @define(frozen=True)

@@ -140,3 +140,16 @@ def test_a_running_worker_looks_for_stalled_jobs_every_minute(urls):
 
     asyncio.run(a_minute_passes())
     assert [job.status for job in queued_jobs(urls)] == ["todo"]
+
+
+def test_an_erasure_forgets_the_waiting_jobs_that_name_the_person(urls):
+    _defer(urls, "mail.password_link", email="ada@acme.test", ip="192.0.2.1")
+    _defer(urls, "mail.email_verification", user_id="0190c9a8-0000-7000-8000-000000000001")
+    _defer(urls, "mail.password_link", email="bob@acme.test", ip="192.0.2.2")
+    engine = app_engine(urls.app_url, pool_size=1)
+    with PostgresUnitOfWork(engine, SystemClock(), Uuid7Generator(), KeyLocations()) as uow:
+        forgotten = uow.jobs.forget({"ada@acme.test", "0190c9a8-0000-7000-8000-000000000001"})
+        uow.commit()
+    engine.dispose()
+    assert forgotten == 2
+    assert _pending(urls).waiting == 1  # Bob's link still goes out
