@@ -4,7 +4,7 @@ A backup is `platform/backups/<id>/database.dump` (pg_dump's custom format, stre
 in memory) and, once that is stored, `manifest.json` beside it: its size and SHA-256, the schema
 revision, every table's row count and each org's audit chain head, all read in the dump's own
 snapshot. A restore checks the dump against its manifest before it touches any database, and
-checks the restored database against the manifest afterwards.
+checks the restored database against the manifest before it takes the place of one it replaces.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from attrs import define
 
 from application.backup_manifest import Digest, differences_between, facts_of, manifest_of
-from application.ports.database_dump import DatabaseDump, TargetState
+from application.ports.database_dump import DatabaseDump, DatabaseFacts, TargetState
 from application.ports.object_store import ObjectNotFound, ObjectStore, StoredObject
 from application.ports.system import Clock, IdGenerator
 from domain.backup import (
@@ -115,16 +115,19 @@ class BackupService:
         key = _key(backup_id, DUMP)
         self._check_intact(key, manifest)
         dump = Digest(self._store.get(key))
-        self._dump.restore(_until_intact(dump, manifest["sha256"], backup_id), target,
-                           replace=state == TargetState.NOT_EMPTY, access=manifest["access"])
         expected = facts_of(manifest)
-        differences = differences_between(expected, self._dump.facts(target))
-        if differences:
-            raise BackupFailed(f"database {target!r} was restored from {backup_id} but differs "
-                               f"from its manifest: {'; '.join(differences)}")
+        replace = state == TargetState.NOT_EMPTY
+
+        def check(restored: DatabaseFacts) -> None:  # before a replaced target is given up
+            differences = differences_between(expected, restored)
+            if differences:
+                raise BackupFailed(f"the restore of {backup_id} into database {target!r} differs "
+                                   f"from its manifest: {'; '.join(differences)}")
+
+        self._dump.restore(_until_intact(dump, manifest["sha256"], backup_id), target,
+                           replace=replace, access=manifest["access"], check=check)
         log.info("backup %s restored into %s", backup_id, target)
-        return RestoreReport(id=backup_id, database=target,
-                             replaced=state == TargetState.NOT_EMPTY,
+        return RestoreReport(id=backup_id, database=target, replaced=replace,
                              tables=len(expected.row_counts),
                              rows=sum(expected.row_counts.values()),
                              chains=len(expected.chain_heads))

@@ -31,9 +31,11 @@ class DownloadService:
         return key.rsplit("/", 1)[-1], chunks
 
     def _org_active(self, key: str) -> bool:
+        """Only an org's own files are downloaded, and only while it is active: a platform
+        file (backups, purge certificates) never is, however its link was signed."""
         kind, _, rest = key.partition("/")
         if kind != "orgs":
-            return True
+            return False
         try:
             org_id = uuid.UUID(rest.split("/", 1)[0])
         except ValueError:

@@ -24,6 +24,7 @@ from attrs import define, field
 
 from application.errors import TooManyAttempts
 from application.ports.maintenance import ErasedInOrg, PersonEraser
+from application.ports.read_models import MemberCursor
 from application.ports.repositories import AuditFilter
 from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock
@@ -35,9 +36,11 @@ from domain.audit import Actor, ActorType, AuditEvent
 from domain.audit_pii import ERASED, Person
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.member import Member, Role
+from domain.organization import OrgStatus
 from domain.user import User, normalise_email
 
 ERASED_ACTION = "user.erased"
+_MEMBERS_PAGE = 500
 
 
 @define(frozen=True)
@@ -131,6 +134,12 @@ class ErasureService:
             user = uow.users.get(user.id)
             user.anonymise(now)
             uow.users.store_anonymised(user)  # global rows before tenant ones (Citus)
+            for org_id in sorted(orgs_of(uow, user)):  # a membership an erasure left: ended
+                uow.bind(org_id)
+                uow.members.lock_owners(org_id)  # the owners first, as every locker does
+                member = uow.members.hold(org_id, user.id, exclusive=True)
+                if member is not None:
+                    _end_membership(uow, org_id, member, actor, now, ended)
             for org_id in sorted(touched - set(ended.orgs)):
                 _tell(uow, org_id, actor, user.id, erased)
             uow.commit()
@@ -160,6 +169,9 @@ class ErasureService:
         """Part 1, in one transaction."""
         ended = _Ended()
         with self._uow_factory() as uow:
+            # Every org of the person, listed in the user scope before any tenant is bound
+            # (binding the credential's org would hide the others' memberships).
+            org_ids = orgs_of(uow, user)
             if credential is not None:
                 enter(uow, credential, None, now=now)  # still live (one org's rows: one shard)
             user = uow.users.get(user.id)
@@ -170,41 +182,71 @@ class ErasureService:
             uow.jobs.forget({user.email, str(user.id)})  # a mail job waiting with their address
             end_pending_links(uow, user, now)
             uow.email_tokens.expire_unused_of(user.id, now)
-            org_ids = orgs_of(uow, user)
             for org_id, member in _owners_kept(uow, user, org_ids).items():
-                uow.members.remove(org_id, member.id)
-                sessions = uow.sessions.revoke_all_in_org(org_id, user.id, "user_erased", now)
-                keys = uow.api_keys.revoke_created_by(org_id, user.id, now)
-                invitations = uow.invitations.expire_sent_by(org_id, user.id, now)
-                uow.audit.append(org_id, AuditEvent(
-                    actor=actor, action=ERASED_ACTION, resource_type="user",
-                    resource_id=str(user.id), details={
-                        "sessions_ended": sessions, "api_keys_revoked": keys,
-                        "invitations_ended": invitations}))
-                ended.orgs.append(org_id)
-                ended.sessions += sessions
-                ended.api_keys += keys
+                _end_membership(uow, org_id, member, actor, now, ended)
             uow.commit()
         return ended
 
 
 def _owners_kept(uow: UnitOfWork, user: User, org_ids: list[uuid.UUID]) -> dict[uuid.UUID, Member]:
     """The person's memberships, locked (every org's owners first, orgs in one order: no
-    deadlock with a co-owner's erasure); Conflict naming each org they own alone."""
+    deadlock with a co-owner's erasure); Conflict naming each org they own alone. An erased
+    person is no owner (their membership is on its way out); a deleted org needs none."""
     held, alone = {}, []
     for org_id in sorted(org_ids):
         uow.bind(org_id)
         owners = uow.members.lock_owners(org_id)
         member = uow.members.hold(org_id, user.id, exclusive=True)
-        if member is not None and member.role is Role.OWNER and owners <= 1:
-            alone.append(uow.orgs.get(org_id).slug)
-        elif member is not None:
-            held[org_id] = member
+        if member is None:
+            continue
+        held[org_id] = member
+        if member.role is not Role.OWNER:
+            continue
+        org = uow.orgs.get(org_id)
+        if org is not None and org.status is OrgStatus.DELETED:
+            continue
+        if owners <= 1 or not _another_owner_stays(uow, org_id, user.id):
+            alone.append(org.slug if org is not None else str(org_id))
     if alone:
         raise Conflict(f"the only owner of {', '.join(sorted(alone))}: make someone else an "
                        "owner, or delete the organization, first", code="sole_owner",
                        orgs=sorted(alone))
     return held
+
+
+def _another_owner_stays(uow: UnitOfWork, org_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Whether the org has an owner besides this person who is not erased (the owners' rows
+    are locked: one erased meanwhile has lost their membership, or waits for this)."""
+    after = None
+    while True:
+        page = uow.directory.page(org_id, after=after, limit=_MEMBERS_PAGE)
+        for summary in page:
+            if summary.role == Role.OWNER and summary.user_id != user_id:
+                owner = uow.users.get(summary.user_id)
+                if owner is not None and not owner.erased:
+                    return True
+        if len(page) < _MEMBERS_PAGE:
+            return False
+        after = MemberCursor(created_at=page[-1].created_at, id=page[-1].id)
+
+
+def _end_membership(uow: UnitOfWork, org_id: uuid.UUID, member: Member, actor: Actor,
+                    now: datetime, ended: _Ended) -> None:
+    """End the person's membership in this org, with their sessions there, the API keys they
+    made and the invitations they sent; a `user.erased` entry says so."""
+    uow.bind(org_id)
+    uow.members.remove(org_id, member.id)
+    sessions = uow.sessions.revoke_all_in_org(org_id, member.user_id, "user_erased", now)
+    keys = uow.api_keys.revoke_created_by(org_id, member.user_id, now)
+    invitations = uow.invitations.expire_sent_by(org_id, member.user_id, now)
+    uow.audit.append(org_id, AuditEvent(
+        actor=actor, action=ERASED_ACTION, resource_type="user",
+        resource_id=str(member.user_id), details={
+            "sessions_ended": sessions, "api_keys_revoked": keys,
+            "invitations_ended": invitations}))
+    ended.orgs.append(org_id)
+    ended.sessions += sessions
+    ended.api_keys += keys
 
 
 def _tell(uow: UnitOfWork, org_id: uuid.UUID, actor: Actor, user_id: uuid.UUID,

@@ -3,7 +3,12 @@ tenant binding is missing, or a caller is throttled. The HTTP edge maps them lik
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from domain.errors import DomainError, InvalidInput
+
+if TYPE_CHECKING:
+    from application.ports.rate_limits import Window
 
 
 class TenantContextMissing(DomainError):
@@ -24,6 +29,17 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class RateLimited(TooManyAttempts):
+    """An org (or an API key) past its requests per minute; `window` says by how much."""
+
+    code = "rate_limited"
+
+    def __init__(self, window: Window) -> None:
+        super().__init__(f"more than {window.limit} requests a minute: slow down, or move to "
+                         "a larger plan", retry_after=window.reset_in)
+        self.window = window
 
 
 class InvalidCursor(InvalidInput):

@@ -21,6 +21,7 @@ from application.jobs import EXPORT
 from application.permissions import Permission
 from application.ports.object_store import ObjectStore, org_prefix
 from application.ports.repositories import EXPORTED_TABLES
+from application.ports.security import DigestSigner
 from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import Caller, enter
@@ -34,6 +35,14 @@ KEPT = 5  # an org's newest exports that keep their files
 STALE_AFTER = timedelta(hours=1)
 MANIFEST = "manifest.json"
 FORMAT = "groundwork-export/1"
+
+
+def manifest_message(manifest: dict) -> bytes:
+    """What a manifest's signature covers: all of it but the signature (and through each
+    file's SHA-256, every file). Signed with the server's key: an import can tell an export
+    this server made from one edited by hand or made elsewhere."""
+    unsigned = {key: value for key, value in manifest.items() if key != "signature"}
+    return json.dumps(unsigned, sort_keys=True, separators=(",", ":")).encode()
 log = logging.getLogger(__name__)
 
 
@@ -76,7 +85,9 @@ class _Counted:
 
 class ExportService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-                 store: ObjectStore, schema_revision: str | None) -> None:
+                 store: ObjectStore, schema_revision: str | None,
+                 manifest_signer: DigestSigner) -> None:
+        self._manifest_signer = manifest_signer
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
@@ -182,6 +193,7 @@ class ExportService:
                         "created_at": self._clock.now().isoformat(),
                         "schema_revision": self._schema_revision, "audit_head": head,
                         "files": files}
+            manifest["signature"] = self._manifest_signer.sign(manifest_message(manifest))
             body = json.dumps(manifest, indent=2, sort_keys=True).encode()
             self._store.put(f"{export.prefix}{MANIFEST}", [body],
                             sha256=hashlib.sha256(body).hexdigest())

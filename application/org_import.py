@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 from attrs import define
 
-from application.exports import FORMAT, MANIFEST
+from application.exports import FORMAT, MANIFEST, manifest_message
 from application.ports.object_store import ExportFiles, ObjectNotFound, ObjectStore, checked_key
 from application.ports.repositories import EXPORTED_TABLES
 from application.ports.security import DigestSigner
@@ -39,21 +39,25 @@ from application.ports.system import Clock, IdGenerator
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principals import key_digest
 from domain.api_key import ApiKey
-from domain.audit import GENESIS_HASH, Actor, ActorType, AuditEntry, AuditEvent
-from domain.audit_retention import AuditCheckpoint
+from domain.audit import GENESIS_HASH, Actor, ActorType, AuditEntry, AuditEvent, find_broken_link
+from domain.audit_retention import AuditCheckpoint, checkpoint_for
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.invitation import Invitation
 from domain.member import Member
-from domain.organization import Organization, OrgStatus, normalise_slug
-from domain.user import User
+from domain.organization import Organization, OrgStatus, clean_name, normalise_slug, parse_plan
+from domain.quota import checked_limit_value, parse_limit
+from domain.settings import validate_settings
+from domain.text import UNSAFE_TEXT_PROBLEM, unsafe_text
+from domain.user import User, normalise_email
 
 
 class StoredExportFiles(ExportFiles):
     """An export in the object store, under the prefix its manifest sits in."""
 
-    def __init__(self, store: ObjectStore, prefix: str) -> None:
+    def __init__(self, store: ObjectStore, key: str) -> None:
+        """`key`: the manifest's key, or the prefix (the folder) it sits under."""
         self._store = store
-        self._prefix = prefix.removesuffix(MANIFEST)
+        self._prefix = key.removesuffix(MANIFEST).rstrip("/") + "/"
 
     def read(self, name: str) -> Iterator[bytes]:
         return self._store.get(checked_key(self._prefix + name))
@@ -71,21 +75,31 @@ class ImportReport:
 
 class OrgImportService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-                 schema_revision: str | None, signer: DigestSigner) -> None:
+                 schema_revision: str | None, signer: DigestSigner,
+                 manifest_signer: DigestSigner) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
         self._schema_revision = schema_revision
         self._signer = signer
+        self._manifest_signer = manifest_signer
 
     def load(self, files: ExportFiles, actor: Actor, *, slug: str | None = None,
+             accept_unsigned: bool = False,
              progress: Callable[[str, int], None] | None = None) -> ImportReport:
+        """`accept_unsigned`: an export this server did not sign (made by another deployment,
+        or edited by hand) is imported too; its files, rows and audit chain are checked all the
+        same, but nothing vouches for what it says happened."""
         if actor.type is not ActorType.OPERATOR:
             raise Forbidden("only operators import an organization", code="forbidden")
-        manifest = self._manifest(files)
+        manifest = self._manifest(files, accept_unsigned)
         for table in EXPORTED_TABLES:
             _check_file(files, table, manifest["files"][table])
-        source = _revive(Organization, _one_row(files, "org"))
+        org_row = _one_row(files, "org")
+        source = _checked_org(_revive(Organization, org_row))
+        overrides = _checked_overrides(org_row.get("quota_overrides"))
+        marks = [_revive(AuditCheckpoint, row) for row in _rows(files, "audit_checkpoints")]
+        self._check_chain(files, manifest, marks)
         target_slug = normalise_slug(slug) if slug else source.slug
         now = self._clock.now()
         with self._uow_factory() as uow:
@@ -96,20 +110,17 @@ class OrgImportService:
             org = attrs.evolve(source, id=self._ids.new_id() if rechained else source.id,
                                slug=target_slug, status=OrgStatus.ACTIVE, updated_at=now)
             uow.orgs.add(org)
-            overrides = _one_row(files, "org").get("quota_overrides")
             if overrides:
                 uow.quotas.set_overrides(org.id, overrides)
             people, created = self._accounts(uow, files)
             uow.bind(org.id)
             loaded = {"org": 1, "users": len(people)}
             loaded["members"] = self._each(files, "members", lambda row: uow.members.add(
-                attrs.evolve(_revive(Member, row), org_id=org.id,
-                             user_id=people[uuid.UUID(row["user_id"])])))
+                _member(row, org.id, people)))
             loaded["invitations"] = self._each(files, "invitations", lambda row: (
                 uow.invitations.add(_dormant_invitation(row, org.id, now))))
             loaded["api_keys"] = self._each(files, "api_keys", lambda row: uow.api_keys.add(
                 _revoked_key(row, org.id, now, new_prefix=rechained)))
-            marks = [_revive(AuditCheckpoint, row) for row in _rows(files, "audit_checkpoints")]
             entries = (_revive(AuditEntry, row) for row in _rows(files, "audit_entries"))
             if rechained:
                 entries = _rechained(entries, org.id, start=marks[0].hash if marks else None)
@@ -132,7 +143,32 @@ class OrgImportService:
         return ImportReport(org_id=org.id, slug=org.slug, source_org_id=source.id,
                             counts=loaded, accounts_created=created, rechained=rechained)
 
-    def _manifest(self, files: ExportFiles) -> dict:
+    def _check_chain(self, files: ExportFiles, manifest: dict,
+                     marks: list[AuditCheckpoint]) -> None:
+        """The audit log as exported holds: every checkpoint signed here, every link sound from
+        the genesis or its checkpoint, and its head the one the manifest names."""
+        if any(not self._signer.verify(mark.message(), mark.signature) for mark in marks):
+            raise InvalidInput("a checkpoint of the export is not signed by this server",
+                               code="export_corrupt")
+        first = next(_rows(files, "audit_entries"), None)
+        start = checkpoint_for(first.get("seq") if first else None, marks)
+        last: list[AuditEntry] = []
+
+        def entries() -> Iterator[AuditEntry]:
+            for row in _rows(files, "audit_entries"):
+                last[:] = [_revive(AuditEntry, row)]
+                yield last[0]
+
+        broken = find_broken_link(entries(), start)
+        if broken is not None:
+            raise InvalidInput(f"the export's audit log is broken at entry #{broken.seq}: "
+                               f"{broken.reason}", code="export_corrupt")
+        head = {"seq": last[0].seq, "hash": last[0].hash} if last else None
+        if head != manifest.get("audit_head"):
+            raise InvalidInput("the export's audit log does not end where its manifest says",
+                               code="export_corrupt")
+
+    def _manifest(self, files: ExportFiles, accept_unsigned: bool) -> dict:
         try:
             manifest = json.loads(b"".join(files.read(MANIFEST)))
         except (ValueError, UnicodeDecodeError):
@@ -140,6 +176,13 @@ class OrgImportService:
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise InvalidInput(f"not a Groundwork export (format {FORMAT} expected)",
                                code="export_corrupt")
+        signature = manifest.get("signature")
+        signed = isinstance(signature, str) and self._manifest_signer.verify(
+            manifest_message(manifest), signature)
+        if not signed and not accept_unsigned:
+            raise InvalidInput("the export is not signed by this server (made by another "
+                               "deployment, or edited): import it with --accept-unsigned only "
+                               "if you trust where it comes from", code="export_unsigned")
         if manifest.get("schema_revision") != self._schema_revision:
             raise Conflict(f"the export was made at schema revision "
                            f"{manifest.get('schema_revision')}, this database is at "
@@ -150,19 +193,29 @@ class OrgImportService:
                 not isinstance(listed.get(t), dict) for t in EXPORTED_TABLES):
             raise InvalidInput("the export's manifest lists no file for every table",
                                code="export_corrupt")
+        if not isinstance(manifest.get("export_id"), str):
+            raise InvalidInput("the export's manifest names no export", code="export_corrupt")
         return manifest
 
     def _accounts(self, uow: UnitOfWork, files: ExportFiles) -> tuple[dict, int]:
         """Each member's account: the one with the same id, else the one with the same email
         (it was made again since), else a new one without a password."""
-        people, created = {}, 0
+        people, created, erased = {}, 0, 0
         for row in _rows(files, "users"):
             person = _revive(User, row)
+            person = attrs.evolve(person, email=normalise_email(person.email),
+                                  full_name=_text(person.full_name, "full_name"))
             found = uow.users.get(person.id) or uow.users.get_by_email(person.email)
-            if found is None:
+            if found is not None and found.erased or person.erased:
+                erased += 1
+            elif found is None:
                 uow.users.add(attrs.evolve(person, password_hash=None))
                 found, created = person, created + 1
-            people[person.id] = found.id
+            if found is not None:
+                people[person.id] = found.id
+        if erased:
+            raise InvalidInput(f"the export holds {erased} person(s) erased since it was made: "
+                               "importing it would bring their data back", code="export_holds_erased")
         return people, created
 
     def _moved(self, mark: AuditCheckpoint, org_id: uuid.UUID) -> AuditCheckpoint:
@@ -225,6 +278,34 @@ def _one_row(files: ExportFiles, table: str) -> dict:
     return rows[0]
 
 
+def _checked_org(org: Organization) -> Organization:
+    """The exported org held to the rules the API holds a new one to."""
+    return attrs.evolve(org, name=clean_name(org.name), slug=normalise_slug(org.slug),
+                        settings=validate_settings(org.settings), plan=parse_plan(org.plan))
+
+
+def _checked_overrides(raw: Any) -> dict[str, int | None]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidInput("the org's quota overrides are not an object", code="export_corrupt")
+    return {parse_limit(name).value: checked_limit_value(value) for name, value in raw.items()}
+
+
+def _text(value: str, field: str) -> str:
+    if unsafe_text(value):
+        raise InvalidInput(f"a {field} of the export {UNSAFE_TEXT_PROBLEM}", code="export_corrupt")
+    return value
+
+
+def _member(row: dict, org_id: uuid.UUID, people: dict[uuid.UUID, uuid.UUID]) -> Member:
+    member = _revive(Member, row)
+    if member.user_id not in people:
+        raise InvalidInput("a member of the export has no profile in users.jsonl",
+                           code="export_corrupt")
+    return attrs.evolve(member, org_id=org_id, user_id=people[member.user_id])
+
+
 def _dormant_invitation(row: dict, org_id: uuid.UUID, now: datetime) -> Invitation:
     invitation = _revive(Invitation, row | {"token_hash": _unguessable()})
     return attrs.evolve(invitation, org_id=org_id,
@@ -253,6 +334,9 @@ def _rechained(entries: Iterator[AuditEntry], org_id: uuid.UUID, *,
         yield moved
 
 
+_PLAIN = (str, int, dict)
+
+
 def _revive(cls: type, row: dict) -> Any:
     """A domain object from its exported row (ids, times and enums back from their text)."""
     attrs.resolve_types(cls)
@@ -265,10 +349,18 @@ def _revive(cls: type, row: dict) -> Any:
 
 
 def _value(kind: Any, value: Any) -> Any:
+    """The value as `kind` wants it; TypeError or ValueError when it cannot be."""
     if value is None:
         return None
     if typing.get_origin(kind) in (typing.Union, types.UnionType):
         kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    plain = typing.get_origin(kind) or kind
+    if plain in _PLAIN:
+        if not isinstance(value, plain) or isinstance(value, bool) and plain is int:
+            raise TypeError(f"{value!r} is not a {plain.__name__}")
+        if plain is str and "\x00" in value:
+            raise ValueError("a NUL character")
+        return value
     if typing.get_origin(kind) is frozenset:
         (item,) = typing.get_args(kind)
         return frozenset(_value(item, v) for v in value)

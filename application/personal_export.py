@@ -17,6 +17,9 @@ from domain.audit import AuditEvent
 
 MAX_ENTRIES_PER_ORG = 10_000
 PAGE = 1_000
+# The log's own bookkeeping of personal fields, never the person's data: the salts of their
+# digests (with a salt, a digest can be tried against guesses) and the digests of erased ones.
+INTERNAL_ENTRY_FIELDS = frozenset({"pii_salts", "erased"})
 SESSION_FIELDS = ("id", "org_id", "created_at", "updated_at", "expires_at", "ip", "user_agent")
 
 
@@ -63,7 +66,9 @@ class PersonalExportService:
                 while len(found) < MAX_ENTRIES_PER_ORG:
                     page = uow.audit.page(org_id, where, after_seq=after, limit=PAGE)
                     for entry in page:
-                        found[entry.seq] = attrs.asdict(entry, recurse=False)
+                        found[entry.seq] = attrs.asdict(
+                            entry, recurse=False,
+                            filter=lambda a, _: a.name not in INTERNAL_ENTRY_FIELDS)
                     if len(page) < PAGE:
                         break
                     after = page[-1].seq

@@ -23,9 +23,17 @@ ERASED = "[erased]"
 SALT_BYTES = 16
 ACTOR_FIELDS = ("actor_label", "ip", "user_agent")  # who acted, and from where
 DETAILS = "details."
-# Detail keys that hold a person's address or name: `email` wherever it appears; `from` and
-# `to` where an action says so (elsewhere they are roles, plans or org names).
-PII_DETAIL_KEYS = frozenset({"email"})
+# Detail keys that hold a client's network address or user agent (who asked from where: a
+# password link asked for, say), in any action: personal like the entry's own `ip` and
+# `user_agent`, and erased with them.
+CLIENT_DETAIL_KEYS = frozenset({
+    "asked_from", "ip", "ip_address", "client_ip", "remote_addr", "remote_address",
+    "forwarded_for", "user_agent",
+})
+# Detail keys that are personal in every action: `email` (a person's address) and the client
+# keys above; `from` and `to` only where an action says so (elsewhere they are roles, plans or
+# org names).
+PII_DETAIL_KEYS = frozenset({"email"}) | CLIENT_DETAIL_KEYS
 _OF_ACTION: dict[str, tuple[str, ...]] = {
     "user.renamed": ("details.from", "details.to"),
     "user.email_changed": ("details.from", "details.to"),
@@ -91,15 +99,17 @@ def fields_about(entry: AuditEntry, person: Person, personal: Iterable[str]) -> 
     """Of the entry's `personal` fields, those that hold this person's data.
 
     They acted (by id, or under one of their addresses): the label and the client address and
-    agent. It is about them (their id or address is the resource, or `details.user_id`): every
-    personal detail. Anywhere: a personal detail that is one of their addresses (an
-    invitation to them). A label that is just their id stays: it says no more than actor_id."""
+    agent (the entry's own, and any in its details). It is about them (their id or address is
+    the resource, or `details.user_id`): every personal detail. Anywhere: a personal detail
+    that is one of their addresses (an invitation to them). A label that is just their id
+    stays: it says no more than actor_id."""
     salted = set(personal)
     found: set[str] = set()
     me = str(person.user_id)
     if entry.actor_id == person.user_id or person.is_address(entry.actor_label):
         found.update(name for name in ACTOR_FIELDS
                      if not (name == "actor_label" and entry.actor_label == me))
+        found.update(DETAILS + key for key in CLIENT_DETAIL_KEYS)  # where they acted from
     about = (entry.resource_id == me or str(entry.details.get("user_id")) == me
              or person.is_address(entry.resource_id))
     for name in salted - set(ACTOR_FIELDS):

@@ -43,6 +43,12 @@ class Settings:
     deletion_grace_days: int = 30
     backup_retention_days: int = 30
     backup_schedule: str | None = None  # "daily" (03:00 UTC) or "HH:MM" UTC; None: off
+    metrics_token: str | None = None  # /metrics then asks for it as a bearer token
+    metrics_port: int | None = None  # /metrics on a port of its own, not the API's
+    sentry_dsn: str | None = None
+    db_connect_timeout: int = 5  # seconds to open a connection, or to wait for a pooled one
+    db_statement_timeout: int = 20  # seconds a statement may run (below gunicorn's 30 s)
+    otel_endpoint: str | None = None  # OTEL_EXPORTER_OTLP_ENDPOINT: traces go there
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -87,6 +93,12 @@ class Settings:
             deletion_grace_days=_positive(env, "DELETION_GRACE_DAYS", 30),
             backup_retention_days=_positive(env, "BACKUP_RETENTION_DAYS", 30),
             backup_schedule=_schedule(env.get("BACKUP_SCHEDULE", "")),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            metrics_port=_port(env.get("METRICS_PORT", "")),
+            sentry_dsn=env.get("SENTRY_DSN") or None,
+            db_connect_timeout=_positive(env, "DB_CONNECT_TIMEOUT_SECONDS", 5),
+            db_statement_timeout=_positive(env, "DB_STATEMENT_TIMEOUT_SECONDS", 20),
+            otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
         )
 
     @property
@@ -110,10 +122,18 @@ def _positive(env: dict[str, str], name: str, default: int) -> int:
     try:
         value = int(env.get(name, default))
     except ValueError:
-        raise ValueError(f"{name} must be a whole number of seconds") from None
+        raise ValueError(f"{name} must be a whole number") from None
     if value <= 0:
         raise ValueError(f"{name} must be positive")
     return value
+
+
+def _port(raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 65535:
+        raise ValueError(f"METRICS_PORT must be a port number, not {raw!r}")
+    return int(raw)
 
 
 def _schedule(raw: str) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from dependency_injector import containers, providers
-from limits.storage import Storage
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from sqlalchemy import Engine
 
 from adapters.mail.outbox import FolderMailer
@@ -18,6 +18,7 @@ from adapters.memory.probe import MemoryProbe
 from adapters.memory.purge import MemoryOrgPurger
 from adapters.memory.retention import MemoryAuditPruner
 from adapters.memory.store import MemoryStore
+from adapters.memory.support import MemoryPlatformReports
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.postgres.attempt_counters import PostgresCounterStorage
 from adapters.postgres.dump import PostgresDatabaseDump
@@ -29,19 +30,24 @@ from adapters.postgres.probe import PostgresProbe
 from adapters.postgres.purge import PgOrgPurger
 from adapters.postgres.retention import PgAuditPruner
 from adapters.postgres.sign_in_repositories import KeyLocations
+from adapters.postgres.support import PgPlatformReports
 from adapters.postgres.transaction import app_engine
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from adapters.postgres.worker import ProcrastinateWorker
+from adapters.probes import ObjectStoreProbe, RedisProbe, SmtpProbe
 from adapters.security.argon2_hasher import Argon2Hasher
 from adapters.security.attempt_throttle import LimitsAttemptThrottle
 from adapters.security.digest_signer import (
     AUDIT_CURSORS,
     AUDIT_DIGESTS,
     DOWNLOAD_LINKS,
+    EXPORT_MANIFESTS,
     RECOVERY_CODES,
     HmacDigestSigner,
 )
+from adapters.security.fallback_counters import REDIS_TIMEOUTS, FallbackCounters
 from adapters.security.jwt_tokens import JwtTokenService
+from adapters.security.request_counter import LimitsRequestCounter
 from adapters.security.totp import AesGcmSealer, PyotpCodes
 from adapters.storage.filesystem import FilesystemObjectStore
 from adapters.storage.s3 import S3Location, S3ObjectStore
@@ -63,13 +69,17 @@ from application.org_purge import OrgPurgeService
 from application.organizations import OrganizationService
 from application.passwords import PasswordService
 from application.personal_export import PersonalExportService
+from application.platform import PlatformService
+from application.ports.health import DependencyProbe
 from application.ports.mailer import Mailer
 from application.ports.object_store import ObjectStore
 from application.principals import CredentialReader
 from application.quotas import QuotaService
+from application.rate_limits import RequestLimits
 from application.retention import AuditRetentionService
 from application.sessions import SessionService
 from application.signup import SignupService
+from application.support import SupportService
 from application.two_factor import TwoFactorService
 from application.users import UserService
 from application.verification import VerificationService
@@ -117,18 +127,32 @@ def _object_store(settings: Settings, clock) -> ObjectStore:
                                  settings.public_url, clock)
 
 
-def _app_engine(urls, pool_size: int):
-    return app_engine(urls.app_url, pool_size=pool_size)
+def _readiness_probes(settings: Settings, database: DependencyProbe,
+                      store: ObjectStore) -> list[DependencyProbe]:
+    """What /ready checks: each dependency this configuration has."""
+    probes = [database, ObjectStoreProbe(store)]
+    if settings.redis_url:
+        probes.append(RedisProbe(settings.redis_url))
+    if settings.smtp_url:
+        probes.append(SmtpProbe(settings.smtp_url))
+    return probes
+
+
+def _app_engine(urls, settings: Settings):
+    return app_engine(urls.app_url, pool_size=settings.pool_size,
+                      connect_timeout=settings.db_connect_timeout,
+                      statement_timeout=settings.db_statement_timeout)
 
 
 def _attempt_counters(settings: Settings, engine: Callable[[], Engine]) -> str | Storage:
     """Where attempt caps count: Redis when configured, else the database, so that every server
-    process shares one count; process memory only for the in-memory backend."""
+    process shares one count; process memory only for the in-memory backend. While Redis cannot
+    be reached they count where they would without it (see FallbackCounters)."""
+    own = PostgresCounterStorage(engine()) if settings.backend == "postgres" else None
     if settings.redis_url:
-        return settings.redis_url
-    if settings.backend == "postgres":
-        return PostgresCounterStorage(engine())
-    return "memory://"
+        return FallbackCounters(storage_from_string(settings.redis_url, **REDIS_TIMEOUTS),
+                                own or MemoryStorage())
+    return own or "memory://"
 
 
 class Adapters(containers.DeclarativeContainer):
@@ -137,8 +161,7 @@ class Adapters(containers.DeclarativeContainer):
     ids = providers.Singleton(Uuid7Generator)
 
     database_urls = providers.Singleton(resolve_database, settings)
-    engine = providers.Singleton(_app_engine, database_urls,
-                                 pool_size=settings.provided.pool_size)
+    engine = providers.Singleton(_app_engine, database_urls, settings)
     owner_engine = providers.Singleton(  # the owner's maintenance path, never a request's
         owner_engine, database_urls.provided.owner_url)
     memory_store = providers.Singleton(MemoryStore)
@@ -147,6 +170,7 @@ class Adapters(containers.DeclarativeContainer):
     token_service = providers.Singleton(_token_service, settings, clock)
     digest_signer = providers.Singleton(_signer, settings, AUDIT_DIGESTS)
     cursor_signer = providers.Singleton(_signer, settings, AUDIT_CURSORS)
+    manifest_signer = providers.Singleton(_signer, settings, EXPORT_MANIFESTS)
     recovery_signer = providers.Singleton(_signer, settings, RECOVERY_CODES)
     secret_sealer = providers.Singleton(_sealer, settings)
     one_time_codes = providers.Singleton(PyotpCodes)
@@ -177,6 +201,7 @@ class Adapters(containers.DeclarativeContainer):
         per_account=settings.provided.login_limit_per_account,
         per_account_all=settings.provided.login_limit_per_account_all,
         per_ip=settings.provided.login_limit_per_ip, namespace="groundwork-codes")
+    request_counter = providers.Singleton(LimitsRequestCounter, attempt_counters)
     # The use cases that jobs run, by name: the Container sets them (they defer jobs here).
     job_handlers = providers.Dependency()
     inline_jobs = providers.Singleton(InlineJobs, job_handlers.provider)
@@ -216,11 +241,18 @@ class Adapters(containers.DeclarativeContainer):
         postgres=providers.Singleton(PgAuditPruner, owner_engine),
         memory=providers.Singleton(MemoryAuditPruner, memory_store),
     )
+    platform_reports = providers.Selector(  # as the platform role, never the app's
+        settings.provided.backend,
+        postgres=providers.Singleton(PgPlatformReports, owner_engine),
+        memory=providers.Singleton(MemoryPlatformReports, memory_store, clock),
+    )
     database_probe = providers.Selector(
         settings.provided.backend,
         postgres=providers.Singleton(PostgresProbe, engine),
         memory=providers.Singleton(MemoryProbe),
     )
+    readiness_probes = providers.Singleton(_readiness_probes, settings, database_probe,
+                                           object_store)
 
 
 class Application(containers.DeclarativeContainer):
@@ -232,11 +264,13 @@ class Application(containers.DeclarativeContainer):
     token_service = providers.Dependency()
     digest_signer = providers.Dependency()
     cursor_signer = providers.Dependency()
+    manifest_signer = providers.Dependency()
     login_throttle = providers.Dependency()
     signup_throttle = providers.Dependency()
     reset_throttle = providers.Dependency()
     verify_throttle = providers.Dependency()
     code_throttle = providers.Dependency()
+    request_counter = providers.Dependency()
     recovery_signer = providers.Dependency()
     secret_sealer = providers.Dependency()
     one_time_codes = providers.Dependency()
@@ -247,6 +281,7 @@ class Application(containers.DeclarativeContainer):
     org_purger = providers.Dependency()
     person_eraser = providers.Dependency()
     audit_pruner = providers.Dependency()
+    platform_reports = providers.Dependency()
     public_url = providers.Dependency(instance_of=str)
     deletion_grace = providers.Dependency()
     signup_enabled = providers.Dependency(instance_of=bool)
@@ -260,15 +295,17 @@ class Application(containers.DeclarativeContainer):
     org_lifecycle = providers.Factory(OrgLifecycleService, uow_factory, clock, deletion_grace)
     schema_revision = providers.Singleton(schema_head)
     exports = providers.Factory(ExportService, uow_factory, clock, ids, object_store,
-                                schema_revision)
+                                schema_revision, manifest_signer)
     org_purge = providers.Factory(OrgPurgeService, uow_factory, clock, object_store, exports,
                                   org_purger, deletion_grace)
     org_import = providers.Factory(OrgImportService, uow_factory, clock, ids, schema_revision,
-                                   digest_signer)
+                                   digest_signer, manifest_signer)
     members = providers.Factory(MemberService, uow_factory, clock, ids)
     audit_verifier = providers.Factory(AuditVerifier, uow_factory, clock, digest_signer)
     audit_reader = providers.Factory(AuditReader, uow_factory, clock, cursor_signer)
     credentials = providers.Singleton(CredentialReader, token_service)
+    request_limits = providers.Singleton(  # remembers limits: one per container
+        RequestLimits, uow_factory, request_counter, clock)
     auth = providers.Factory(AuthService, uow_factory, clock, ids, password_hasher,
                              token_service, dummy_password_hash, login_throttle)
     sessions = providers.Factory(SessionService, uow_factory, clock, auth)
@@ -291,6 +328,8 @@ class Application(containers.DeclarativeContainer):
                                 login_throttle, two_factor, person_eraser.provider)
     audit_retention = providers.Factory(AuditRetentionService, uow_factory, clock, ids,
                                         digest_signer, audit_pruner)
+    support = providers.Factory(SupportService, uow_factory, clock, ids)
+    platform = providers.Factory(PlatformService, platform_reports)
     job_handlers = providers.Factory(jobs_by_name, exports, passwords, verification)
 
 
@@ -306,12 +345,14 @@ class Container(containers.DeclarativeContainer):
         dummy_password_hash=adapters.dummy_password_hash,
         digest_signer=adapters.digest_signer,
         cursor_signer=adapters.cursor_signer,
+        manifest_signer=adapters.manifest_signer,
         token_service=adapters.token_service,
         login_throttle=adapters.login_throttle,
         signup_throttle=adapters.signup_throttle,
         reset_throttle=adapters.reset_throttle,
         verify_throttle=adapters.verify_throttle,
         code_throttle=adapters.code_throttle,
+        request_counter=adapters.request_counter,
         recovery_signer=adapters.recovery_signer,
         secret_sealer=adapters.secret_sealer,
         one_time_codes=adapters.one_time_codes,
@@ -323,6 +364,7 @@ class Container(containers.DeclarativeContainer):
         org_purger=adapters.org_purger,
         person_eraser=adapters.person_eraser,
         audit_pruner=adapters.audit_pruner,
+        platform_reports=adapters.platform_reports,
         public_url=settings.provided.public_url,
         deletion_grace=providers.Factory(_days, settings.provided.deletion_grace_days),
     )

@@ -34,3 +34,9 @@ Feature: Plans and quotas
   Scenario: An operator changes a plan for every organization on it
     When an operator lets the free plan have 7 members
     Then acme's usage shows 1 of 7 members
+
+  Scenario: An organization over its plan's requests per minute is told to slow down
+    Given an operator has set acme's requests per minute to 3
+    When Ada reads acme 4 times within a minute
+    Then the fourth answer is a 429 problem rate_limited with Retry-After
+    And every answer said the limit of 3, what remained of it and when the minute ends

@@ -2,7 +2,8 @@ Feature: The request path
   Every authenticated request is one transaction, from the credential to the answer, in a few
   round trips to the database. Whether a credential is still live is never cached (only what
   cannot change: that a token's signature is ours, which organization a key belongs to), so
-  taking access away takes effect with the very next request.
+  taking access away takes effect with the very next request. With no Redis, the request is
+  first counted against its plan's requests per minute: one statement of its own, before.
 
   Background:
     Given the organization acme with an owner, an admin and a member, each signed in

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from dependency_injector import providers
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from adapters.security.request_counter import LimitsRequestCounter
 from application.organizations import CreateOrganization
+from application.rate_limits import RequestLimits
 from entrypoints.http.app import create_app
 from features.api_world import ApiWorld
 from tests.fixtures.app import set_password as _set_password
@@ -150,3 +155,40 @@ def free_members(world, free_plan_members, n):
 @then(parsers.parse("acme's usage shows {used:d} of {limit:d} members"))
 def usage_members(world, used, limit):
     assert _usage(world)["members"] == (used, limit)
+
+
+@pytest.fixture
+def one_minute(pg_container):
+    """Requests counted (in PostgreSQL) as if all in one minute, whenever the clock turns."""
+    now = time.time() // 60 * 60 + 20
+    limits = RequestLimits(pg_container.adapters.unit_of_work, LimitsRequestCounter(
+        pg_container.adapters.attempt_counters(), now=lambda: now), pg_container.adapters.clock())
+    with pg_container.application.request_limits.override(providers.Object(limits)):
+        yield
+
+
+@given(parsers.parse("an operator has set acme's requests per minute to {n:d}"))
+def requests_limited(world, operator, one_minute, n):
+    world.container.application.quotas().override(world.org, "requests_per_minute", n, operator)
+
+
+@when(parsers.parse("Ada reads acme {n:d} times within a minute"))
+def reads(world, n):
+    world.answers = [world.call("Ada", "get", f"/orgs/{world.org}") for _ in range(n)]
+
+
+@then("the fourth answer is a 429 problem rate_limited with Retry-After")
+def fourth_refused(world):
+    assert [a.status_code for a in world.answers] == [200, 200, 200, 429]
+    refused = world.answers[3]
+    assert refused.mimetype == "application/problem+json" and refused.json["code"] == "rate_limited"
+    assert refused.headers["Retry-After"] == refused.headers["RateLimit-Reset"] == "40"
+
+
+@then(parsers.parse("every answer said the limit of {n:d}, what remained of it and when the "
+                    "minute ends"))
+def said_the_limit(world, n):
+    said = [(a.headers["RateLimit-Limit"], a.headers["RateLimit-Remaining"],
+             a.headers["RateLimit-Reset"]) for a in world.answers]
+    assert said == [(str(n), "2", "40"), (str(n), "1", "40"), (str(n), "0", "40"),
+                    (str(n), "0", "40")]

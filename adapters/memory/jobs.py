@@ -38,6 +38,9 @@ class InlineJobs(JobQueue):
     def pending(self) -> QueueDepth:
         return QueueDepth(waiting=0, oldest=None)  # each job ran when its unit of work committed
 
+    def heartbeats(self) -> None:
+        return None  # no worker: jobs run in the process that defers them
+
 
 class _AfterCommit(Jobs):
     def __init__(self, jobs: InlineJobs, scope: CommitHooks) -> None:

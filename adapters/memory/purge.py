@@ -7,7 +7,8 @@ import uuid
 from adapters.memory.store import MemoryStore
 from application.ports.maintenance import OrgPurger
 
-_KEYED_BY_ORG = ("sessions", "exports", "api_keys", "invitations", "members")
+_KEYED_BY_ORG = ("sessions", "exports", "api_keys", "invitations", "support_grants",
+                 "members")
 
 
 class MemoryOrgPurger(OrgPurger):

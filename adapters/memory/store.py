@@ -34,6 +34,7 @@ from domain.organization import Organization
 from domain.password_token import PasswordToken
 from domain.quota import DEFAULT_PLAN_LIMITS
 from domain.session import Session
+from domain.support import SupportGrant
 from domain.two_factor import RecoveryCode, TotpFactor
 from domain.user import User
 
@@ -61,6 +62,7 @@ class Tables:
     api_key_prefixes: dict[str, uuid.UUID] = field(factory=dict)
     invitations: dict[tuple[uuid.UUID, uuid.UUID], Invitation] = field(factory=dict)
     sign_in_failures: dict[uuid.UUID, SignInFailure] = field(factory=dict)
+    support_grants: dict[tuple[uuid.UUID, uuid.UUID], SupportGrant] = field(factory=dict)
 
 
 TABLES = tuple(f.name for f in fields(Tables))
@@ -97,6 +99,7 @@ class Draft:
     api_key_prefixes: DraftTable[str, uuid.UUID]
     invitations: DraftTable[tuple[uuid.UUID, uuid.UUID], Invitation]
     sign_in_failures: DraftTable[uuid.UUID, SignInFailure]
+    support_grants: DraftTable[tuple[uuid.UUID, uuid.UUID], SupportGrant]
 
     def __init__(self, committed: Tables) -> None:
         for name in TABLES:

@@ -16,6 +16,7 @@ from adapters.memory.quotas import MemoryQuotas
 from adapters.memory.read_models import MemoryMemberDirectory, MemoryPrincipals
 from adapters.memory.sign_in_repositories import MemoryApiKeys, MemoryInvitations, MemorySessions
 from adapters.memory.store import MemoryStore
+from adapters.memory.support import MemorySupportGrants
 from adapters.memory.tenant_repositories import MemoryMembers, MemoryTenantData
 from adapters.memory.two_factor import MemoryTwoFactor
 from application.ports.jobs import Jobs
@@ -62,6 +63,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.principals = MemoryPrincipals(tables, self._bound, self._bound_user)
         self.directory = MemoryMemberDirectory(tables, self._bound, self._bound_user)
         self.jobs = self._jobs_in(self)
+        self.support_grants = MemorySupportGrants(tables, self._bound, self._bound_user)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

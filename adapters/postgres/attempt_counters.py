@@ -7,9 +7,12 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 from limits.storage import Storage
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+
+from adapters.postgres.transaction import Compiled
 
 # A counter whose window has passed starts again at `amount`; a few expired rows of other
 # keys are pruned by the same statement, so the table holds about the live windows only.
@@ -26,6 +29,7 @@ _INCR = text("""
         expires_at = CASE WHEN c.expires_at <= :now THEN excluded.expires_at
                           ELSE c.expires_at END
     RETURNING hits""")
+_INCR_COMPILED = Compiled(_INCR)
 _GET = text("SELECT hits FROM attempt_counters WHERE key = :key AND expires_at > :now")
 _EXPIRY = text("SELECT expires_at FROM attempt_counters WHERE key = :key AND expires_at > :now")
 _CLEAR = text("DELETE FROM attempt_counters WHERE key = :key")
@@ -43,13 +47,20 @@ class PostgresCounterStorage(Storage):
         self._engine = engine
 
     @property
-    def base_exceptions(self) -> type[Exception]:
-        return DBAPIError
+    def base_exceptions(self) -> tuple[type[Exception], ...]:
+        return DBAPIError, psycopg.Error
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """On psycopg's cursor (prepared after a few uses): it runs on every API request, and
+        SQLAlchemy's statement path cost ~100 µs of CPU more per call."""
         now = _now()
-        return self._one(_INCR, {"key": key, "amount": amount, "now": now,
-                                 "expires_at": now + timedelta(seconds=expiry)}) or 0
+        with self._engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            rows = _INCR_COMPILED.rows(driver.cursor(), {
+                "key": key, "amount": amount, "now": now,
+                "expires_at": now + timedelta(seconds=expiry)})
+            driver.commit()  # nothing to send on the app's engine (AUTOCOMMIT at the driver)
+        return rows[0][0]
 
     def get(self, key: str) -> int:
         return self._one(_GET, {"key": key, "now": _now()}) or 0

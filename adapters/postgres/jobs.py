@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import timedelta
 
 from sqlalchemy import Engine, text
 
@@ -32,6 +33,11 @@ _PENDING = text(f"""
     LEFT JOIN {SCHEMA}.procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred'
     WHERE j.status = 'todo'""")
 
+
+# A running worker writes its heartbeat every 10 s; one that died leaves its row behind.
+_HEARTBEATS = text(f"""
+    SELECT now() - last_heartbeat AS since FROM {SCHEMA}.procrastinate_workers
+    ORDER BY last_heartbeat DESC""")
 
 _FORGET = text(f"""
     DELETE FROM {SCHEMA}.procrastinate_jobs j
@@ -58,3 +64,7 @@ class PgJobQueue(JobQueue):
         with self._engine.connect() as conn:
             row = conn.execute(_PENDING).one()
         return QueueDepth(waiting=row.waiting, oldest=row.oldest)
+
+    def heartbeats(self) -> list[timedelta]:
+        with self._engine.connect() as conn:
+            return list(conn.execute(_HEARTBEATS).scalars())

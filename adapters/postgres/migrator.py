@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import URL, create_engine, pool
 
 import migrations
@@ -17,11 +18,20 @@ from adapters.postgres.tables import metadata
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 
 
-def schema_head() -> str | None:
-    """The newest revision this code has: the schema it reads and writes."""
+def _scripts() -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(config)
+
+
+def schema_head() -> str | None:
+    """The newest revision this code has: the schema it reads and writes."""
+    return _scripts().get_current_head()
+
+
+def schema_heads() -> list[str]:
+    """Every head of the history: more than one is two branches that nobody merged."""
+    return sorted(_scripts().get_heads())
 
 
 class Migrator:
@@ -33,7 +43,10 @@ class Migrator:
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS_DIR))
             config.attributes["connection"] = conn
-            fn(config, *args)
+            try:
+                fn(config, *args)
+            except CommandError as error:  # an unknown target, say: one line, not a traceback
+                raise ValueError(f"migrations: {error}") from None
 
     def upgrade(self, target: str = "head") -> None:
         self._run(command.upgrade, target)
@@ -50,9 +63,7 @@ class Migrator:
 
     def revisions(self) -> list[str]:
         """Every revision id, oldest first."""
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        return [s.revision for s in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))]
+        return [s.revision for s in reversed(list(_scripts().walk_revisions()))]
 
     def drift(self) -> list:
         """Differences between the models and the live schema; empty when they agree."""

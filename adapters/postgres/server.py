@@ -81,6 +81,7 @@ def drop_database(server_url: str | URL, database: str) -> None:
             quoted = conn.execute(text("SELECT quote_ident(:d)"), {"d": database}).scalar_one()
             conn.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
             conn.execute(text(f"DROP ROLE IF EXISTS {database}_app"))
+            conn.execute(text(f"DROP ROLE IF EXISTS {database}_platform"))
     finally:
         engine.dispose()
 

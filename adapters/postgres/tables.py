@@ -122,6 +122,9 @@ audit_entries = Table(
     Column("hash_version", Integer, nullable=False, server_default=text("1")),
     Column("pii_salts", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("erased", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # An entry that is no JSON object where one belongs would stop every reader of the chain.
+    CheckConstraint("jsonb_typeof(details) = 'object' AND jsonb_typeof(pii_salts) = 'object' "
+                    "AND jsonb_typeof(erased) = 'object'", name="json_objects"),
     PrimaryKeyConstraint("org_id", "id"),
     ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
     UniqueConstraint("org_id", "seq"),
@@ -325,4 +328,18 @@ exports = Table(
     PrimaryKeyConstraint("org_id", "id"),
     ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
     ForeignKeyConstraint(["requested_by"], ["users.id"], ondelete="RESTRICT"),
+)
+
+support_grants = Table(
+    "support_grants",
+    metadata,
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    Column("id", UUID(as_uuid=True), nullable=False),
+    Column("operator", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("expires_at", TIMESTAMP(timezone=True), nullable=False),
+    Column("closed_at", TIMESTAMP(timezone=True), nullable=True),
+    *_timestamps(),
+    PrimaryKeyConstraint("org_id", "id"),
+    ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
 )

@@ -7,9 +7,13 @@ statement, never sharing one with the reads it guards. A later `SET LOCAL` (a us
 second tenant) goes the same way ahead of the next statement. COMMIT and ROLLBACK go straight
 to libpq too, and only when a transaction is open.
 
-The pool does not ping connections before use. If a pooled connection turns out dead, the
-unit of work's first round trip fails before any of its statements ran: the connection is
-replaced and that round trip retried once.
+The pool does not ping connections before use. It only looks, without a round trip, whether
+the server has closed a connection as it is taken (a server that stops tells every client so):
+then that connection and every older one are dropped, since a restarted server left them all
+dead. A pooled connection that turns out dead all the same fails the unit of work's first round
+trip before any of its statements ran: it is replaced and that round trip retried once. A
+connection refused at once (a server restarting) is tried once more after a short pause;
+nothing has been sent then, so a write is as safe as a read.
 
 A unique violation becomes a 409 Conflict here, on any engine (see `unique`).
 
@@ -21,6 +25,8 @@ SQLAlchemy's Connection.
 
 from __future__ import annotations
 
+import select
+import time
 import uuid
 from collections.abc import Callable
 from typing import TypeVar
@@ -29,22 +35,40 @@ import psycopg
 import psycopg.errors
 from psycopg import pq
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidatePoolError, OperationalError
 
 from adapters.postgres.unique import conflict
 
 _DIALECT = postgresql.psycopg.dialect()
 T = TypeVar("T")
 _OPEN = (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
+RECONNECT_PAUSE = 0.5  # seconds before the one more try at opening a connection
 
 
-def app_engine(url, *, pool_size: int) -> Engine:
-    """The application's engine: the transaction is ours to open (AUTOCOMMIT at the driver)."""
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
-                         hide_parameters=True,  # no password hash or token in an error log
-                         isolation_level="AUTOCOMMIT")
+def app_engine(url, *, pool_size: int, connect_timeout: int = 5,
+               statement_timeout: int = 20) -> Engine:
+    """The application's engine: the transaction is ours to open (AUTOCOMMIT at the driver).
+    Opening a connection, or waiting for a pooled one, gives up after `connect_timeout`
+    seconds; a statement is cancelled after `statement_timeout` seconds."""
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                           pool_timeout=connect_timeout,
+                           connect_args={"connect_timeout": connect_timeout,
+                                         "options": f"-c statement_timeout={statement_timeout}s"},
+                           hide_parameters=True,  # no password hash or token in an error log
+                           isolation_level="AUTOCOMMIT")
+    event.listen(engine, "checkout", _refuse_closed_by_server)
+    return engine
+
+
+def _refuse_closed_by_server(driver: psycopg.Connection, record, proxy) -> None:
+    """An idle connection has nothing to read unless the server said goodbye (a shutdown, a
+    terminated backend) and closed it: one poll of its socket, no round trip."""
+    readable = select.poll()
+    readable.register(driver.fileno(), select.POLLIN)
+    if readable.poll(0):
+        raise InvalidatePoolError("the server closed a pooled connection")
 
 
 class Compiled:
@@ -170,7 +194,7 @@ class Transaction:
     def _connect(self, first: Callable[[psycopg.Cursor], T]) -> T:
         """Take a pooled connection and return its answer to `first`, the first round trip."""
         for attempt in (1, 2):
-            conn = self._engine.connect()
+            conn = self._open()
             driver = conn.connection.driver_connection
             cursor = driver.cursor()
             try:
@@ -188,6 +212,18 @@ class Transaction:
             self._conn, self._driver, self._cursor = conn, driver, cursor
             return answer
         raise AssertionError("unreachable")
+
+    def _open(self) -> Connection:
+        """A connection refused at once (a server restarting) is tried once more, shortly after;
+        one that timed out is not, so that the wait stays within the connect timeout."""
+        started = time.monotonic()
+        try:
+            return self._engine.connect()
+        except OperationalError:
+            if time.monotonic() - started > RECONNECT_PAUSE:
+                raise
+            time.sleep(RECONNECT_PAUSE)
+            return self._engine.connect()
 
 
 def _command(driver: psycopg.Connection, command: bytes) -> None:

@@ -23,6 +23,7 @@ from adapters.postgres.sign_in_repositories import (
     PgInvitations,
     PgSessions,
 )
+from adapters.postgres.support import PgSupportGrants
 from adapters.postgres.tenant_repositories import PgMembers, PgTenantData
 from adapters.postgres.transaction import Transaction
 from adapters.postgres.two_factor import PgTwoFactor
@@ -99,4 +100,5 @@ _REPOSITORIES = {
     "principals": lambda uow: PgPrincipals(uow._tx),
     "directory": lambda uow: PgMemberDirectory(uow._tx),
     "jobs": lambda uow: uow._jobs_in(uow._tx),
+    "support_grants": lambda uow: PgSupportGrants(uow._tx),
 }

@@ -12,6 +12,7 @@ AUDIT_DIGESTS = b"groundwork audit chain digest v1"
 AUDIT_CURSORS = b"groundwork audit cursor v1"
 RECOVERY_CODES = b"groundwork recovery code v1"
 DOWNLOAD_LINKS = b"groundwork download link v1"
+EXPORT_MANIFESTS = b"groundwork export manifest v1"
 
 
 class HmacDigestSigner(DigestSigner):

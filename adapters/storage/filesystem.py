@@ -74,6 +74,11 @@ class FilesystemObjectStore(ObjectStore):
             if os.path.exists(temporary):
                 os.unlink(temporary)
 
+    def probe(self) -> None:
+        self._root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.TemporaryFile(dir=self._root):
+            pass  # the disk takes a write (full or read-only: it raises)
+
     def get(self, key: str) -> Iterator[bytes]:
         path = self._path(checked_key(key))
         try:

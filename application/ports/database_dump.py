@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -72,9 +72,13 @@ class DatabaseDump(abc.ABC):
 
     @abc.abstractmethod
     def restore(self, chunks: Iterable[bytes], database: str, *, replace: bool,
-                access: dict[str, Any]) -> None:
-        """Load a dump into `database` (created when missing; dropped and made again first with
-        `replace`), all or nothing, and give its application role the access in `access`."""
+                access: dict[str, Any],
+                check: Callable[[DatabaseFacts], None] | None = None) -> None:
+        """Load a dump into `database` (created when missing), all or nothing, give its
+        application role the access in `access`, and pass what it then holds to `check`, which
+        raises to reject it. With `replace` (a database that holds tables) the dump goes into a
+        new database that takes the target's place only once loaded, granted and checked: any
+        failure before that leaves the target as it was."""
 
     @abc.abstractmethod
     def facts(self, database: str) -> DatabaseFacts:

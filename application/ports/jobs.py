@@ -36,3 +36,8 @@ class JobQueue(abc.ABC):
     @abc.abstractmethod
     def pending(self) -> QueueDepth:
         """The jobs waiting to run (retries included), and the oldest one's age."""
+
+    @abc.abstractmethod
+    def heartbeats(self) -> list[timedelta] | None:
+        """How long ago each registered worker last reported in, most recent first; None
+        where no worker is needed (jobs run where they are deferred)."""

@@ -77,6 +77,10 @@ class ObjectStore(abc.ABC):
     def delete(self, key: str) -> bool:
         """True when there was an object to delete."""
 
+    @abc.abstractmethod
+    def probe(self) -> None:
+        """A cheap check that the store answers (for /ready): raises when it does not."""
+
     def open_download(self, token: str, now: datetime) -> tuple[str, Iterator[bytes]]:
         """The key and bytes a download URL of this store names, for a store whose URLs point
         back at this server (the filesystem's); ObjectNotFound for any token it did not sign,

@@ -24,6 +24,7 @@ from application.ports.repositories import (
     UserRepository,
 )
 from application.ports.sign_in_failures import SignInFailureLog
+from application.ports.support import SupportGrantRepository
 
 
 class UnitOfWork(abc.ABC):
@@ -52,6 +53,7 @@ class UnitOfWork(abc.ABC):
     principals: Principals
     directory: MemberDirectory
     jobs: Jobs
+    support_grants: SupportGrantRepository
 
     def __enter__(self) -> UnitOfWork:
         return self

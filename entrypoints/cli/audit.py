@@ -1,17 +1,21 @@
-"""`groundwork audit verify`, `digest` and `prune`: recompute the hash chains, anchor their heads
-in signed digests kept outside the database, and apply each org's retention."""
+"""`groundwork audit verify`, `digest`, `prune` and `export`: recompute the hash chains, anchor
+their heads in signed digests kept outside the database, apply each org's retention, and stream
+an org's log out."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from application.audit import SignedDigest
+from application.audit import ReadAudit, SignedDigest
+from application.ports.repositories import AuditFilter
 from domain.audit import ChainDigest
 from entrypoints.cli.context import (
     CliContext,
@@ -21,6 +25,7 @@ from entrypoints.cli.context import (
     yes_option,
 )
 from entrypoints.cli.output import emit
+from entrypoints.http.audit import AuditEntrySchema
 
 DIGESTS_FILE = "audit-digests.jsonl"
 
@@ -94,6 +99,48 @@ def prune(ctx: CliContext, slug: str | None, yes: bool, as_json: bool) -> None:
     done = retention.prune(slug, ctx.actor)
     emit([{"org": p.slug, "retention_days": p.retention_days, "removed": p.removed,
            "checkpoint_seq": p.checkpoint_seq} for p in done], as_json=as_json)
+
+
+def _when(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@group.command("export")
+@click.option("--org", "slug", required=True, help="The organization's slug.")
+@click.option("--since", callback=_when, help="From this time (ISO 8601, UTC unless it says).")
+@click.option("--until", callback=_when, help="Before this time (ISO 8601, UTC unless it says).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+@pass_context
+def export(ctx: CliContext, slug: str, since: datetime | None, until: datetime | None,
+           fmt: str) -> None:
+    """Stream the org's audit log to stdout, oldest first, as the HTTP export writes it (the
+    export is itself audited)."""
+    entries = ctx.container.application.audit_reader().export(ReadAudit(
+        slug=slug, actor=ctx.actor, where=AuditFilter(since=since, until=until))).entries
+    schema = AuditEntrySchema()
+    columns = list(schema.fields)
+    if fmt == "csv":
+        click.echo(_csv_line(columns), nl=False)
+    for entry in entries:
+        row = schema.dump(entry)
+        if fmt == "jsonl":
+            click.echo(json.dumps(row, sort_keys=True))
+        else:
+            click.echo(_csv_line([json.dumps(row[c], sort_keys=True) if c == "details" else row[c]
+                                  for c in columns]), nl=False)
+
+
+def _csv_line(values: list) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(values)
+    return out.getvalue()
 
 
 def _line(signed: SignedDigest) -> dict:

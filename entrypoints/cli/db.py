@@ -8,7 +8,7 @@ import click
 from sqlalchemy import create_engine
 
 from adapters.postgres.conventions import Violation, check_conventions
-from adapters.postgres.migrator import Migrator
+from adapters.postgres.migrator import Migrator, schema_heads
 from entrypoints.cli.context import CliContext, json_option, pass_context
 from entrypoints.cli.output import emit
 
@@ -59,10 +59,15 @@ def current(ctx: CliContext, as_json: bool) -> None:
 @json_option
 @pass_context
 def check(ctx: CliContext, as_json: bool) -> None:
-    """Check the live schema: tenant-table conventions, RLS, policies, drift from migrations."""
+    """Check the migration history (one head) and the live schema: tenant-table conventions,
+    RLS, policies, drift from migrations."""
     migrator = _migrator(ctx)
     urls = ctx.container.adapters.database_urls()
-    if migrator.current() != migrator.head():
+    heads = schema_heads()
+    if len(heads) > 1:
+        problems = [Violation("-", "heads", f"the migration history has {len(heads)} heads: "
+                                            f"{', '.join(heads)}; merge them (alembic merge)")]
+    elif migrator.current() != migrator.head():
         problems = [Violation("-", "revision",
                               f"database at {migrator.current()}, migrations at {migrator.head()}")]
     else:

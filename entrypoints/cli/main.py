@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 
 import click
@@ -9,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from domain.errors import DomainError
 from entrypoints.cli import (
+    apikeys,
     audit,
     backups,
     db,
@@ -17,7 +20,10 @@ from entrypoints.cli import (
     members,
     orgs,
     plans,
+    platform,
     serve,
+    status,
+    support,
     users,
     worker,
 )
@@ -43,6 +49,11 @@ class GroundworkGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader has gone (`| head`): stop quietly, with the status SIGPIPE would give,
+            # and send what is still buffered nowhere, or the exit flush fails again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(128 + signal.SIGPIPE)
         except DomainError as error:
             click.echo(f"error: {error.message}", err=True)
             sys.exit(1)
@@ -55,12 +66,14 @@ class GroundworkGroup(click.Group):
 @click.version_option(package_name="groundwork")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Operate Groundwork: migrate, create and inspect orgs, verify the audit trail."""
+    """Operate Groundwork: migrate, serve and run jobs, manage orgs, people and keys, export,
+    purge and import orgs, back up and restore, verify and prune the audit trail."""
     if ctx.obj is None:
         settings = Settings.from_env()
         configure_logging(settings.log_level, settings.log_format)
         ctx.obj = CliContext(settings)
 
 
-for module in (db, orgs, plans, members, users, audit, exports, backups, demo, serve, worker):
+for module in (db, orgs, plans, members, users, apikeys, audit, exports, backups, demo, serve, status,
+               worker, platform, support):
     cli.add_command(module.group)

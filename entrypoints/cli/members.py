@@ -37,7 +37,7 @@ def add(ctx: CliContext, slug, email, role, full_name, as_json):
         IssuePasswordLink(email=member.email, actor=ctx.actor))
     emit(member, as_json=as_json, columns=MEMBER_COLUMNS)
     if not as_json:
-        click.echo(how_to_sign_in(member.email, link), err=True)
+        click.echo(how_to_sign_in(member.email, link, ctx.settings.public_url), err=True)
 
 
 @group.command("list")

@@ -30,7 +30,8 @@ ORG_COLUMNS = ["slug", "name", "plan", "status", "id", "created_at"]
 
 @click.group("org")
 def group() -> None:
-    """Create, list and inspect organizations."""
+    """Organizations over their life: create, inspect, plan and limits, suspend, delete,
+    restore, purge and import."""
 
 
 def _settings(raw: str | None) -> dict:
@@ -174,18 +175,25 @@ def purge(ctx: CliContext, slug: str, before_grace_ends: bool, yes: bool, as_jso
 @group.command("import")
 @click.argument("export")
 @click.option("--slug", "new_slug", help="Import under this slug (a copy, when the org exists).")
+@click.option("--accept-unsigned", is_flag=True,
+              help="Import an export this server did not sign (another deployment's, or edited "
+                   "by hand): only if you trust where it comes from.")
 @json_option
 @pass_context
-def import_(ctx: CliContext, export: str, new_slug: str | None, as_json: bool) -> None:
+def import_(ctx: CliContext, export: str, new_slug: str | None, accept_unsigned: bool,
+            as_json: bool) -> None:
     """Bring an org back from EXPORT: a folder holding an export's manifest.json and files, or
     the object-store key of its manifest (a purge prints it)."""
     local = Path(export)
     if local.exists():
         files = FolderExportFiles(local.parent if local.is_file() else local)
+    elif export.startswith(("/", ".", "~")):
+        raise click.UsageError(f"no file or folder {export}")
     else:
         files = StoredExportFiles(ctx.container.adapters.object_store(), export)
     report = ctx.container.application.org_import().load(
-        files, ctx.actor, slug=new_slug, progress=table_progress(as_json))
+        files, ctx.actor, slug=new_slug, accept_unsigned=accept_unsigned,
+        progress=table_progress(as_json))
     emit({"slug": report.slug, "org_id": report.org_id, "source_org_id": report.source_org_id,
           "rows": sum(report.counts.values()), "accounts_created": report.accounts_created,
           "rechained": report.rechained}, as_json=as_json)

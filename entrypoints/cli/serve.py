@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping, MutableMapping
@@ -12,8 +13,10 @@ from gunicorn.app.base import BaseApplication
 
 from adapters.postgres.conventions import serving_refusal
 from adapters.postgres.migrator import Migrator, schema_head
-from entrypoints.cli import backups
+from entrypoints import gunicorn_conf
+from entrypoints.cli import backups, serve_metrics
 from entrypoints.cli.context import CliContext, pass_context
+from entrypoints.cli.worker_supervisor import WorkerSupervisor
 from entrypoints.config import Settings
 from entrypoints.http import server_errors
 from entrypoints.secrets import resolve_secret_key
@@ -40,21 +43,28 @@ class _Gunicorn(BaseApplication):
 
 def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int,
                      reload: bool) -> dict:
-    """The gunicorn settings; the memory backend gets one worker, since each has its own store."""
+    """The gunicorn settings (entrypoints/gunicorn_conf.py, then these options); the memory
+    backend gets one worker, since each has its own store."""
     if settings.backend == "memory" and workers != 1:
         click.echo(f"memory backend: serving with 1 worker, not {workers} (each worker process "
                    "would keep a store of its own)", err=True)
         workers = 1
-    return {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": 4,
-        "reload": reload,
-        "accesslog": None,
-        "graceful_timeout": 10,
-        "control_socket_disable": True,  # no socket in $HOME, none shared between instances
-    }
+    production = {name: value for name, value in vars(gunicorn_conf).items()
+                  if not name.startswith("_")}
+    return {**production, "bind": f"{host}:{port}", "workers": workers, "reload": reload}
+
+
+def refuse_a_busy_port(host: str, port: int) -> None:
+    """Gunicorn retries a taken address for 5 s, logging each try: say it once, before migrating."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror} "
+                                       "(another server there? pick one with --port or PORT)"
+                                       ) from None
 
 
 def hand_workers_the_app_login(app_url: str, environ: MutableMapping[str, str]) -> None:
@@ -100,6 +110,7 @@ def group(ctx: CliContext, host: str, port: int, workers: int, reload: bool,
     # Resolved once here: workers inherit it, and a missing SECRET_KEY stops the start.
     os.environ["SECRET_KEY"] = resolve_secret_key(ctx.settings)
     options = gunicorn_options(ctx.settings, host=host, port=port, workers=workers, reload=reload)
+    refuse_a_busy_port(host, port)
     # Mail links point at this server unless PUBLIC_URL says where the web app is.
     os.environ.setdefault("PUBLIC_URL", f"http://{host}:{port}")
     if ctx.settings.backend == "postgres":
@@ -118,10 +129,21 @@ def group(ctx: CliContext, host: str, port: int, workers: int, reload: bool,
         hand_workers_the_app_login(urls.app_url.render_as_string(hide_password=False), os.environ)
     backups.start_schedule(ctx)  # BACKUP_SCHEDULE: a thread of this process, not of the workers
     click.echo(f"serving on http://{host}:{port} (docs at http://{host}:{port}/docs)", err=True)
-    # The memory backend runs its jobs in the server; PostgreSQL queues them for a worker.
-    worker = start_worker(os.environ) if ctx.settings.backend == "postgres" else None
+    metrics_dir = serve_metrics.metrics_directory()  # before any worker forks
+    options["child_exit"] = serve_metrics.child_exit
+    worker, serving = None, os.getpid()
     try:
+        if ctx.settings.metrics_port:
+            serve_metrics.serve_metrics_port(ctx.settings, host)
+        # The memory backend runs its jobs in the server; PostgreSQL queues them for a worker.
+        if ctx.settings.backend == "postgres":
+            worker = WorkerSupervisor(lambda: start_worker(os.environ),
+                                      lambda process: stop_worker(process))
+            worker.begin()
         _Gunicorn(options).run()
     finally:  # gunicorn stops with SystemExit (SIGTERM, SIGINT): the worker stops with it
-        if worker is not None:
-            stop_worker(worker)
+        # A gunicorn worker, forked in run(), leaves through here too when it exits: only the
+        # serving process stops the job worker (a worker's copy would kill its sibling).
+        if worker is not None and os.getpid() == serving:
+            worker.end()
+        metrics_dir.remove()

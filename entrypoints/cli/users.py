@@ -21,7 +21,7 @@ from entrypoints.cli.output import emit
 
 @click.group("user")
 def group() -> None:
-    """Manage users."""
+    """People: password links, disabling, a lost second factor, erasure."""
 
 
 @group.command("reset-password")
@@ -36,7 +36,7 @@ def reset_password(ctx: CliContext, email: str, ttl_hours: int, as_json: bool) -
     if as_json:
         emit({"email": link.email, "token": link.token, "expires_at": link.expires_at}, as_json=True)
         return
-    click.echo(link_lines(link))
+    click.echo(link_lines(link, ctx.settings.public_url))
 
 
 @group.command()
@@ -82,9 +82,11 @@ def reset_two_factor(ctx: CliContext, email: str, as_json: bool) -> None:
 def erase(ctx: CliContext, email: str | None, pending: bool, yes: bool, as_json: bool) -> None:
     """Erase EMAIL for good (GDPR): memberships, sessions, the API keys they made and their
     links end; their name and address go, from the audit logs too (the chains still verify).
-    Refused while they are an org's only owner. Run it again to finish one cut short; run
-    `--pending` daily to finish the accounts people deleted themselves."""
-    if (email is None) == (not pending):
+    Refused while they are an org's only owner. `--pending` finishes the accounts people
+    deleted themselves, and any erasure cut short: run it daily."""
+    if email is not None and pending:
+        raise click.UsageError("give an EMAIL or --pending, not both")
+    if email is None and not pending:
         raise click.UsageError("give an EMAIL, or --pending")
     erasure = ctx.container.application.erasure()
     if pending:

@@ -14,7 +14,11 @@ from entrypoints.cli.output import emit
 @json_option
 @pass_context
 def group(ctx: CliContext, status: bool, as_json: bool) -> None:
-    """Run background jobs (exports, mail), each retried with backoff when it fails."""
+    """Run background jobs (exports, mail), each retried with backoff when it fails.
+
+    `groundwork serve` (and so `make run`) already runs one beside the server and starts it
+    again if it exits; run more anywhere that reaches the database. PostgreSQL only: the
+    in-memory backend runs its jobs inline."""
     if ctx.settings.backend != "postgres":
         raise click.UsageError("the memory backend runs each job in the server, as it is asked "
                                "for: a worker needs GROUNDWORK_BACKEND=postgres")

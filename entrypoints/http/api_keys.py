@@ -7,7 +7,7 @@ from flask.views import MethodView
 from marshmallow import RAISE
 
 from application.api_keys import CreateApiKey
-from entrypoints.http.bearer import signed_in, use_case
+from entrypoints.http.bearer import signed_in_to_org, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.paging import next_page_headers
 from entrypoints.http.tenant_schemas import (
@@ -26,7 +26,7 @@ class ApiKeysView(MethodView):
     @blp.arguments(PageQuerySchema(), location="query", unknown=RAISE)
     @blp.response(200, ApiKeySchema(many=True), headers=NEXT_PAGE_HEADER)
     @documents(403, 404, why={400: "A cursor that this server did not issue"})
-    @signed_in
+    @signed_in_to_org
     def get(self, args, slug, credential):
         """List the org's API keys (never their secrets), oldest first; a
         `Link: <...>; rel="next"` header names the next page."""
@@ -37,7 +37,7 @@ class ApiKeysView(MethodView):
     @blp.arguments(NewApiKeySchema())
     @blp.response(201, CreatedApiKeySchema)
     @documents(403, 404, why={409: "The org's limit of API keys is reached (`quota_exceeded`)"})
-    @signed_in
+    @signed_in_to_org
     def post(self, body, slug, credential):
         """Create a key: `secret` is shown in this answer only. Use it as `Bearer <secret>`."""
         return use_case("api_keys").create(CreateApiKey(slug=slug, actor=credential, **body))
@@ -47,7 +47,7 @@ class ApiKeysView(MethodView):
 class ApiKeyView(MethodView):
     @blp.response(200, ApiKeySchema)
     @documents(403, 404)
-    @signed_in
+    @signed_in_to_org
     def delete(self, slug, key_id, credential):
         """Revoke a key; it is refused from the next request on."""
         return use_case("api_keys").revoke(slug, key_id, credential)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import time
-import uuid
 from pathlib import Path
 
 import flask_swagger_ui
-import structlog
-from flask import Flask, g, request, send_from_directory
+from flask import Flask, send_from_directory
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from entrypoints import error_tracking, tracing
 from entrypoints.container import Container, build_container
 from entrypoints.http import (
     api_keys,
@@ -22,7 +19,9 @@ from entrypoints.http import (
     exports,
     invitations,
     me,
+    observability,
     orgs,
+    support,
     system,
     two_factor,
 )
@@ -31,8 +30,6 @@ from entrypoints.http.settings_schema import documented_json_schema
 
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 MAX_BODY_BYTES = 1024 * 1024
-_log = structlog.get_logger("groundwork.http")
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # a client's id is echoed only if it is tame
 
 
 def create_app(container: Container | None = None) -> Flask:
@@ -60,37 +57,24 @@ def create_app(container: Container | None = None) -> Flask:
         "apiKeyAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "gw_<prefix>_<secret>",
                        "description": "An organization's API key, sent as a bearer token"})
     for blueprint in (system.blp, auth.blp, me.blp, orgs.blp, audit.blp, api_keys.blp,
-                      invitations.blp, two_factor.blp, downloads.blp, exports.blp):
+                      invitations.blp, two_factor.blp, downloads.blp, exports.blp,
+                      support.blp):
         api.register_blueprint(blueprint)
     register_problem_handlers(app)
     app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(SWAGGER_ASSETS, filename))
-    _request_logging(app)
+    observability.install(app, container)
+    if container.settings().sentry_dsn:
+        error_tracking.start(container.settings().sentry_dsn)
+    if container.settings().otel_endpoint:
+        tracing.start(app, database=container.settings().backend == "postgres")
     origins = container.settings().cors_origins
     if origins:  # browsers on these origins may call the API with a bearer token; no cookies
         CORS(app, resources={r"/api/*": {"origins": list(origins)}}, supports_credentials=False,
              allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-             expose_headers=["Link", "Retry-After", "X-Request-ID"], max_age=600)
+             expose_headers=["Link", "Retry-After", "X-Request-ID", "RateLimit-Limit",
+                            "RateLimit-Remaining", "RateLimit-Reset"], max_age=600)
     hops = container.settings().trusted_proxies
     if hops:  # the client's address from the last `hops` entries of X-Forwarded-For, no more
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     return app
-
-
-def _request_logging(app: Flask) -> None:
-    @app.before_request
-    def start() -> None:
-        given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
-        g.started = time.perf_counter()
-
-    @app.after_request
-    def finish(response):
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers.setdefault("Cache-Control", "no-store")  # tokens and tenant data
-        _log.info("request", request_id=g.get("request_id"), method=request.method,
-                  route=request.url_rule.rule if request.url_rule else None,
-                  status=response.status_code,
-                  duration_ms=round((time.perf_counter() - g.get("started", 0)) * 1000, 2))
-        return response

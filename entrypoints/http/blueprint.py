@@ -22,6 +22,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from entrypoints.http.problems import PROBLEM_JSON, ProblemSchema
+from entrypoints.http.rate_limits import RETRY_AFTER_HEADER, documented_rate_limit
 
 MAX_JSON_DEPTH = 32
 BODY_PROBLEMS = (400, 413, 415)
@@ -103,7 +104,17 @@ class Blueprint(flask_smorest.Blueprint):
                     manual = operation.setdefault("manual_doc", {})
                     manual.setdefault("operationId", _operation_id(method, endpoint))
                     manual.setdefault("security", [])  # public unless a bearer decorator said
+                    if operation.get("rate_limited"):
+                        documented_rate_limit(operation["response"]["responses"])
+                    responses = operation.setdefault("response", {}).setdefault("responses", {})
+                    responses.setdefault(503, [{**UNAVAILABLE}])
         super().register_views_in_doc(api, app, spec, name=name, parameters=parameters)
+
+
+# Any operation, when a dependency is out of reach (entrypoints/http/problems.py).
+UNAVAILABLE = {"schema": ProblemSchema, "content_type": PROBLEM_JSON, "headers": RETRY_AFTER_HEADER,
+               "description": "The database cannot be reached just now "
+                              "(`database_unavailable`): try again after Retry-After"}
 
 
 def documents(*statuses: int, why: dict[int, str] | None = None):

@@ -222,7 +222,8 @@ class MyExportView(MethodView):
     def get(self, credential):
         """Your own data, as one JSON document: your profile, your memberships, where you are
         signed in, and the audit entries about you in each of your organizations (at most
-        10,000 each). Never a credential. Audited in each organization."""
+        10,000 each; fields erased read `[erased]`, and the log's own salts and digests of
+        personal fields are left out). Never a credential. Audited in each organization."""
         body = use_case("personal_export").export(credential)
         return Response(json.dumps(plain(body), indent=2), mimetype="application/json",
                         headers={"Content-Disposition": 'attachment; filename="my-data.json"',

@@ -21,7 +21,7 @@ from application.organizations import (
     UpdateOrganization,
 )
 from domain.quota import Limit
-from entrypoints.http.bearer import authenticated, signed_in, use_case
+from entrypoints.http.bearer import authenticated, signed_in_to_org, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.paging import next_page_headers
 from entrypoints.http.tenant_schemas import (
@@ -100,7 +100,7 @@ class MembersView(MethodView):
 class MyMembershipView(MethodView):
     @blp.response(204)
     @documents(why={409: "The last owner cannot leave"})
-    @signed_in
+    @signed_in_to_org
     def delete(self, slug, credential):
         """Leave the organization: your sessions there, your API keys and the invitations you
         sent in it end. The last owner must hand over first."""

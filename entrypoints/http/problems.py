@@ -5,6 +5,7 @@ from __future__ import annotations
 import http
 import uuid
 
+import sentry_sdk
 import structlog
 from flask import Flask, Response, g, json
 from flask_smorest import Api
@@ -12,9 +13,11 @@ from flask_smorest.utils import prepare_response
 from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
+from adapters.postgres.outages import database_unavailable
 from application.errors import (
     InvalidCursor,
     MailNotSent,
+    RateLimited,
     TenantContextMissing,
     TooManyAttempts,
     Unauthenticated,
@@ -22,6 +25,7 @@ from application.errors import (
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, InvariantViolated, NotFound
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 2  # a database restarting is back in seconds
 _log = structlog.get_logger("groundwork.http")
 
 
@@ -72,6 +76,7 @@ STATUS_OF: dict[type[DomainError], tuple[int, str]] = {
     InvalidCursor: (400, "The page cursor is not one this server gave out"),
     NotFound: (404, "Not found"),
     Unauthenticated: (401, "Authentication failed"),
+    RateLimited: (429, "Too many requests"),
     TooManyAttempts: (429, "Too many attempts"),
     Conflict: (409, "In conflict with what exists"),
     Forbidden: (403, "Not allowed"),
@@ -146,11 +151,23 @@ def _from_domain(error: DomainError) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
+    if database_unavailable(error):
+        return _unavailable(error)
     request_id = getattr(g, "request_id", None) or str(uuid.uuid4())
     _log.exception("unhandled_error", error_type=type(error).__name__, request_id=request_id)
+    sentry_sdk.capture_exception(error)  # handled here, so Sentry's Flask hook never sees it
     return problem(500, "Internal Server Error",
                    "something went wrong on our side; quote the request id if you report it",
                    code="internal_error", request_id=request_id)
+
+
+def _unavailable(error: Exception) -> Response:
+    """The database out of reach (stopped, restarting, full): try again shortly; not a bug."""
+    _log.warning("database_unavailable", error_type=type(error).__name__)
+    response = problem(503, "Service unavailable", "the database cannot be reached just now; "
+                       "try again shortly", code="database_unavailable")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def register_problem_handlers(app: Flask) -> None:

@@ -29,15 +29,19 @@ class Health(MethodView):
 @blp.route("/ready")
 class Ready(MethodView):
     @blp.response(200, ReadySchema)
-    @blp.alt_response(503, schema=ReadySchema, description="A dependency is down")
+    @blp.alt_response(503, schema=ReadySchema, description="A dependency is down: `failing` "
+                      "names it")
     @documents(why=OVER_THE_LIMITS)
     def get(self):
-        """Readiness: each dependency with its status and latency."""
-        result = current_app.container.adapters.database_probe().check()
-        body = {"status": "ok" if result.ok else "unavailable",
+        """Readiness: each configured dependency (database, object store, Redis, SMTP) with
+        its status and latency; 503 naming those that are down."""
+        results = [probe.check() for probe in current_app.container.adapters.readiness_probes()]
+        failing = [result.name for result in results if not result.ok]
+        body = {"status": "unavailable" if failing else "ok", "failing": failing,
                 "checks": {result.name: {"status": "ok" if result.ok else "down",
-                                         "latency_ms": result.latency_ms}}}
-        if not result.ok:
+                                         "latency_ms": result.latency_ms, "error": result.error}
+                           for result in results}}
+        if failing:
             return jsonify(ReadySchema().dump(body)), 503
         return body
 

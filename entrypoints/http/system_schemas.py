@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields
+from marshmallow.validate import OneOf
 
 
 class HealthSchema(Schema):
@@ -8,13 +9,19 @@ class HealthSchema(Schema):
 
 
 class CheckSchema(Schema):
-    status = fields.String(required=True)
+    status = fields.String(required=True, validate=OneOf(["ok", "down"]))
     latency_ms = fields.Float(required=True)
+    error = fields.String(allow_none=True,
+                          metadata={"description": "When down: the kind of failure"})
 
 
 class ReadySchema(Schema):
-    status = fields.String(required=True)
-    checks = fields.Dict(keys=fields.String(), values=fields.Nested(CheckSchema))
+    status = fields.String(required=True, validate=OneOf(["ok", "unavailable"]))
+    failing = fields.List(fields.String(), required=True,
+                          metadata={"description": "The dependencies that are down"})
+    checks = fields.Dict(keys=fields.String(), values=fields.Nested(CheckSchema),
+                         metadata={"description": "By dependency: database, object_store, "
+                                   "and redis and smtp when configured"})
 
 
 class SystemInfoSchema(Schema):

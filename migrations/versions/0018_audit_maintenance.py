@@ -27,8 +27,10 @@ END $$"""
 MAINTAINED = """
 CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- The app role is named after the database (`<db>_app`): read at each call, so that a copy
+  -- restored under another name (`backup restore --database`) keeps the rule for its own role.
   IF current_setting('groundwork.audit_maintenance', true) = 'on'
-     AND current_user <> {app_role} THEN
+     AND current_user <> current_database() || '_app' THEN
     IF TG_LEVEL = 'STATEMENT' THEN RETURN NULL; END IF;
     IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
     RETURN NEW;
@@ -39,9 +41,7 @@ END $$"""
 
 
 def upgrade() -> None:
-    app_role = op.get_bind().exec_driver_sql(
-        "SELECT quote_literal(current_database() || '_app')").scalar_one()
-    op.execute(MAINTAINED.replace("{app_role}", app_role))
+    op.execute(MAINTAINED)
 
 
 def downgrade() -> None:

@@ -29,6 +29,8 @@ RETENTION = "audit_retention_days"
 RETENTION_DAYS = {"free": 365, "pro": 730, "enterprise": None}  # None: kept for ever
 USER_STATUSES = "status IN ('active', 'disabled', 'erased')"
 OLD_USER_STATUSES = "status IN ('active', 'disabled')"
+JSON_OBJECTS = ("jsonb_typeof(details) = 'object' AND jsonb_typeof(pii_salts) = 'object' "
+                "AND jsonb_typeof(erased) = 'object'")
 
 
 def upgrade() -> None:
@@ -37,6 +39,9 @@ def upgrade() -> None:
     for column in ("pii_salts", "erased"):
         op.add_column("audit_entries", sa.Column(column, JSONB(), nullable=False,
                                                  server_default=sa.text("'{}'::jsonb")))
+    # An entry that is no JSON object where one belongs would stop every reader of the chain.
+    op.create_check_constraint(op.f("ck_audit_entries_json_objects"), "audit_entries",
+                               JSON_OBJECTS)
     op.create_table(
         "audit_checkpoints",
         sa.Column("org_id", UUID(as_uuid=True), nullable=False),
@@ -81,5 +86,6 @@ def downgrade() -> None:
     op.drop_constraint(op.f("ck_users_status"), "users", type_="check")
     op.create_check_constraint(op.f("ck_users_status"), "users", OLD_USER_STATUSES)
     op.drop_table("audit_checkpoints")
+    op.drop_constraint(op.f("ck_audit_entries_json_objects"), "audit_entries", type_="check")
     for column in ("erased", "pii_salts", "hash_version"):
         op.drop_column("audit_entries", column)

@@ -13,7 +13,7 @@ import pytest
 
 from adapters.security.digest_signer import HmacDigestSigner
 from adapters.storage.filesystem import FilesystemObjectStore
-from adapters.storage.s3 import S3Location, S3ObjectStore
+from adapters.storage.s3 import ObjectStoreUnavailable, S3Location, S3ObjectStore
 from application.ports.object_store import ChecksumMismatch, ObjectNotFound, org_prefix
 from domain.errors import InvalidInput
 from tests.e2e.live_server import free_port
@@ -120,3 +120,35 @@ def test_an_s3_url_names_its_bucket_and_endpoint_and_hides_its_secret():
     for bad in ("http://x/b", "s3://k:s@host", "ftp://x"):
         with pytest.raises(ValueError):
             S3Location.from_url(bad)
+
+
+def test_a_store_that_answers_passes_its_probe(store):
+    store.probe()  # raises when the store cannot be reached
+
+
+def test_a_store_that_cannot_be_reached_fails_its_probe(store, tmp_path):
+    if isinstance(store, FilesystemObjectStore):
+        (tmp_path / "taken").write_text("a file where the folder would be")
+        gone = FilesystemObjectStore(tmp_path / "taken" / "objects", HmacDigestSigner("k" * 32, b"dl"),
+                                     "http://127.0.0.1:8000")
+    else:
+        gone = S3ObjectStore(S3Location.from_url(f"s3+http://k:s@127.0.0.1:{free_port()}/nothing"))
+    with pytest.raises(Exception):  # noqa: B017 - each store raises its own kind of error
+        gone.probe()
+
+
+def test_an_s3_store_that_cannot_be_reached_or_refuses_says_so_in_one_line(s3_url):
+    port = free_port()  # nothing listens there
+    gone = S3ObjectStore(S3Location.from_url(f"s3+http://k:s@127.0.0.1:{port}/nothing"))
+    for call in (lambda: gone.list("platform/"), lambda: gone.get("a/b"), lambda: gone.head("a/b"),
+                 lambda: gone.put("a/b", [b"x"]), lambda: gone.delete("a/b")):
+        with pytest.raises(ObjectStoreUnavailable, match=rf"^the object store \(bucket 'nothing' "
+                                                         rf"at http://127.0.0.1:{port}\) cannot be "
+                                                         "reached: Could not connect") as raised:
+            call()
+        assert isinstance(raised.value, OSError) and "\n" not in str(raised.value)
+    no_bucket = S3ObjectStore(S3Location.from_url(s3_url.replace("groundwork-test", "never-made")))
+    with pytest.raises(ObjectStoreUnavailable, match="refused: NoSuchBucket"):
+        no_bucket.list("platform/")
+    with pytest.raises(ObjectNotFound):  # a missing key is still just that
+        S3ObjectStore(S3Location.from_url(s3_url), create_bucket=True).get("no/such-key")

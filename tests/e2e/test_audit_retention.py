@@ -125,4 +125,4 @@ def test_a_pruned_org_exported_comes_back_verifying_and_so_does_a_copy(
     with pytest.raises(InvalidInput):  # a copy takes no checkpoint this server did not sign
         any_container.application.org_import().load(
             StoredExportFiles(store, certificate.export_manifest), operator,
-            slug=unique_slug("forged"))
+            slug=unique_slug("forged"), accept_unsigned=True)

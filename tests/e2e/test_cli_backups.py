@@ -3,19 +3,23 @@ codes, prune's confirmation; and BACKUP_SCHEDULE's thread in `groundwork serve`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import timedelta
 
 import pytest
 from dependency_injector import providers
+from sqlalchemy import create_engine, pool, text
 
 from adapters.postgres.server import drop_database
+from adapters.storage.s3 import S3Location, S3ObjectStore
 from entrypoints.cli import backups as backup_cli
 from entrypoints.cli.context import CliContext
 from entrypoints.cli.main import cli
 from entrypoints.config import Settings
 from entrypoints.container import build_container
+from tests.e2e.live_server import free_port
 from tests.fixtures.backups import (
     backup_container,
     migrated,
@@ -83,6 +87,50 @@ def test_refusals_are_one_line(run):
     _one_line_error(run("backup", "restore", taken["id"]), "(the one Groundwork serves) is not empty")
     _one_line_error(run("backup", "restore", taken["id"], "--database", "bad name"),
                     "invalid database name")
+
+
+def test_a_forced_restore_of_a_truncated_dump_fails_in_one_line_and_keeps_the_target(
+        run, container, fresh_database):
+    """The review's case: a dump cut short whose manifest was rewritten to match it (so the
+    checksum passes), restored with --force over a database in use."""
+    target = fresh_database()
+    engine = create_engine(target.owner_url, poolclass=pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE kept (note text)"))
+        conn.execute(text("INSERT INTO kept VALUES ('still here')"))
+    taken = json.loads(run("backup", "create", "--json").output)
+    store, prefix = container.adapters.object_store(), f"platform/backups/{taken['id']}/"
+    data = b"".join(store.get(f"{prefix}database.dump"))
+    cut = data[: len(data) // 2]
+    store.put(f"{prefix}database.dump", [cut])
+    manifest = json.loads(b"".join(store.get(f"{prefix}manifest.json")))
+    manifest.update(sha256=hashlib.sha256(cut).hexdigest(), size=len(cut))
+    store.put(f"{prefix}manifest.json", [json.dumps(manifest).encode()])
+    try:
+        result = run("backup", "restore", taken["id"], "--database", target.owner_url.database,
+                     "--force")
+        _one_line_error(result, "pg_restore failed")
+        assert f"database '{target.owner_url.database}' was left as it was" in result.output
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT array_agg(note) FROM kept")).scalar() == ["still here"]
+            left = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                                {"p": f"{target.owner_url.database}%"}).scalars().all()
+        assert left == [target.owner_url.database]  # no temporary database left behind
+    finally:
+        engine.dispose()
+
+
+def test_an_object_store_that_cannot_be_reached_is_one_line(run, container):
+    port = free_port()  # S3_URL pointing at a closed local port
+    gone = S3ObjectStore(S3Location.from_url(f"s3+http://key:secret@127.0.0.1:{port}/backups"))
+    container.adapters.object_store.override(providers.Object(gone))
+    try:
+        result = run("backup", "list")
+    finally:
+        container.adapters.object_store.reset_override()
+    _one_line_error(result, f"the object store (bucket 'backups' at http://127.0.0.1:{port}) "
+                            "cannot be reached: Could not connect to the endpoint URL")
+    assert "Traceback" not in result.output and "secret" not in result.output
 
 
 def test_backups_need_the_postgres_backend(cli_runner):

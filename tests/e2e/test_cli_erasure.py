@@ -73,9 +73,10 @@ class _KeptOne:
 
 
 def test_user_erase_finishes_the_accounts_people_closed(run, team, pg_container, operator):
-    for wrong in (("user", "erase"), ("user", "erase", f"m@{team}.test", "--pending")):
+    for wrong, reason in ((("user", "erase"), "give an EMAIL, or --pending"),
+                          (("user", "erase", f"m@{team}.test", "--pending"), "not both")):
         misused = run(*wrong)
-        assert misused.exit_code == 2 and "give an EMAIL, or --pending" in misused.output
+        assert misused.exit_code == 2 and reason in misused.output
     with pg_container.adapters.unit_of_work() as uow:
         user = uow.users.get_by_email(f"m@{team}.test")
         user.begin_erasure(datetime.now(UTC))

@@ -60,3 +60,11 @@ def test_a_link_to_a_suspended_orgs_file_is_a_404(served, operator):
     store.put("orgs/not-an-id/x", [b"x"])
     stray = store.download_url("orgs/not-an-id/x", timedelta(minutes=5))
     assert client.get(_path(stray)).status_code == 404
+
+
+def test_a_platform_file_is_never_downloaded_even_by_a_signed_link(served):
+    client, store, _, _ = served
+    store.put("platform/purges/certificate.json", [b'{"secret": "platform"}'])
+    url = store.download_url("platform/purges/certificate.json", timedelta(minutes=5))
+    answer = client.get(_path(url))
+    assert answer.status_code == 404 and b"platform" not in answer.data

@@ -147,9 +147,13 @@ def test_an_export_of_another_schema_revision_is_refused(deleted_org, operator):
     manifest = json.loads(b"".join(store.get(certificate.export_manifest)))
     store.put(certificate.export_manifest,
               [json.dumps(manifest | {"schema_revision": "0001"}).encode()])
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(InvalidInput) as unsigned:  # changed: no longer this server's
         container.application.org_import().load(
             StoredExportFiles(store, certificate.export_manifest), operator)
+    assert unsigned.value.code == "export_unsigned"
+    with pytest.raises(Conflict) as refused:
+        container.application.org_import().load(
+            StoredExportFiles(store, certificate.export_manifest), operator, accept_unsigned=True)
     assert refused.value.code == "export_schema_mismatch"
 
 
@@ -222,7 +226,8 @@ def test_hostile_rows_in_an_export_are_refused_cleanly(deleted_org, operator, tm
     manifest["files"]["members"] |= {"sha256": hashlib.sha256(hostile).hexdigest(), "rows": 1}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(InvalidInput) as refused:
-        container.application.org_import().load(FolderExportFiles(tmp_path), operator)
+        container.application.org_import().load(FolderExportFiles(tmp_path), operator,
+                                                accept_unsigned=True)
     assert refused.value.code == "export_corrupt"
     (tmp_path / "manifest.json").write_text("[1, 2")
     with pytest.raises(InvalidInput):
@@ -253,3 +258,16 @@ def test_purging_and_importing_leave_every_other_org_as_it_was(deleted_org, oper
         operator, slug=unique_slug("back"))
     assert rows_of_bystander() == before
     assert all(r.intact for r in container.application.audit_verifier().verify(bystander))
+
+
+def test_an_export_named_by_its_folder_in_the_store_or_a_missing_path(deleted_org, cli_runner,
+                                                                     operator):
+    container, slug, org_id, _ = deleted_org
+    certificate = container.application.org_purge().purge(slug, operator, before_grace_ends=True)
+    context = CliContext(container.adapters.settings(), container)
+    missing = cli_runner.invoke(cli, ["org", "import", "/no/such/export"], obj=context)
+    assert missing.exit_code == 2 and "no file or folder /no/such/export" in missing.output
+    folder = certificate.export_manifest.removesuffix("/manifest.json")  # no trailing slash
+    imported = cli_runner.invoke(cli, ["org", "import", folder, "--json"], obj=context)
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.stdout)["org_id"] == str(org_id)

@@ -186,3 +186,30 @@ def test_a_digest_not_signed_with_the_servers_key_is_refused(pg_container, org):
     with pytest.raises(InvalidInput) as refused:
         verifier.verify(org.slug, [forged])
     assert refused.value.code == "invalid_digest"
+
+
+def test_an_entry_that_is_no_json_object_where_one_belongs_is_refused(app_engine, org):
+    """The app role may append; not an entry every reader of the chain would stumble on."""
+    with app_engine.begin() as conn:
+        conn.execute(text(f"SET LOCAL app.org_id = '{org.id}'"))
+        with pytest.raises(DBAPIError, match="ck_audit_entries_json_objects"):
+            conn.execute(text(
+                "INSERT INTO audit_entries (org_id, id, seq, actor_type, actor_label, action, "
+                "resource_type, resource_id, details, prev_hash, hash) VALUES (:o, "
+                "gen_random_uuid(), 99, 'user', 'x', 'x', 'x', 'x', '\"str\"', 'p', 'h')"),
+                {"o": org.id})
+
+
+def test_an_unreadable_entry_breaks_its_own_orgs_chain_and_no_other(pg_container, admin_engine,
+                                                                    operator, org, unique_slug):
+    other = pg_container.application.organizations().create(CreateOrganization(
+        name="Other", slug=unique_slug("other"), owner_email=f"{unique_slug()}@b.test",
+        actor=operator))
+    with admin_engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))  # a superuser's bypass
+        conn.execute(text("UPDATE audit_entries SET hash_version = 2, "
+                          "pii_salts = '{\"actor_label\": \"not hex\"}' "
+                          "WHERE org_id = :o AND seq = 1"), {"o": org.id})
+    reports = {r.slug: r for r in pg_container.application.audit_verifier().verify()}
+    assert not reports[org.slug].intact and "cannot be read" in reports[org.slug].broken.reason
+    assert reports[other.slug].intact

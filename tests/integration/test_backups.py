@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, pool, text
 from sqlalchemy.exc import DBAPIError
 
 from adapters.postgres import catalog
+from adapters.postgres import dump as dump_module
 from adapters.postgres.dump import PostgresDatabaseDump, _PostgresSnapshot
 from adapters.postgres.migrator import schema_head
 from adapters.postgres.server import DatabaseUrls, drop_database
@@ -146,6 +147,7 @@ def test_a_database_with_tables_is_not_replaced_without_force(source, backup):
 
 def test_force_replaces_the_live_database_and_the_server_carries_on(fresh_database):
     urls = migrated(fresh_database)
+    skip_unless_owner_reads_every_row(urls)
     container = backup_container(urls)
     seed_orgs(container, ["kept-org"], members=1)
     taken = container.application.backups().create()
@@ -157,6 +159,100 @@ def test_force_replaces_the_live_database_and_the_server_carries_on(fresh_databa
     listed = container.application.organizations().list(ListOrganizations(actor=OPERATOR))
     assert [o.slug for o in listed] == ["kept-org"]  # its pool reconnects as the app role
     container.adapters.engine().dispose()
+    assert temporary_databases(urls.owner_url) == []
+    engine = create_engine(urls.app_url, poolclass=pool.NullPool)
+    with pytest.raises(DBAPIError, match="tenant context missing"), engine.begin() as conn:
+        conn.execute(text("SELECT count(*) FROM members")).scalar_one()
+    with engine.begin() as conn:  # the app role's grants came back: its own, not the copy's
+        assert conn.execute(text("SELECT has_table_privilege('audit_entries', 'INSERT') AND NOT "
+                                 "has_table_privilege('audit_entries', 'DELETE')")).scalar()
+    engine.dispose()
+    owner = create_engine(urls.owner_url, poolclass=pool.NullPool)
+    with pytest.raises(DBAPIError, match="append-only"), owner.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entries"))  # the trigger came back with the copy
+    with owner.connect() as conn, conn.begin() as transaction:  # and its maintenance path
+        conn.execute(text("SET LOCAL groundwork.audit_maintenance = 'on'"))
+        assert conn.execute(text("DELETE FROM audit_entries")).rowcount > 0
+        assert conn.execute(text("SELECT current_database() || '_app'")).scalar() == (
+            urls.app_url.username)  # whom the rule refuses, even with the flag
+        transaction.rollback()
+    owner.dispose()
+
+
+def temporary_databases(owner_url) -> list[str]:
+    """The databases a restore into `owner_url`'s made beside it and left behind."""
+    engine = create_engine(owner_url.set(database="postgres"), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, :d) "
+                "AND datname ~ '_(restore|replaced)_[0-9a-f]{8}$'"),
+                {"d": owner_url.database}).scalars())
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def occupied(fresh_database):
+    """A database of someone else's: one table holding one row."""
+    urls = fresh_database()
+    engine = create_engine(urls.owner_url, poolclass=pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE kept (note text)"))
+        conn.execute(text("INSERT INTO kept VALUES ('still here')"))
+    engine.dispose()
+    return urls
+
+
+def still_there(urls) -> bool:
+    engine = create_engine(urls.owner_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT array_agg(note) FROM kept")).scalar() == ["still here"]
+    finally:
+        engine.dispose()
+
+
+def test_a_replacing_restore_that_fails_its_check_leaves_the_target_as_it_was(source, backup,
+                                                                              occupied):
+    container = source[1]
+    dump = container.adapters.database_dump()
+    data = _dump_bytes(container, backup)
+    checked = []
+
+    def check(facts):
+        checked.append(facts)
+        raise BackupFailed("differs from its manifest")
+
+    with pytest.raises(BackupFailed, match="was left as it was"):
+        dump.restore(iter([data]), occupied.owner_url.database, replace=True,
+                     access=backup["access"], check=check)
+    assert checked[0].row_counts == backup["row_counts"]  # the copy was loaded, then refused
+    assert still_there(occupied) and temporary_databases(occupied.owner_url) == []
+
+
+def test_a_replacing_restore_whose_swap_fails_leaves_the_target_as_it_was(
+        source, backup, occupied, pg_server, monkeypatch):
+    container = source[1]
+    target = occupied.owner_url.database
+    monkeypatch.setattr(dump_module.secrets, "token_hex", lambda n: "0" * 2 * n)
+    in_the_way = f"{target}_replaced_00000000"  # the name the old database would take
+    engine = create_engine(occupied.owner_url.set(database="postgres"), poolclass=pool.NullPool,
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {in_the_way}"))
+    try:
+        with pytest.raises(BackupFailed, match=f"could not take the place of '{target}'.*"
+                                               "was left as it was"):
+            container.application.backups().restore(backup["id"], database=target, force=True)
+        assert still_there(occupied)
+        assert temporary_databases(occupied.owner_url) == [in_the_way]
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT datallowconn FROM pg_database WHERE datname = :d"),
+                                {"d": target}).scalar_one()
+    finally:
+        drop_database(pg_server, in_the_way)
+        engine.dispose()
 
 
 def test_pg_restore_failing_is_one_reason_and_rolls_back(source, missing_database):

@@ -1,5 +1,6 @@
 """What one request costs the database, counted on the wire: a read is one transaction of at most
-five statements in three round trips; a write, audit entry included, one transaction too."""
+five statements in three round trips; a write, audit entry included, one transaction too. With
+no Redis, each is counted against its plan's requests per minute first: one statement more."""
 
 import pytest
 
@@ -43,8 +44,15 @@ def _steady(client, wire, method: str, path: str, headers: dict, **kwargs):
     response = getattr(client, method)(path, headers=headers, **kwargs)
     assert response.status_code == 200, response.json
     tallies = wire.tallies()
-    assert len(tallies) == 1, f"{len(tallies)} connection checkouts for one request"
-    return response, tallies[0]
+    assert len(tallies) == 2, f"{len(tallies)} connection checkouts for one request"
+    counted, tally = tallies
+    _counted_alone(counted)
+    return response, tally
+
+
+def _counted_alone(tally):
+    """The request counted against its plan's requests per minute: one statement, autocommit."""
+    assert tally.commands == ("INSERT",) and tally.round_trips == 1 and tally.transactions == 0
 
 
 def test_a_members_list_by_access_token_is_one_transaction_in_four_round_trips(traced):
@@ -75,9 +83,12 @@ def test_a_key_seen_for_the_first_time_is_looked_up_once_before_the_transaction(
     wire.clear()
     assert client.get(f"/api/v1/orgs/{slug}/members", headers=headers).status_code == 200
     assert client.get(f"/api/v1/orgs/{slug}/members", headers=headers).status_code == 200
-    first, second = wire.tallies()
-    assert first.commands[:2] == ("SELECT", "BEGIN")  # the prefix, alone, in autocommit
-    assert second.commands[0] == "BEGIN"
+    limit, counted, first, counted_again, second = wire.tallies()
+    # the prefix, alone, in autocommit, then the org's limit (remembered for a while)
+    assert limit.commands[:2] == ("SELECT", "BEGIN")
+    _counted_alone(counted)
+    _counted_alone(counted_again)
+    assert first.commands[0] == second.commands[0] == "BEGIN"
 
 
 @pytest.mark.parametrize("credential", ["session", "key"])
@@ -90,7 +101,8 @@ def test_a_settings_write_with_its_audit_entry_is_one_transaction(traced, creden
     response = client.patch(f"/api/v1/orgs/{slug}", headers=headers,
                             json={"settings": {"timezone": "Asia/Tokyo"}})
     assert response.status_code == 200, response.json
-    (tally,) = wire.tallies()
+    counted, tally = wire.tallies()
+    _counted_alone(counted)
     assert tally.transactions == 1
     assert tally.commands.count("INSERT") == 1 and tally.commands.count("UPDATE") == 1
     assert tally.commands[-1] == "COMMIT"

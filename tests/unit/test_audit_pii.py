@@ -65,6 +65,25 @@ def test_which_fields_are_personal_depends_on_the_action():
         == ["actor_label", "resource_id"]
 
 
+def test_a_client_address_or_agent_in_the_details_is_personal_in_any_action():
+    details = {"asked_from": "198.51.100.7", "user_agent": "curl/8", "ip": "192.0.2.1",
+               "expires_at": "soon"}
+    for action in ("auth.password_link_issued", "thing.done"):
+        assert pii_fields(action, {"actor_label": None}, details) \
+            == ["details.asked_from", "details.ip", "details.user_agent"]
+
+
+def test_the_client_in_the_details_of_what_a_person_did_is_erased_with_them():
+    [acted, other] = _chain(
+        _event(resource_id="elsewhere", details={"asked_from": "198.51.100.7", "n": 1}),
+        _event(actor=Actor.operator("op"), resource_id="elsewhere",
+               details={"asked_from": "192.0.2.1"}))
+    erased = acted.erased_for(_ada())
+    assert erased.details == {"asked_from": ERASED, "n": 1} and erased.actor_label == ERASED
+    assert other.erased_for(_ada()) is other  # someone else's client stays
+    assert find_broken_link([erased, other]) is None
+
+
 def test_a_changed_personal_value_is_still_caught():
     chain = _chain(_event(), _event())
     chain[0] = attrs.evolve(chain[0], actor_label="mallory@acme.test")

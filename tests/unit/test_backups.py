@@ -80,9 +80,13 @@ class FakeDump(DatabaseDump):
             return TargetState.MISSING
         return TargetState.NOT_EMPTY if self.databases[database] else TargetState.EMPTY
 
-    def restore(self, chunks, database, *, replace, access) -> None:
+    def restore(self, chunks, database, *, replace, access, check=None) -> None:
+        """As the adapter does: loaded and checked aside; the target replaced only after."""
         assert access["role"] == "groundwork_app"
-        self.databases[database] = (self.restored_facts, b"".join(chunks))
+        loaded = (self.restored_facts, b"".join(chunks))
+        if check is not None:
+            check(loaded[0])
+        self.databases[database] = loaded
         self.restores.append((database, replace))
 
     def facts(self, database: str) -> DatabaseFacts:
@@ -243,6 +247,9 @@ def test_a_restore_that_differs_from_the_manifest_is_an_error(backups, dump):
                                         chain_heads=FACTS.chain_heads[:1])
     with pytest.raises(BackupFailed, match="org: 1 rows, not 2; audit chain heads differ"):
         backups.restore(backup_id, database="copy")
+    with pytest.raises(BackupFailed, match="differs from its manifest"):
+        backups.restore(backup_id, force=True)
+    assert dump.databases["groundwork"] == (FACTS, DUMP)  # checked before it replaced anything
 
 
 def test_prune_deletes_only_what_the_retention_period_has_passed(backups, store, clock):

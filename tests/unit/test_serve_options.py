@@ -1,9 +1,12 @@
 """`groundwork serve` before gunicorn starts: how many workers, and what they inherit."""
 
+from __future__ import annotations
+
 import os
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -38,9 +41,23 @@ class _Workers:
     stopped: list = []
 
     @classmethod
-    def start(cls, environ) -> str:
+    def start(cls, environ) -> _Worker:
         cls.started.append(dict(environ))
-        return f"worker {len(cls.started)}"
+        return _Worker(f"worker {len(cls.started)}")
+
+    @classmethod
+    def stop(cls, worker: _Worker) -> None:
+        cls.stopped.append(worker.name)
+        worker.ended.set()
+
+
+class _Worker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.ended = threading.Event()
+
+    def poll(self) -> int | None:
+        return -15 if self.ended.is_set() else None
 
 
 @pytest.fixture
@@ -49,7 +66,7 @@ def gunicorn(monkeypatch):
     _Workers.started, _Workers.stopped = [], []
     monkeypatch.setattr(serve, "_Gunicorn", _Recorded)
     monkeypatch.setattr(serve, "start_worker", _Workers.start)
-    monkeypatch.setattr(serve, "stop_worker", _Workers.stopped.append)
+    monkeypatch.setattr(serve, "stop_worker", _Workers.stop)
     monkeypatch.setattr(serve, "serving_refusal", lambda url: None)  # no database to ask here
     # serve writes these to os.environ for its workers: put them back afterwards.
     for name in ("SECRET_KEY", "DATABASE_URL", "APP_DATABASE_URL"):
