@@ -168,20 +168,23 @@ class ErasureService:
                      now: datetime) -> _Ended:
         """Part 1, in one transaction."""
         ended = _Ended()
+        if credential is not None:  # still live; checked apart, as the account ends below
+            with self._uow_factory() as uow:
+                enter(uow, credential, None, now=now)
         with self._uow_factory() as uow:
-            # Every org of the person, listed in the user scope before any tenant is bound
-            # (binding the credential's org would hide the others' memberships).
-            org_ids = orgs_of(uow, user)
-            if credential is not None:
-                enter(uow, credential, None, now=now)  # still live (one org's rows: one shard)
+            # Global rows first: Citus refuses a write to a reference table after a read
+            # across shards in the same transaction (listing the person's orgs is one).
             user = uow.users.get(user.id)
             user.begin_erasure(now)
             if not uow.users.mark_erased(user):  # erased meanwhile, by a racing request
                 raise Conflict("this person is being erased already", code="user_erased")
-            uow.two_factor.remove(user.id)  # global rows before many tenants' (Citus)
+            uow.two_factor.remove(user.id)
             uow.jobs.forget({user.email, str(user.id)})  # a mail job waiting with their address
             end_pending_links(uow, user, now)
             uow.email_tokens.expire_unused_of(user.id, now)
+            # Every org of the person, listed in the user scope before any tenant is bound
+            # (binding the credential's org would hide the others' memberships).
+            org_ids = orgs_of(uow, user)
             for org_id, member in _owners_kept(uow, user, org_ids).items():
                 _end_membership(uow, org_id, member, actor, now, ended)
             uow.commit()

@@ -17,6 +17,8 @@ def database_unavailable(error: BaseException) -> bool:
     if isinstance(error, PoolTimeout):  # every pooled connection busy past the connect timeout
         return True
     cause = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(cause, psycopg.InterfaceError):  # a connection the server closed under us
+        return True
     # No SQLSTATE: the client could not connect, or lost the connection.
     return isinstance(cause, psycopg.OperationalError) and (
         cause.sqlstate is None or cause.sqlstate[:2] in _UNAVAILABLE_CLASSES)

@@ -12,6 +12,7 @@ from application.members import AddMember
 from application.organizations import CreateOrganization, DeleteOrganization
 from application.support import OpenSupport
 from domain.errors import Forbidden, InvalidInput, NotFound
+from tests.fixtures.database import skip_on_citus
 
 
 @pytest.fixture
@@ -88,6 +89,7 @@ def test_no_grant_is_opened_to_an_org_that_does_not_exist(any_container, operato
 
 
 def test_the_platform_reports_count_each_org_and_its_last_activity(any_container, operator, org):
+    skip_on_citus("the platform reports (Citus reads the shards as the calling role)")
     platform = any_container.application.platform()
     [report] = [r for r in platform.orgs() if r.slug == org]
     assert (report.plan, report.status, report.members, report.api_keys) == ("free", "active", 2, 0)
@@ -120,6 +122,7 @@ def test_a_grant_is_reached_only_under_its_orgs_binding(any_container, operator,
 
 
 def test_the_platform_reports_leave_deleted_orgs_out(any_container, operator, unique_slug):
+    skip_on_citus("the platform reports (Citus reads the shards as the calling role)")
     gone = unique_slug("gone")
     any_container.application.organizations().create(CreateOrganization(
         name=gone, slug=gone, owner_email=f"o@{gone}.test", actor=operator))

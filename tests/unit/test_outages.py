@@ -17,6 +17,7 @@ from entrypoints.http.problems import register_problem_handlers
     (psycopg.errors.AdminShutdown("terminating connection"), True),
     (psycopg.errors.TooManyConnections("too many clients"), True),
     (psycopg.errors.QueryCanceled("statement timeout"), True),
+    (psycopg.InterfaceError("the connection is closed"), True),
     (psycopg.errors.LockNotAvailable("lock not available"), False),
     (ProgrammingError("select", {}, psycopg.errors.UndefinedTable("no table")), False),
     (ValueError("a bug"), False),
