@@ -11,7 +11,13 @@ from adapters.schedule import ScheduledThread
 from application.backups import BackupService, BackupSummary
 from domain.backup import DailySchedule
 from domain.errors import DomainError
-from entrypoints.cli.context import CliContext, json_option, pass_context
+from entrypoints.cli.context import (
+    CliContext,
+    confirm_destructive,
+    json_option,
+    pass_context,
+    yes_option,
+)
 from entrypoints.cli.output import emit
 
 
@@ -100,11 +106,16 @@ def list_(ctx: CliContext, as_json: bool) -> None:
               help="Restore into this database on the same server (created if missing) rather "
                    "than the configured one.")
 @click.option("--force", is_flag=True, help="Replace the target even if it holds tables.")
+@yes_option
 @json_option
 @pass_context
-def restore(ctx: CliContext, backup_id: str, database: str | None, force: bool,
+def restore(ctx: CliContext, backup_id: str, database: str | None, force: bool, yes: bool,
             as_json: bool) -> None:
-    """Restore backup ID into an empty (or missing) database; --force replaces one in use."""
+    """Restore backup ID into an empty (or missing) database; --force replaces one in use
+    (asks first, unless --yes)."""
+    if force:
+        confirm_destructive(yes, f"Replace database {database or 'the configured one'} with "
+                                 f"backup {backup_id}?")
     report = _backups(ctx).restore(backup_id, database=database, force=force)
     if as_json:
         emit(report, as_json=True)

@@ -9,7 +9,13 @@ from sqlalchemy import create_engine
 
 from adapters.postgres.conventions import Violation, check_conventions
 from adapters.postgres.migrator import Migrator, schema_heads
-from entrypoints.cli.context import CliContext, json_option, pass_context
+from entrypoints.cli.context import (
+    CliContext,
+    confirm_destructive,
+    json_option,
+    pass_context,
+    yes_option,
+)
 from entrypoints.cli.output import emit
 
 
@@ -36,9 +42,13 @@ def upgrade(ctx: CliContext, target: str) -> None:
 
 @group.command()
 @click.argument("target", default="-1")
+@yes_option
 @pass_context
-def downgrade(ctx: CliContext, target: str) -> None:
-    """Revert migrations down to TARGET (default: one step back; `base` for all)."""
+def downgrade(ctx: CliContext, target: str, yes: bool) -> None:
+    """Revert migrations down to TARGET (default: one step back; `base` for all). What the
+    reverted revisions hold is dropped: asks first, unless --yes."""
+    confirm_destructive(yes, f"Revert the database's migrations down to {target}, dropping "
+                             "what they hold?")
     migrator = _migrator(ctx)
     migrator.downgrade(target)
     click.echo(f"database at revision {migrator.current() or 'base'}")

@@ -73,8 +73,10 @@ def test_create_list_and_restore_into_a_new_database(run, pg_server):
         assert "audit chains match the manifest" in restored.output
         again = run("backup", "restore", created["id"], "--database", name)
         _one_line_error(again, f"database '{name}' is not empty")
+        asked = run("backup", "restore", created["id"], "--database", name, "--force")
+        assert asked.exit_code == 1 and "--yes" in asked.output  # no terminal to ask at
         forced = json.loads(run("backup", "restore", created["id"], "--database", name,
-                                "--force", "--json").output)
+                                "--force", "--yes", "--json").output)
         assert forced["replaced"] is True and forced["database"] == name
     finally:
         drop_database(pg_server, name)
@@ -108,7 +110,7 @@ def test_a_forced_restore_of_a_truncated_dump_fails_in_one_line_and_keeps_the_ta
     store.put(f"{prefix}manifest.json", [json.dumps(manifest).encode()])
     try:
         result = run("backup", "restore", taken["id"], "--database", target.owner_url.database,
-                     "--force")
+                     "--force", "--yes")
         _one_line_error(result, "pg_restore failed")
         assert f"database '{target.owner_url.database}' was left as it was" in result.output
         with engine.connect() as conn:

@@ -58,7 +58,8 @@ def test_apikey_create_shows_the_secret_once_and_revoke_stops_it(run, org):
     (["apikey", "create", "--org", "no-such-org", "--name", "x", "--scope", "org:read"], "not found"),
     (["audit", "export", "--org", "no-such-org"], "not found"),
     (["db", "upgrade", "9999"], "migrations: Can't locate revision identified by '9999'"),
-    (["db", "downgrade", "nonsense"], "Can't locate revision identified by 'nonsense'"),
+    (["db", "downgrade", "nonsense", "--yes"], "Can't locate revision identified by 'nonsense'"),
+    (["db", "downgrade", "base"], "pass --yes"),
 ])
 def test_failures_are_one_line_and_exit_1(run, org, args, reason):
     result = run(*[arg.format(org=org) for arg in args])
