@@ -19,6 +19,8 @@ def database_unavailable(error: BaseException) -> bool:
     cause = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(cause, psycopg.InterfaceError):  # a connection the server closed under us
         return True
+    if type(cause) is psycopg.DatabaseError and cause.sqlstate is None:
+        return True  # "server closed the connection unexpectedly", met on a statement
     # No SQLSTATE: the client could not connect, or lost the connection.
     return isinstance(cause, psycopg.OperationalError) and (
         cause.sqlstate is None or cause.sqlstate[:2] in _UNAVAILABLE_CLASSES)
