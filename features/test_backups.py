@@ -170,7 +170,8 @@ def first_gone(world):
 def refused_without_yes(world):
     lines = world.cli_result.output.strip().splitlines()
     assert world.cli_result.exit_code == 1 and len(lines) == 1
-    assert lines[0].startswith("error: prune would delete 1 backup(s)") and "--yes" in lines[0]
+    assert lines[0].startswith("error: Delete these 1 backup(s) older than 30 days?")
+    assert "pass --yes" in lines[0]
 
 
 @then("both backups are still listed")

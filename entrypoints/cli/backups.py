@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 
 import click
@@ -10,7 +9,6 @@ import click
 from adapters.schedule import ScheduledThread
 from application.backups import BackupService, BackupSummary
 from domain.backup import DailySchedule
-from domain.errors import DomainError
 from entrypoints.cli.context import (
     CliContext,
     confirm_destructive,
@@ -69,10 +67,6 @@ def start_schedule(ctx: CliContext) -> ScheduledThread | None:
                err=True)
     return ScheduledThread(schedule, backups.scheduled, ctx.container.adapters.clock(),
                            name="backup").start()
-
-
-def interactive() -> bool:
-    return sys.stdin.isatty()
 
 
 @click.group("backup")
@@ -134,13 +128,9 @@ def prune(ctx: CliContext, yes: bool, as_json: bool) -> None:
     backups = _backups(ctx)
     expired = backups.expired()
     days = ctx.settings.backup_retention_days
-    if expired and not yes:
-        if not interactive():
-            raise DomainError(f"prune would delete {len(expired)} backup(s) older than {days} "
-                              "days: add --yes to confirm (no terminal to ask on)",
-                              code="confirmation_required")
-        click.echo("\n".join(f"  {b.id}  {age(b.age)} old" for b in expired), err=True)
-        click.confirm(f"Delete these {len(expired)} backup(s)?", abort=True, err=True)
+    if expired:
+        confirm_destructive(yes, f"Delete these {len(expired)} backup(s) older than {days} days?",
+                            "\n".join(f"  {b.id}  {age(b.age)} old" for b in expired))
     pruned = backups.prune([b.id for b in expired]) if expired else []
     if as_json:
         emit({"pruned": [b.id for b in pruned], "retention_days": days}, as_json=True)

@@ -34,12 +34,19 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 yes_option = click.option("--yes", is_flag=True, help="Do it without asking (scripts).")
 
 
-def confirm_destructive(yes: bool, question: str) -> None:
+def confirm_destructive(yes: bool, question: str, details: str = "") -> None:
     """Ask before a destructive command, or take --yes; with no one at a terminal to ask,
-    refuse (a script must say --yes)."""
+    refuse in one line (a script must say --yes). `details`, shown before the question, say
+    what it is about."""
     if yes:
         return
-    if sys.stdin is None or not sys.stdin.isatty():  # one line and exit 1 (GroundworkGroup)
+    if not at_a_terminal():  # one line and exit 1 (GroundworkGroup)
         raise DomainError(f"{question} Refused: no terminal to confirm at; pass --yes.",
                           code="confirmation_required")
-    click.confirm(question, abort=True)
+    if details:
+        click.echo(details, err=True)
+    click.confirm(question, abort=True, err=True)
+
+
+def at_a_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()

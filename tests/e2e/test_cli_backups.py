@@ -154,7 +154,9 @@ def aged(container, run):
 def test_prune_asks_first_and_without_a_terminal_needs_yes(run, aged):
     old, young = aged
     refused = run("backup", "prune")
-    _one_line_error(refused, "add --yes to confirm (no terminal to ask on)")
+    assert refused.exit_code == 1 and refused.output.strip() == (
+        f"error: Delete these {len(old)} backup(s) older than 30 days? Refused: no terminal to "
+        "confirm at; pass --yes.")
     listed = [b["id"] for b in json.loads(run("backup", "list", "--json").output)]
     assert set(old) <= set(listed)
     pruned = json.loads(run("backup", "prune", "--yes", "--json").output)
@@ -168,7 +170,7 @@ def test_prune_asks_first_and_without_a_terminal_needs_yes(run, aged):
 
 def test_prune_at_a_terminal_deletes_once_the_operator_says_yes(run, aged, monkeypatch):
     old, _ = aged
-    monkeypatch.setattr(backup_cli, "interactive", lambda: True)
+    monkeypatch.setattr("entrypoints.cli.context.at_a_terminal", lambda: True)
     declined = run("backup", "prune", input="n\n")
     assert declined.exit_code == 1 and "Delete these" in declined.output
     assert all(f"  {b}  31d 0h old" in declined.output for b in old)

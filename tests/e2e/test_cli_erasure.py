@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from dependency_injector import providers
@@ -122,16 +121,8 @@ def test_audit_prune_of_an_org_kept_for_ever_removes_nothing(run, unique_slug):
     _one_line_refusal(run("audit", "prune", "--org", "no-such-org", "--yes"), "not found")
 
 
-class _Terminal:
-    """Someone at a terminal, as sys.stdin says."""
-
-    @staticmethod
-    def isatty() -> bool:
-        return True
-
-
 def test_at_a_terminal_the_operator_is_asked(run, team, monkeypatch, cli_runner, pg_container):
-    monkeypatch.setattr("entrypoints.cli.context.sys", SimpleNamespace(stdin=_Terminal()))
+    monkeypatch.setattr("entrypoints.cli.context.at_a_terminal", lambda: True)
     settings = Settings.from_env({"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_OPERATOR": "ops"})
     context = CliContext(settings, pg_container)
     declined = cli_runner.invoke(cli, ["user", "erase", f"m@{team}.test"], obj=context, input="n\n")
