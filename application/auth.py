@@ -191,10 +191,11 @@ class AuthService:
         refresh, refresh_claims = self._tokens.issue(subject=who.user_id, org_id=org.id,
                                                      session_id=session_id, type=TokenType.REFRESH)
         uow.bind(org.id)
-        # The membership share-locked to commit: a password change, a disabling or a removal
-        # racing this sign-in either came first (no session: the password read is no longer
-        # theirs, they are disabled or gone) or waits, then ends the session with the others.
-        if uow.members.hold(org.id, who.user_id) is None:
+        # The membership locked to commit by recording the sign-in: a password change, a
+        # disabling or a removal racing this sign-in either came first (no session: the
+        # password read is no longer theirs, they are disabled or gone) or waits, then ends
+        # the session with the others.
+        if uow.members.hold_signing_in(org.id, who.user_id, now) is None:
             raise Unauthenticated(INVALID)
         person = uow.users.get(who.user_id)  # read after the lock: see end_sessions_everywhere
         if (person is None or person.status is not UserStatus.ACTIVE

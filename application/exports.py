@@ -19,7 +19,7 @@ from attrs import define
 
 from application.jobs import EXPORT
 from application.permissions import Permission
-from application.ports.object_store import ObjectStore, org_prefix
+from application.ports.object_store import ObjectStore, ObjectStoreUnavailable, org_prefix
 from application.ports.repositories import EXPORTED_TABLES
 from application.ports.security import DigestSigner
 from application.ports.system import Clock, IdGenerator
@@ -44,6 +44,11 @@ def manifest_message(manifest: dict) -> bytes:
     unsigned = {key: value for key, value in manifest.items() if key != "signature"}
     return json.dumps(unsigned, sort_keys=True, separators=(",", ":")).encode()
 log = logging.getLogger(__name__)
+
+
+class ExportNotWritten(RuntimeError):
+    """An export's job that failed (the export says why): raised for the worker, which tries
+    the job again with backoff."""
 
 
 @define(frozen=True)
@@ -125,7 +130,14 @@ class ExportService:
                                export_id=str(latest[0].id))
             latest[0].fail("the export was interrupted; ask again", now)
             uow.exports.update(latest[0])
-        used = sum(o.size for o in self._store.list(org_prefix(org_id)))
+        try:
+            used = sum(o.size for o in self._store.list(org_prefix(org_id)))
+        except ObjectStoreUnavailable:
+            # Queued all the same: its job writes nothing until the store is back (it is tried
+            # again meanwhile), and one export at a time keeps this to one unchecked export.
+            log.warning("export queued with the object store out of reach",
+                        extra={"org_id": str(org_id)})
+            return
         uow.quotas.limits(org_id).check(Limit.STORAGE_BYTES, used)
 
     def get(self, slug: str, actor: Caller, export_id: uuid.UUID) -> ExportView:
@@ -169,13 +181,20 @@ class ExportService:
             uow.bind(export.org_id)
             return ExportView.of(uow.exports.get(export.org_id, export.id), self._store)
 
+    def run_job(self, org_id: uuid.UUID, export_id: uuid.UUID) -> None:
+        """The queued job: `run`, then ExportNotWritten when the export failed, so that the
+        worker tries it again (an object store that was down is back, say)."""
+        export = self.run(org_id, export_id)
+        if export is not None and export.status is ExportStatus.FAILED:
+            raise ExportNotWritten(export.error)
+
     def run(self, org_id: uuid.UUID, export_id: uuid.UUID,
-            progress: Callable[[str, int], None] | None = None) -> None:
-        """The job: every exported table to the object store, then the manifest, then done (or
-        failed, with the reason). Run again (a retried job), it leaves an ended export alone."""
-        export = self._transition(org_id, export_id, self._start)
-        if export is None or export.status is not ExportStatus.RUNNING:
-            return
+            progress: Callable[[str, int], None] | None = None) -> Export | None:
+        """Every exported table to the object store, then the manifest, then done (or failed,
+        with the reason); the export as it ended, or None when it was not this run's to do."""
+        export = self._begin(org_id, export_id)
+        if export is None:
+            return None
         try:
             files, head = {}, None
             with self._uow_factory() as uow:
@@ -201,17 +220,34 @@ class ExportService:
             log.warning("export failed", extra={"org_id": str(org_id),
                                                 "export_id": str(export_id),
                                                 "error": type(error).__name__})
-            reason = f"the export could not be written ({type(error).__name__}); try again"
-            self._transition(org_id, export_id, lambda e: e.fail(reason, self._clock.now()))
-            return
+            reason = (f"the export could not be written ({type(error).__name__}); it is "
+                      "tried again for a while, or ask again")
+            return self._transition(org_id, export_id,
+                                    lambda e: e.fail(reason, self._clock.now()))
         counts = {table: f["rows"] for table, f in files.items()}
-        self._transition(org_id, export_id, lambda e: e.finish(
+        done = self._transition(org_id, export_id, lambda e: e.finish(
             counts, f"{export.prefix}{MANIFEST}", self._clock.now()), audit=True)
         self._expire_older(org_id)
+        return done
 
-    def _start(self, export: Export) -> None:
-        if export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+    def _begin(self, org_id: uuid.UUID, export_id: uuid.UUID) -> Export | None:
+        """The export, started: a queued one, one left running (its worker died), or one whose
+        last try failed (its job tried again) while no newer export of the org took its place.
+        None for any other: done, expired, superseded, gone."""
+        with self._uow_factory() as uow:
+            uow.bind(org_id)
+            uow.quotas.hold(org_id)  # as a request holds it: a retry and a new export never both
+            export = uow.exports.get(org_id, export_id)
+            if export is None or export.status not in (
+                    ExportStatus.QUEUED, ExportStatus.RUNNING, ExportStatus.FAILED):
+                return None
+            if export.status is ExportStatus.FAILED and (
+                    uow.exports.recent(org_id, limit=1)[0].id != export.id):
+                return None
             export.start(self._clock.now())
+            uow.exports.update(export)
+            uow.commit()
+        return export
 
     def _expire_older(self, org_id: uuid.UUID) -> None:
         """The org's done exports past the newest KEPT: marked expired first, then their files

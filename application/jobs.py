@@ -36,7 +36,7 @@ def defer_alone(uow_factory: UnitOfWorkFactory, task: str, **args: JobArgument) 
 def jobs_by_name(exports: ExportService, passwords: PasswordService,
                  verification: VerificationService) -> dict[str, JobHandler]:
     return {
-        EXPORT: lambda org_id, export_id: exports.run(uuid.UUID(org_id), uuid.UUID(export_id)),
+        EXPORT: lambda org_id, export_id: exports.run_job(uuid.UUID(org_id), uuid.UUID(export_id)),
         RESET_LINK: passwords.mail_link,
         EMAIL_VERIFICATION: lambda user_id: verification.send_link(uuid.UUID(user_id)),
         SIGNUP_NOTICE: lambda user_id: verification.tell_of_signup(uuid.UUID(user_id)),

@@ -87,7 +87,7 @@ def permission_to_touch(*roles: Role) -> Permission:
 def summary(member: Member, user: User) -> MemberSummary:
     return MemberSummary(id=member.id, org_id=member.org_id, user_id=user.id, email=user.email,
                          full_name=user.full_name, role=str(member.role),
-                         created_at=member.created_at)
+                         created_at=member.created_at, last_sign_in_at=member.last_sign_in_at)
 
 
 class MemberService:

@@ -44,7 +44,9 @@ class Export:
         return export_prefix(self.org_id, self.id)
 
     def start(self, now: datetime) -> None:
+        """Under way; a retried export starts afresh, its last failure behind it."""
         self.status, self.updated_at = ExportStatus.RUNNING, now
+        self.error = self.finished_at = None
 
     def finish(self, counts: dict[str, Any], manifest_key: str, now: datetime) -> None:
         self.status, self.counts, self.manifest_key = ExportStatus.DONE, dict(counts), manifest_key

@@ -32,6 +32,7 @@ class Member:
     created_at: datetime
     updated_at: datetime
     invited_by: uuid.UUID | None = None
+    last_sign_in_at: datetime | None = None  # None: never, or before it was recorded
 
     def change_role(self, role: Role, now: datetime, *, owners: int) -> None:
         self.ensure_an_owner_remains(becoming=role, owners=owners)

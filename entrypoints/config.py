@@ -49,6 +49,7 @@ class Settings:
     db_connect_timeout: int = 5  # seconds to open a connection, or to wait for a pooled one
     db_statement_timeout: int = 20  # seconds a statement may run (below gunicorn's 30 s)
     otel_endpoint: str | None = None  # OTEL_EXPORTER_OTLP_ENDPOINT: traces go there
+    job_retry_wait_seconds: int = 4  # a failed job's first retry; later ones wait its powers
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -99,6 +100,7 @@ class Settings:
             db_connect_timeout=_positive(env, "DB_CONNECT_TIMEOUT_SECONDS", 5),
             db_statement_timeout=_positive(env, "DB_STATEMENT_TIMEOUT_SECONDS", 20),
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
+            job_retry_wait_seconds=_positive(env, "JOB_RETRY_WAIT_SECONDS", 4),
         )
 
     @property

@@ -33,7 +33,7 @@ from adapters.postgres.sign_in_repositories import KeyLocations
 from adapters.postgres.support import PgPlatformReports
 from adapters.postgres.transaction import app_engine
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
-from adapters.postgres.worker import ProcrastinateWorker
+from adapters.postgres.worker import POLL_SECONDS, ProcrastinateWorker, backoff
 from adapters.probes import ObjectStoreProbe, RedisProbe, SmtpProbe
 from adapters.security.argon2_hasher import Argon2Hasher
 from adapters.security.attempt_throttle import LimitsAttemptThrottle
@@ -87,6 +87,7 @@ from domain.backup import Retention
 from entrypoints.config import Settings
 from entrypoints.database import resolve_database
 from entrypoints.secrets import resolve_secret_key
+from entrypoints.telemetry import PrometheusTelemetry
 
 
 def _token_service(settings: Settings, clock):
@@ -138,6 +139,11 @@ def _readiness_probes(settings: Settings, database: DependencyProbe,
     return probes
 
 
+def _poll_seconds(settings: Settings) -> float:
+    """A worker looks for due retries at least as often as the first one waits."""
+    return min(POLL_SECONDS, settings.job_retry_wait_seconds)
+
+
 def _app_engine(urls, settings: Settings):
     return app_engine(urls.app_url, pool_size=settings.pool_size,
                       connect_timeout=settings.db_connect_timeout,
@@ -158,6 +164,7 @@ def _attempt_counters(settings: Settings, engine: Callable[[], Engine]) -> str |
 class Adapters(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     clock = providers.Singleton(SystemClock)
+    telemetry = providers.Singleton(PrometheusTelemetry)
     ids = providers.Singleton(Uuid7Generator)
 
     database_urls = providers.Singleton(resolve_database, settings)
@@ -215,16 +222,18 @@ class Adapters(containers.DeclarativeContainer):
         postgres=providers.Singleton(PgJobQueue, engine),
         memory=inline_jobs,
     )
-    job_worker = providers.Factory(ProcrastinateWorker, database_urls.provided.app_url,
-                                   job_handlers)
+    job_worker = providers.Factory(
+        ProcrastinateWorker, database_urls.provided.app_url, job_handlers,
+        retry=providers.Factory(backoff, settings.provided.job_retry_wait_seconds),
+        poll_seconds=providers.Callable(_poll_seconds, settings))
 
     unit_of_work = providers.Selector(
         settings.provided.backend,
         postgres=providers.Factory(PostgresUnitOfWork, engine=engine, clock=clock, ids=ids,
                                    key_locations=providers.Singleton(KeyLocations),
-                                   jobs_in=jobs_in),
+                                   jobs_in=jobs_in, telemetry=telemetry),
         memory=providers.Factory(MemoryUnitOfWork, store=memory_store, clock=clock, ids=ids,
-                                 jobs_in=jobs_in),
+                                 jobs_in=jobs_in, telemetry=telemetry),
     )
     org_purger = providers.Selector(
         settings.provided.backend,

@@ -34,6 +34,11 @@ LOGINS = Counter("groundwork_logins", "Password sign-ins by outcome", ["outcome"
 QUOTA_REFUSALS = Counter("groundwork_quota_refusals", "409 quota_exceeded answers", ["limit"])
 POOL_IN_USE = Gauge("groundwork_db_pool_in_use", "Connections checked out of the app's pool",
                     multiprocess_mode="livesum")
+POOL_WAIT = Histogram("groundwork_db_pool_wait_seconds",
+                      "Time a unit of work took to get its connection: from the pool, waiting "
+                      "for one, or opening one",
+                      buckets=(0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5))
+AUDIT_APPENDS = Counter("groundwork_audit_appends", "Audit entries committed", ["action"])
 POOL_OVERFLOW = Gauge("groundwork_db_pool_overflow", "Connections over the pool's size",
                       multiprocess_mode="livesum")
 

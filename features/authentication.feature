@@ -25,9 +25,9 @@ Feature: Signing in, and reaching only your own organization
     Then the answer is the organization acme
     When the owner of acme lists the members of acme
     Then the members are:
-      | person            | role   |
-      | the owner of acme | owner  |
-      | Ann               | member |
+      | person            | role   | last sign-in |
+      | the owner of acme | owner  | just now     |
+      | Ann               | member | never        |
     And no answer so far contained a password or a password hash
     And the audit log of acme records "auth.login" for the owner of acme
 

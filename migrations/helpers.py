@@ -194,3 +194,15 @@ def _restore_not_null_names(tables) -> None:
 
 def _literal(value: str) -> str:
     return op.get_bind().execute(text("SELECT quote_literal(:v)"), {"v": value}).scalar_one()
+
+
+def register_backfill(name: str) -> None:
+    """Ask `db upgrade` to run the tenant backfill `name` (migrations/backfills.py) once this
+    revision has committed."""
+    op.execute(text("INSERT INTO maintenance.tenant_backfills (name) VALUES (:name) "
+                    "ON CONFLICT (name) DO NOTHING").bindparams(name=name))
+
+
+def forget_backfill(name: str) -> None:
+    op.execute(text("DELETE FROM maintenance.tenant_backfills WHERE name = :name")
+               .bindparams(name=name))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from adapters.memory.store import Draft
 from adapters.memory.tenant_repositories import BoundOrg, BoundUser, TenantScoped
@@ -16,10 +16,11 @@ from domain.audit_retention import AuditCheckpoint
 
 class MemoryAuditLog(TenantScoped, AuditLog):
     def __init__(self, tables: Draft, bound_org: BoundOrg, bound_user: BoundUser, clock: Clock,
-                 ids: IdGenerator) -> None:
+                 ids: IdGenerator, appended: Callable[[str], None] = lambda _action: None) -> None:
         super().__init__(tables, bound_org, bound_user)
         self._clock = clock
         self._ids = ids
+        self._appended = appended  # told of each entry once its unit of work commits
 
     def append(self, org_id: uuid.UUID, event: AuditEvent) -> AuditEntry:
         if not self._visible(org_id):
@@ -31,6 +32,7 @@ class MemoryAuditLog(TenantScoped, AuditLog):
                                    now=self._clock.now(), previous=chain[-1] if chain else None)
         chain.append(entry)
         self._t.audit[org_id] = chain
+        self._appended(entry.action)
         return entry
 
     def entries(self, org_id: uuid.UUID) -> Iterator[AuditEntry]:

@@ -70,7 +70,8 @@ class MemoryMemberDirectory(TenantScoped, MemberDirectory):
             user = self._t.users[member.user_id]
             summaries.append(MemberSummary(id=member.id, org_id=member.org_id, user_id=user.id,
                                            email=user.email, full_name=user.full_name,
-                                           role=str(member.role), created_at=member.created_at))
+                                           role=str(member.role), created_at=member.created_at,
+                                           last_sign_in_at=member.last_sign_in_at))
         return summaries
 
     def memberships_of_user(self, user_id: uuid.UUID) -> list[Membership]:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
+
+import attrs
 
 from adapters.memory.draft_table import first_row
 from adapters.memory.store import Draft
@@ -95,6 +98,14 @@ class MemoryMembers(TenantScoped, MemberRepository):
              exclusive: bool = False) -> Member | None:
         """Units of work run one at a time here: nothing can change it before commit."""
         return self.get_by_user(org_id, user_id)
+
+    def hold_signing_in(self, org_id: uuid.UUID, user_id: uuid.UUID,
+                        at: datetime) -> Member | None:
+        member = self.get_by_user(org_id, user_id)
+        if member is not None:
+            member = attrs.evolve(member, last_sign_in_at=at, updated_at=at)
+            self.update(member)
+        return member
 
     def lock_owners(self, org_id: uuid.UUID) -> int:
         return sum(1 for _, m in self._rows(org_id) if m.role is Role.OWNER)

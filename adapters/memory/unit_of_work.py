@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from functools import partial
 
 from adapters.memory.audit_log import MemoryAuditLog
 from adapters.memory.exports import MemoryExports, MemoryTenantDump
@@ -21,6 +22,7 @@ from adapters.memory.tenant_repositories import MemoryMembers, MemoryTenantData
 from adapters.memory.two_factor import MemoryTwoFactor
 from application.ports.jobs import Jobs
 from application.ports.system import Clock, IdGenerator
+from application.ports.telemetry import UNREPORTED, Telemetry
 from application.ports.unit_of_work import UnitOfWork
 
 
@@ -29,8 +31,10 @@ class MemoryUnitOfWork(UnitOfWork):
     anything else drops it. Nothing committed is copied up front or changed in place."""
 
     def __init__(self, store: MemoryStore, clock: Clock, ids: IdGenerator,
-                 jobs_in: Callable[[MemoryUnitOfWork], Jobs]) -> None:
+                 jobs_in: Callable[[MemoryUnitOfWork], Jobs],
+                 telemetry: Telemetry = UNREPORTED) -> None:
         self._store = store
+        self._telemetry = telemetry
         self._jobs_in = jobs_in
         self._after_commit: list[Callable[[], None]] = []
         self._clock = clock
@@ -58,7 +62,8 @@ class MemoryUnitOfWork(UnitOfWork):
         self.sign_in_failures = MemorySignInFailureLog(tables)
         self.api_keys = MemoryApiKeys(tables, self._bound, self._bound_user)
         self.invitations = MemoryInvitations(tables, self._bound, self._bound_user)
-        self.audit = MemoryAuditLog(tables, self._bound, self._bound_user, self._clock, self._ids)
+        self.audit = MemoryAuditLog(tables, self._bound, self._bound_user, self._clock, self._ids,
+                                    appended=self._audit_appended)
         self.tenant_data = MemoryTenantData(tables, self._bound, self._bound_user)
         self.principals = MemoryPrincipals(tables, self._bound, self._bound_user)
         self.directory = MemoryMemberDirectory(tables, self._bound, self._bound_user)
@@ -80,6 +85,9 @@ class MemoryUnitOfWork(UnitOfWork):
 
     def bind_user(self, user_id: uuid.UUID) -> None:
         self._user_id = uuid.UUID(str(user_id))
+
+    def _audit_appended(self, action: str) -> None:
+        self.after_commit(partial(self._telemetry.audit_appended, action))
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once this unit of work has committed (and let go of the store)."""

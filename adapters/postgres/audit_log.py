@@ -9,7 +9,8 @@ commit and then do nothing; the append reads the new head and chains after it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, select
@@ -40,10 +41,12 @@ _APPEND = Compiled(insert(audit_entries)
 
 
 class PgAuditLog(TenantScoped, AuditLog):
-    def __init__(self, tx: Transaction, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, tx: Transaction, clock: Clock, ids: IdGenerator,
+                 appended: Callable[[str], None] = lambda _action: None) -> None:
         super().__init__(tx)
         self._clock = clock
         self._ids = ids
+        self._appended = appended  # told of each entry once its transaction commits
 
     def append(self, org_id: uuid.UUID, event: AuditEvent) -> AuditEntry:
         for _ in range(MAX_APPEND_ATTEMPTS):
@@ -55,6 +58,7 @@ class PgAuditLog(TenantScoped, AuditLog):
                        "pii_salts": Jsonb(entry.pii_salts), "erased": Jsonb(entry.erased),
                        "updated_at": entry.created_at}
             if self._fetch(_APPEND, values):
+                self._tx.after_commit(partial(self._appended, entry.action))
                 return entry
         raise Conflict("the audit log is too busy; try again", code="audit_contention")
 

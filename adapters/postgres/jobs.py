@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable
 from datetime import timedelta
 
+import structlog
 from sqlalchemy import Engine, text
 
 from adapters.postgres.transaction import Transaction
@@ -21,6 +22,9 @@ from application.ports.jobs import JobArgument, JobQueue, Jobs, QueueDepth
 
 SCHEMA = "procrastinate"
 QUEUE = "default"
+# The deferring request's id (X-Request-ID), read from the log context it is bound to: the worker
+# takes it off the arguments and logs the job under it (adapters/postgres/worker.py).
+REQUEST_ID = "_request_id"
 
 _DEFER = text(f"""
     SELECT {SCHEMA}.procrastinate_defer_jobs_v1(ARRAY[ROW(
@@ -50,6 +54,9 @@ class PgJobs(Jobs):
         self._tx = tx
 
     def defer(self, task: str, **args: JobArgument) -> None:
+        request_id = structlog.contextvars.get_contextvars().get("request_id")
+        if request_id is not None:
+            args[REQUEST_ID] = request_id
         self._tx.execute(_DEFER, {"queue": QUEUE, "task": task, "args": json.dumps(args)})
 
     def forget(self, mentions: Iterable[str]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -14,6 +15,7 @@ from sqlalchemy import URL, create_engine, pool
 
 import migrations
 from adapters.postgres.tables import metadata
+from adapters.postgres.tenant_backfills import BackfillProgress, TenantBackfills
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 
@@ -48,8 +50,20 @@ class Migrator:
             except CommandError as error:  # an unknown target, say: one line, not a traceback
                 raise ValueError(f"migrations: {error}") from None
 
-    def upgrade(self, target: str = "head") -> None:
+    def upgrade(self, target: str = "head", *, backfill: bool = True,
+                progress: Callable[[BackfillProgress], None] = lambda _: None) -> None:
+        """The schema up to `target` in one transaction, then (unless not `backfill`) the tenant
+        backfills its revisions registered, batch by batch."""
         self._run(command.upgrade, target)
+        if backfill:
+            self.backfill(progress)
+
+    def backfill(self, progress: Callable[[BackfillProgress], None] = lambda _: None) -> list[str]:
+        """The pending tenant backfills to their end (a run cut short resumes where it stopped)."""
+        return TenantBackfills(self._engine).run(progress)
+
+    def backfills_pending(self) -> list[str]:
+        return TenantBackfills(self._engine).pending()
 
     def downgrade(self, target: str = "-1") -> None:
         self._run(command.downgrade, target)

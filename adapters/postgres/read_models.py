@@ -84,7 +84,7 @@ class PgPrincipals(TenantScoped, Principals):
 
 _SUMMARY = (  # in MemberSummary's field order: rows are made straight into it
     select(members.c.id, members.c.org_id, members.c.user_id, users.c.email, users.c.full_name,
-           members.c.role, members.c.created_at)
+           members.c.role, members.c.created_at, members.c.last_sign_in_at)
     .select_from(members.join(users, users.c.id == members.c.user_id))
     .where(members.c.org_id == bindparam("org_id"))
     .order_by(members.c.created_at, members.c.id)

@@ -87,6 +87,7 @@ members = Table(
     Column("role", Text, nullable=False),
     Column("invited_by", UUID(as_uuid=True), nullable=True),
     *_timestamps(),
+    Column("last_sign_in_at", TIMESTAMP(timezone=True), nullable=True),
     PrimaryKeyConstraint("org_id", "id"),
     ForeignKeyConstraint(["org_id"], ["org.id"], ondelete="RESTRICT"),
     ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="RESTRICT"),

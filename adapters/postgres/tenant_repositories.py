@@ -5,6 +5,7 @@ it to one shard; no update ever sets org_id or id."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import psycopg
 from sqlalchemy import delete, func, select, update
@@ -57,7 +58,8 @@ def _tenant_error(error: Exception) -> Exception:
 class PgMembers(TenantScoped, MemberRepository):
     def add(self, m: Member) -> None:
         values = dict(org_id=m.org_id, id=m.id, user_id=m.user_id, role=m.role.value,
-                      invited_by=m.invited_by, created_at=m.created_at, updated_at=m.updated_at)
+                      invited_by=m.invited_by, created_at=m.created_at, updated_at=m.updated_at,
+                      last_sign_in_at=m.last_sign_in_at)
         statement = (upsert(members).values(**values)
                      .on_conflict_do_nothing(index_elements=["org_id", "user_id"])
                      .returning(members.c.id))
@@ -99,6 +101,14 @@ class PgMembers(TenantScoped, MemberRepository):
         row = self._execute(query).one_or_none()
         return None if row is None else _member(row)
 
+    def hold_signing_in(self, org_id: uuid.UUID, user_id: uuid.UUID,
+                        at: datetime) -> Member | None:
+        statement = (update(members)
+                     .where(members.c.org_id == org_id, members.c.user_id == user_id)
+                     .values(last_sign_in_at=at).returning(*members.c))
+        row = self._execute(statement).one_or_none()
+        return None if row is None else _member(row)
+
     def lock_owners(self, org_id: uuid.UUID) -> int:
         query = (select(members.c.id)
                  .where(members.c.org_id == org_id, members.c.role == Role.OWNER.value)
@@ -110,7 +120,7 @@ class PgMembers(TenantScoped, MemberRepository):
 def _member(row) -> Member:
     return Member(org_id=row.org_id, id=row.id, user_id=row.user_id, role=Role(row.role),
                   invited_by=row.invited_by, created_at=row.created_at,
-                  updated_at=row.updated_at)
+                  updated_at=row.updated_at, last_sign_in_at=row.last_sign_in_at)
 
 
 class PgTenantData(TenantScoped, TenantData):

@@ -105,8 +105,10 @@ def _unset_scopes(pending: list[str]) -> list[str]:
 class Transaction:
     """What repositories execute on: BEGIN and bindings deferred to the first statement."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine,
+                 waited: Callable[[float], None] = lambda _seconds: None) -> None:
         self._engine = engine
+        self._waited = waited
         self._conn: Connection | None = None
         self._driver: psycopg.Connection | None = None
         self._cursor: psycopg.Cursor | None = None  # one per transaction, for the compiled reads
@@ -218,12 +220,14 @@ class Transaction:
         one that timed out is not, so that the wait stays within the connect timeout."""
         started = time.monotonic()
         try:
-            return self._engine.connect()
+            conn = self._engine.connect()
         except OperationalError:
             if time.monotonic() - started > RECONNECT_PAUSE:
                 raise
             time.sleep(RECONNECT_PAUSE)
-            return self._engine.connect()
+            conn = self._engine.connect()
+        self._waited(time.monotonic() - started)
+        return conn
 
 
 def _command(driver: psycopg.Connection, command: bytes) -> None:

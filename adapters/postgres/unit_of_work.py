@@ -29,6 +29,7 @@ from adapters.postgres.transaction import Transaction
 from adapters.postgres.two_factor import PgTwoFactor
 from application.ports.jobs import Jobs
 from application.ports.system import Clock, IdGenerator
+from application.ports.telemetry import UNREPORTED, Telemetry
 from application.ports.unit_of_work import UnitOfWork
 
 
@@ -41,8 +42,10 @@ class PostgresUnitOfWork(UnitOfWork):
 
     def __init__(self, engine: Engine, clock: Clock, ids: IdGenerator,
                  key_locations: KeyLocations,
-                 jobs_in: Callable[[Transaction], Jobs] = PgJobs) -> None:
+                 jobs_in: Callable[[Transaction], Jobs] = PgJobs,
+                 telemetry: Telemetry = UNREPORTED) -> None:
         self._engine = engine
+        self._telemetry = telemetry
         self._jobs_in = jobs_in
         self._key_locations = key_locations
         self._clock = clock
@@ -50,7 +53,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self._tx: Transaction | None = None
 
     def __enter__(self) -> PostgresUnitOfWork:
-        self._tx = Transaction(self._engine)
+        self._tx = Transaction(self._engine, waited=self._telemetry.connection_waited)
         for name in _REPOSITORIES:
             self.__dict__.pop(name, None)
         return self
@@ -95,7 +98,8 @@ _REPOSITORIES = {
     "sign_in_failures": lambda uow: PgSignInFailureLog(uow._tx),
     "api_keys": lambda uow: PgApiKeys(uow._tx, uow._key_locations),
     "invitations": lambda uow: PgInvitations(uow._tx),
-    "audit": lambda uow: PgAuditLog(uow._tx, uow._clock, uow._ids),
+    "audit": lambda uow: PgAuditLog(uow._tx, uow._clock, uow._ids,
+                                    appended=uow._telemetry.audit_appended),
     "tenant_data": lambda uow: PgTenantData(uow._tx),
     "principals": lambda uow: PgPrincipals(uow._tx),
     "directory": lambda uow: PgMemberDirectory(uow._tx),

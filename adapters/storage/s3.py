@@ -28,16 +28,13 @@ from application.ports.object_store import (
     ChecksumMismatch,
     ObjectNotFound,
     ObjectStore,
+    ObjectStoreUnavailable,
     StoredObject,
     checked_key,
 )
 
 PART_SIZE = 8 * 1024 * 1024  # S3's multipart minimum is 5 MiB
 _MISSING = {"404", "NoSuchKey", "NotFound"}
-
-
-class ObjectStoreUnavailable(OSError):
-    """The object store did not answer, or refused the request: the reason in one line."""
 
 
 @define(frozen=True, repr=False)

@@ -29,6 +29,11 @@ class ChecksumMismatch(DomainError):
     """What arrived is not what the caller said it would be."""
 
 
+class ObjectStoreUnavailable(OSError):
+    """The object store did not answer, or refused the request: the reason in one line. Not
+    the caller's fault, and over when the store is back (HTTP: 503)."""
+
+
 @define(frozen=True)
 class StoredObject:
     key: str

@@ -21,6 +21,7 @@ class MemberSummary:
     full_name: str
     role: str
     created_at: datetime
+    last_sign_in_at: datetime | None
 
 
 @define(frozen=True)

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine
 
 from adapters.postgres.conventions import Violation, check_conventions
 from adapters.postgres.migrator import Migrator, schema_heads
+from adapters.postgres.tenant_backfills import BackfillProgress
 from entrypoints.cli.context import (
     CliContext,
     confirm_destructive,
@@ -30,14 +31,38 @@ def group() -> None:
     """Migrate and inspect the database."""
 
 
+def report_backfill(progress: BackfillProgress) -> None:
+    """One line on stderr per committed batch: how far a backfill is."""
+    share = progress.done * 100 // progress.total if progress.total else 100
+    state = "done" if progress.finished else "under way"
+    click.echo(f"backfill {progress.name}: {progress.done:,} of {progress.total:,} orgs "
+               f"({share}%), {state}", err=True)
+
+
 @group.command()
 @click.argument("target", default="head")
+@click.option("--schema-only", is_flag=True,
+              help="Apply the schema changes and leave the tenant backfills they register "
+                   "pending (run them later with `groundwork db backfill`).")
 @pass_context
-def upgrade(ctx: CliContext, target: str) -> None:
-    """Apply migrations up to TARGET (default: head)."""
+def upgrade(ctx: CliContext, target: str, schema_only: bool) -> None:
+    """Apply migrations up to TARGET (default: head), then the tenant backfills they register
+    (org by org, in batches; stopped, the next run resumes where it left off)."""
     migrator = _migrator(ctx)
-    migrator.upgrade(target)
+    migrator.upgrade(target, backfill=not schema_only, progress=report_backfill)
     click.echo(f"database at revision {migrator.current()}")
+    pending = migrator.backfills_pending()
+    if pending:
+        click.echo(f"backfills pending: {', '.join(pending)} (groundwork db backfill)")
+
+
+@group.command()
+@pass_context
+def backfill(ctx: CliContext) -> None:
+    """Run the pending tenant backfills to their end, resuming any that stopped half way."""
+    finished = _migrator(ctx).backfill(report_backfill)
+    click.echo(f"backfills finished: {', '.join(finished)}" if finished
+               else "no backfill pending")
 
 
 @group.command()
@@ -62,6 +87,7 @@ def current(ctx: CliContext, as_json: bool) -> None:
     migrator = _migrator(ctx)
     state = {"current": migrator.current(), "head": migrator.head()}
     state["up_to_date"] = state["current"] == state["head"]
+    state["backfills_pending"] = ", ".join(migrator.backfills_pending()) or None
     emit(state, as_json=as_json)
 
 

@@ -16,6 +16,7 @@ from adapters.postgres.migrator import Migrator, schema_head
 from entrypoints import gunicorn_conf
 from entrypoints.cli import backups, serve_metrics
 from entrypoints.cli.context import CliContext, pass_context
+from entrypoints.cli.db import report_backfill
 from entrypoints.cli.worker_supervisor import WorkerSupervisor
 from entrypoints.config import Settings
 from entrypoints.http import server_errors
@@ -103,9 +104,11 @@ def stop_worker(worker: subprocess.Popen, grace: float = 15) -> None:
               show_default="2")
 @click.option("--reload", is_flag=True, help="Restart workers when code changes.")
 @click.option("--no-migrate", is_flag=True, help="Do not apply migrations on start.")
+@click.option("--no-worker", is_flag=True,
+              help="Run no job worker beside the server (`groundwork worker` runs elsewhere).")
 @pass_context
 def group(ctx: CliContext, host: str, port: int, workers: int, reload: bool,
-          no_migrate: bool) -> None:
+          no_migrate: bool, no_worker: bool) -> None:
     """Serve the API (Swagger UI at /docs) on the configured database."""
     # Resolved once here: workers inherit it, and a missing SECRET_KEY stops the start.
     os.environ["SECRET_KEY"] = resolve_secret_key(ctx.settings)
@@ -117,7 +120,7 @@ def group(ctx: CliContext, host: str, port: int, workers: int, reload: bool,
         urls = ctx.container.adapters.database_urls()
         schema = "not migrated here (--no-migrate)"
         if not no_migrate:
-            Migrator(urls.owner_url).upgrade()
+            Migrator(urls.owner_url).upgrade(progress=report_backfill)
             schema = f"migrated to {schema_head()}"
         refusal = serving_refusal(urls.app_url)
         if refusal:
@@ -136,7 +139,7 @@ def group(ctx: CliContext, host: str, port: int, workers: int, reload: bool,
         if ctx.settings.metrics_port:
             serve_metrics.serve_metrics_port(ctx.settings, host)
         # The memory backend runs its jobs in the server; PostgreSQL queues them for a worker.
-        if ctx.settings.backend == "postgres":
+        if ctx.settings.backend == "postgres" and not no_worker:
             worker = WorkerSupervisor(lambda: start_worker(os.environ),
                                       lambda process: stop_worker(process))
             worker.begin()

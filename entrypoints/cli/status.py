@@ -23,13 +23,13 @@ def _seconds(age: timedelta | None) -> float | None:
 def _migrations(owner_url) -> dict:
     migrator = Migrator(owner_url)
     try:
-        current, error = migrator.current(), None
+        current, pending, error = migrator.current(), migrator.backfills_pending(), None
     except SQLAlchemyError as failure:
-        current, error = None, type(failure).__name__
+        current, pending, error = None, [], type(failure).__name__
     finally:
         migrator.dispose()
     return {"current": current, "head": migrator.head(), "up_to_date": current == migrator.head(),
-            "error": error}
+            "backfills_pending": pending, "error": error}
 
 
 def gather(ctx: CliContext) -> dict:

@@ -27,6 +27,8 @@ def install(app: Flask, container) -> None:
         given = request.headers.get("X-Request-ID", "")
         g.request_id = given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
         g.started = time.perf_counter()
+        # Every log line of the request carries it, and the jobs it defers (adapters/postgres/jobs.py).
+        structlog.contextvars.bind_contextvars(request_id=g.request_id)
         sentry_sdk.set_tag("request_id", g.request_id)
 
     @app.after_request
@@ -43,6 +45,10 @@ def install(app: Flask, container) -> None:
         if engine is not None:
             metrics.observe_pool(engine())
         return response
+
+    @app.teardown_request
+    def forget_request_id(_error) -> None:
+        structlog.contextvars.unbind_contextvars("request_id")
 
     if settings.metrics_port is None:  # else served on its own port by `groundwork serve`
         app.add_url_rule("/metrics", "metrics", _scrape)

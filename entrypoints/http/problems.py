@@ -22,10 +22,12 @@ from application.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
+from application.ports.object_store import ObjectStoreUnavailable
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, InvariantViolated, NotFound
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 2  # a database restarting is back in seconds
+STORE_RETRY_AFTER_SECONDS = 30  # an object store, in its own time
 _log = structlog.get_logger("groundwork.http")
 
 
@@ -153,6 +155,8 @@ def _from_domain(error: DomainError) -> Response:
 def _unexpected(error: Exception) -> Response:
     if database_unavailable(error):
         return _unavailable(error)
+    if isinstance(error, ObjectStoreUnavailable):
+        return _store_unavailable(error)
     request_id = getattr(g, "request_id", None) or str(uuid.uuid4())
     _log.exception("unhandled_error", error_type=type(error).__name__, request_id=request_id)
     sentry_sdk.capture_exception(error)  # handled here, so Sentry's Flask hook never sees it
@@ -167,6 +171,15 @@ def _unavailable(error: Exception) -> Response:
     response = problem(503, "Service unavailable", "the database cannot be reached just now; "
                        "try again shortly", code="database_unavailable")
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _store_unavailable(error: ObjectStoreUnavailable) -> Response:
+    """The object store out of reach (or refusing): try again later; not a bug."""
+    _log.warning("object_store_unavailable", reason=str(error)[:200])
+    response = problem(503, "Service unavailable", "the object store cannot be reached just now; "
+                       "try again later", code="object_store_unavailable")
+    response.headers["Retry-After"] = str(STORE_RETRY_AFTER_SECONDS)
     return response
 
 

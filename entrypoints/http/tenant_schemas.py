@@ -78,6 +78,10 @@ class MemberSchema(Schema):
     full_name = fields.String(required=True)
     role = fields.String(required=True, metadata={"enum": ROLES})
     created_at = fields.DateTime(required=True)
+    last_sign_in_at = fields.DateTime(
+        required=True, allow_none=True,
+        metadata={"description": "The member's last sign-in to this organization; null if "
+                                 "they have not signed in since it was recorded"})
 
 
 class OrganizationPatchSchema(Schema):
@@ -151,4 +155,6 @@ def member_json(member) -> dict:
     equal)."""
     return {"id": str(member.id), "user_id": str(member.user_id), "email": member.email,
             "full_name": member.full_name, "role": member.role,
-            "created_at": member.created_at.isoformat()}
+            "created_at": member.created_at.isoformat(),
+            "last_sign_in_at": (None if member.last_sign_in_at is None
+                                else member.last_sign_in_at.isoformat())}

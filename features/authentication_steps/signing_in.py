@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 from pytest_bdd import parsers, then, when
 
@@ -79,9 +80,24 @@ def answer_is_org(world, label):
 @then("the members are:")
 def members_are(world, datatable):
     assert world.last.status_code == 200, world.last.get_json()
+    rows = rows_to_dicts(datatable)
     listed = {(m["email"], m["role"]) for m in world.last.get_json()}
-    expected = {(world.person(row["person"]).email, row["role"]) for row in rows_to_dicts(datatable)}
+    expected = {(world.person(row["person"]).email, row["role"]) for row in rows}
     assert listed == expected
+    signed_in = {m["email"]: m["last_sign_in_at"] for m in world.last.get_json()}
+    for row in rows:
+        if "last sign-in" in row:
+            reads = _sign_in_reads(signed_in[world.person(row["person"]).email],
+                                   world.container.adapters.clock().now())
+            assert reads == row["last sign-in"], signed_in
+
+
+def _sign_in_reads(last_sign_in_at: str | None, now: datetime) -> str:
+    """'never', 'just now' (within the minute before the server's clock), or the time itself."""
+    if last_sign_in_at is None:
+        return "never"
+    ago = now - datetime.fromisoformat(last_sign_in_at)
+    return "just now" if timedelta(0) <= ago < timedelta(minutes=1) else last_sign_in_at
 
 
 @then("no answer so far contained a password or a password hash")

@@ -170,7 +170,7 @@ def test_the_directory_pages_members_by_created_at_then_id(uow_factory, unique_s
     by_id = {person.id: person for person in people}
     expected = [MemberSummary(id=m.id, org_id=org.id, user_id=m.user_id, email=by_id[m.user_id].email,
                               full_name=by_id[m.user_id].full_name, role=m.role.value,
-                              created_at=m.created_at)
+                              created_at=m.created_at, last_sign_in_at=None)
                 for m in sorted(joined, key=lambda m: (m.created_at, m.id))]
     cursor = [MemberCursor(created_at=s.created_at, id=s.id) for s in expected]
     with uow_factory() as uow:

@@ -6,9 +6,11 @@ is in test_repositories.py and test_read_ports.py."""
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 
 from application.errors import TenantContextMissing
+from application.ports.telemetry import Telemetry
 from domain.audit import Actor, AuditEvent
 from domain.errors import Conflict
 from domain.member import Member, Role
@@ -121,6 +123,38 @@ def test_audit_entries_chain_and_round_trip(uow_factory, unique_slug):
     assert stored == [first, second]
     assert second.prev_hash == first.hash
     assert all(e.recomputed_hash() == e.hash for e in stored)
+
+
+class RecordingTelemetry(Telemetry):
+    def __init__(self) -> None:
+        self.appended: list[str] = []
+        self.waits: list[float] = []
+
+    def audit_appended(self, action: str) -> None:
+        self.appended.append(action)
+
+    def connection_waited(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def test_audit_appends_are_reported_once_committed_and_never_when_rolled_back(
+        any_container, unique_slug):
+    org, _, _ = _seed_org_with_member(any_container.adapters.unit_of_work, unique_slug())
+    telemetry = RecordingTelemetry()
+    event = AuditEvent(actor=Actor.operator("op"), action="thing.done", resource_type="thing",
+                       resource_id="1")
+    with any_container.adapters.telemetry.override(telemetry):
+        with any_container.adapters.unit_of_work() as uow:
+            uow.bind(org.id)
+            uow.audit.append(org.id, event)
+            assert telemetry.appended == []  # not before the commit
+            uow.rollback()
+        with any_container.adapters.unit_of_work() as uow:
+            uow.bind(org.id)
+            uow.audit.append(org.id, event)
+            uow.audit.append(org.id, attrs.evolve(event, action="other.thing"))
+            uow.commit()
+    assert telemetry.appended == ["thing.done", "other.thing"]
 
 
 def test_owners_are_counted_and_removal_keeps_the_rest(uow_factory, unique_slug):

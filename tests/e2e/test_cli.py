@@ -10,6 +10,7 @@ from entrypoints.cli.context import CliContext
 from entrypoints.cli.main import cli
 from entrypoints.config import Settings
 from tests.fixtures.app import postgres_container, set_password
+from tests.fixtures.backfills import seed_orgs_with_sign_ins, wrong_last_sign_ins
 from tests.fixtures.mail import mailed_token
 
 pytestmark = pytest.mark.postgres
@@ -130,6 +131,32 @@ def test_db_commands(run, pg_urls):
     assert current["up_to_date"] is True
     check = run("db", "check")
     assert check.exit_code == 0 and "every convention" in check.output
+
+
+def test_db_upgrade_runs_the_tenant_backfills_with_progress_and_db_backfill_resumes(
+        run, fresh_database, superuser_url):
+    from adapters.postgres.migrator import Migrator
+
+    urls = fresh_database()
+    Migrator(urls.owner_url).upgrade("0022_tenant_backfills")
+    admin = create_engine(superuser_url(urls))
+    seed_orgs_with_sign_ins(admin, 1200)
+    container = postgres_container(urls)
+    schema = run("db", "upgrade", "--schema-only", container=container)
+    assert schema.exit_code == 0, schema.output
+    assert "backfills pending: 0023_member_last_sign_in (groundwork db backfill)" in schema.output
+    state = json.loads(run("db", "current", "--json", container=container).output)
+    assert state["up_to_date"] and state["backfills_pending"] == "0023_member_last_sign_in"
+    assert wrong_last_sign_ins(admin) == 1200
+    done = run("db", "backfill", container=container)
+    assert done.exit_code == 0, done.output
+    assert ("backfill 0023_member_last_sign_in: 500 of 1,200 orgs (41%), under way"
+            in done.output)
+    assert "1,200 of 1,200 orgs (100%), done" in done.output
+    assert "backfills finished: 0023_member_last_sign_in" in done.output
+    assert wrong_last_sign_ins(admin) == 0
+    assert run("db", "backfill", container=container).output.strip() == "no backfill pending"
+    admin.dispose()
 
 
 def test_db_check_fails_on_a_table_without_a_policy(run, fresh_database):

@@ -14,9 +14,9 @@ from tests.fixtures.mail import token_in
 
 pytestmark = pytest.mark.postgres
 PASSPHRASE = "a long and private passphrase"
-# Everything a job may carry: ids, addresses, where a request came from.
+# Everything a job may carry: ids, addresses, where a request came from, and its request id.
 ARGUMENTS = {"org_id", "export_id", "user_id", "email", "new_email", "to", "new_address", "ip",
-             "user_agent"}
+             "user_agent", "_request_id"}
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +67,9 @@ def test_the_jobs_requests_queue_carry_no_secret_and_a_worker_does_their_work(ur
     assert done["status"] == "done" and done["counts"]["members"] == 1
 
     change = next(m for m in mails.values() if m.to == "ada@new.test")
-    assert client.post("/api/v1/auth/confirm-email-change",
+    assert client.post("/api/v1/auth/confirm-email-change", headers={"X-Request-ID": "trace-42"},
                        json={"token": token_in(change.text)}).status_code == 204
     assert _jobs_now(urls) == {"mail.email_changed_notice": {
-        "to": "ada@jobs.test", "new_address": "ada@new.test"}}
+        "to": "ada@jobs.test", "new_address": "ada@new.test", "_request_id": "trace-42"}}
     drain(container)
     assert container.adapters.mailer().sent[-1].to == "ada@jobs.test"

@@ -87,6 +87,9 @@ def test_logins_throttling_and_quota_refusals_are_counted(world, operator):
     assert grew("groundwork_logins_total", outcome="throttled") == statuses.count(429)
     assert grew("groundwork_http_throttled_total", route="/api/v1/auth/login") == statuses.count(429)
     assert grew("groundwork_quota_refusals_total", limit="api_keys") == 1
+    assert grew("groundwork_audit_appends_total", action="auth.login") == 1
+    assert grew("groundwork_audit_appends_total", action="auth.login_failed") == \
+        statuses.count(401)
 
 
 def test_a_conflict_that_is_no_quota_is_not_counted_as_one(world):
@@ -107,7 +110,13 @@ def test_a_conflict_that_is_no_quota_is_not_counted_as_one(world):
 
 
 def test_the_database_pool_and_job_queue_are_read_at_scrape_time(pg_container):
-    samples = scrape(create_app(pg_container).test_client())
+    client = create_app(pg_container).test_client()
+    before = scrape(client)
+    assert client.get("/api/v1/orgs/nothing").status_code == 401  # no connection needed
+    client.post("/api/v1/auth/login", json={"email": "nobody@example.test", "password": "x" * 12})
+    samples = scrape(client)
+    waits = "groundwork_db_pool_wait_seconds_count"
+    assert value(samples, waits) > value(before, waits)  # each unit of work's wait is observed
     assert value(samples, "groundwork_database_up") == 1
     assert ("groundwork_db_pool_in_use", frozenset()) in samples
     assert ("groundwork_db_pool_overflow", frozenset()) in samples

@@ -59,10 +59,11 @@ def test_the_dashboard_shows_what_an_operator_looks_at_first():
         assert needed in expressions, needed
 
 
-def test_the_rules_alert_on_errors_latency_the_database_and_the_job_backlog():
+def test_the_rules_alert_on_errors_latency_the_database_the_pool_and_the_job_backlog():
     rules = {rule["alert"]: rule for rule in _rules()}
     assert set(rules) == {"GroundworkHighErrorRate", "GroundworkSlowP99",
-                          "GroundworkDatabaseDown", "GroundworkJobBacklog"}
+                          "GroundworkDatabaseDown", "GroundworkJobBacklog",
+                          "GroundworkPoolExhausted"}
     for rule in rules.values():
         assert rule["for"] and rule["labels"]["severity"] and rule["annotations"]["summary"]
 

@@ -150,7 +150,7 @@ def test_the_parent_hands_over_only_the_app_url():
 
 
 class _NoMigration:
-    def upgrade(self) -> None:
+    def upgrade(self, **_options) -> None:
         pass
 
 
