@@ -17,6 +17,7 @@ from application import messages
 from application.auth import AuthService, Challenge, SignedIn, TokenPair
 from application.cursors import decode_position, encode_position
 from application.errors import TooManyAttempts, Unauthenticated
+from application.jobs import INVITATION
 from application.members import MAX_PAGE, permission_to_touch, summary
 from application.people import find_or_create_user
 from application.permissions import Permission
@@ -37,6 +38,7 @@ from domain.audit import Actor, ActorType, AuditEvent
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.invitation import Invitation
 from domain.member import Member, parse_role
+from domain.organization import OrgStatus
 from domain.password import check_password
 from domain.quota import Limit
 from domain.user import User, normalise_email
@@ -130,8 +132,10 @@ class InvitationService:
         self._throttle = throttle
 
     def invite(self, cmd: Invite) -> InvitationSummary:
+        """Kept now, mailed by a job (`mail_invitation`): a mail server that is down delays
+        the mail, and the invitation waits with no working link until it goes."""
         role, email, now = parse_role(cmd.role), normalise_email(cmd.email), self._clock.now()
-        secret = secrets.token_urlsafe(32)
+        unmailed = _digest(secrets.token_urlsafe(32))  # a secret nobody is ever told
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, permission_to_touch(role), slug=cmd.slug, now=now)
             require_confirmed_address(uow, principal)
@@ -140,18 +144,33 @@ class InvitationService:
             existing = uow.users.get_by_email(email)
             if existing is not None and uow.members.get_by_user(org.id, existing.id) is not None:
                 raise Conflict(f"{email} is already a member of {org.slug!r}", code="already_member")
-            invitation, action = self._one_per_address(uow, principal, email, role,
-                                                       _digest(secret), now)
+            invitation, action = self._one_per_address(uow, principal, email, role, unmailed,
+                                                       now)
             uow.audit.append(org.id, AuditEvent(
                 actor=principal.actor, action=action, resource_type="invitation",
                 resource_id=str(invitation.id), details={"email": email, "role": str(role)}))
+            uow.jobs.defer(INVITATION, org_id=str(org.id), invitation_id=str(invitation.id),
+                           inviter=principal.actor.label)
             uow.commit()
-        # Only once the invitation is kept: a failed commit sends no token that would not work.
-        token = f"{org.id.hex}.{secret}"
-        self._mailer.send(messages.invitation(
-            to=email, org_name=org.name, inviter=principal.actor.label, role=str(role),
-            token=token, expires_at=invitation.expires_at, public_url=self._public_url))
         return InvitationSummary.of(invitation)
+
+    def mail_invitation(self, org_id: uuid.UUID, invitation_id: uuid.UUID, inviter: str) -> None:
+        """The job of `invite`: a new secret, kept, then mailed. Each run (a retry) makes its own,
+        so only a mailed link works; none once the invitation was taken back, accepted, ended
+        or sent again meanwhile (that sending's job mails it)."""
+        secret, now = secrets.token_urlsafe(32), self._clock.now()
+        with self._uow_factory() as uow:
+            uow.bind(org_id)
+            invitation = uow.invitations.get(org_id, invitation_id)
+            org = uow.orgs.get(org_id)
+            if (invitation is None or org is None or org.status is not OrgStatus.ACTIVE
+                    or not uow.invitations.rekey(invitation, _digest(secret), now)):
+                return
+            uow.commit()
+        self._mailer.send(messages.invitation(
+            to=invitation.email, org_name=org.name, inviter=inviter, role=str(invitation.role),
+            token=f"{org_id.hex}.{secret}", expires_at=invitation.expires_at,
+            public_url=self._public_url))
 
     def list(self, cmd: ListInvitations) -> InvitationPage:
         """The org's open invitations, oldest first, for those who manage members."""
@@ -281,6 +300,7 @@ class InvitationService:
             else:
                 signed_in = self._auth.admit(uow, who, method="invitation", ip=cmd.ip,
                                              user_agent=cmd.user_agent)
+            member = uow.members.get(org_id, member.id)  # signed in: its last sign-in now set
             uow.commit()
             return Accepted(member=summary(member, user), signed_in=signed_in)
 

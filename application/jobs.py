@@ -13,6 +13,7 @@ from application.ports.unit_of_work import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from application.exports import ExportService
+    from application.invitations import InvitationService
     from application.passwords import PasswordService
     from application.verification import VerificationService
 
@@ -22,6 +23,7 @@ EMAIL_VERIFICATION = "mail.email_verification"
 SIGNUP_NOTICE = "mail.signup_notice"
 EMAIL_CHANGE = "mail.email_change"
 EMAIL_CHANGED_NOTICE = "mail.email_changed_notice"
+INVITATION = "mail.invitation"
 
 JobHandler = Callable[..., None]
 
@@ -34,7 +36,8 @@ def defer_alone(uow_factory: UnitOfWorkFactory, task: str, **args: JobArgument) 
 
 
 def jobs_by_name(exports: ExportService, passwords: PasswordService,
-                 verification: VerificationService) -> dict[str, JobHandler]:
+                 verification: VerificationService,
+                 invitations: InvitationService) -> dict[str, JobHandler]:
     return {
         EXPORT: lambda org_id, export_id: exports.run_job(uuid.UUID(org_id), uuid.UUID(export_id)),
         RESET_LINK: passwords.mail_link,
@@ -43,4 +46,6 @@ def jobs_by_name(exports: ExportService, passwords: PasswordService,
         EMAIL_CHANGE: lambda user_id, new_email: verification.send_change_link(
             uuid.UUID(user_id), new_email),
         EMAIL_CHANGED_NOTICE: verification.tell_of_change,
+        INVITATION: lambda org_id, invitation_id, inviter: invitations.mail_invitation(
+            uuid.UUID(org_id), uuid.UUID(invitation_id), inviter),
     }

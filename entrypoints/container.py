@@ -339,7 +339,8 @@ class Application(containers.DeclarativeContainer):
                                         digest_signer, audit_pruner)
     support = providers.Factory(SupportService, uow_factory, clock, ids)
     platform = providers.Factory(PlatformService, platform_reports)
-    job_handlers = providers.Factory(jobs_by_name, exports, passwords, verification)
+    job_handlers = providers.Factory(jobs_by_name, exports, passwords, verification,
+                                     invitations)
 
 
 class Container(containers.DeclarativeContainer):

@@ -2,7 +2,7 @@ Feature: When the object store or the mail server is down
   Exports are written to the object store and mail goes out through the mail server, both in
   background jobs. While either is down the rest of the service works as usual: what needs it
   waits in the queue and is tried again, and goes through once it is back. The readiness check
-  names what is down, for the load balancer and for whoever is on call.
+  names what is down, for deploys and for whoever is on call.
 
   Background:
     Given Ada owns acme and is signed in, on a server with an object store and a mail server
@@ -31,4 +31,15 @@ Feature: When the object store or the mail server is down
     When the mail server is back
     And the worker tries again
     Then Ada receives the link once, and it works
+    And no job waits in the queue
+
+  Scenario: An invitation sent while the mail server is down reaches the invitee once it is back
+    Given the mail server is down
+    When Ada invites Bo to acme
+    Then the invitation is kept, waiting for Bo's answer
+    When the worker tries to send it
+    Then its job waits in the queue to be tried again
+    When the mail server is back
+    And the worker tries again
+    Then Bo receives the invitation once, and its link lets him join acme
     And no job waits in the queue

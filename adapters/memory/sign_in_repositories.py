@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import attrs
+
 from adapters.memory.draft_table import first_row
 from adapters.memory.tenant_repositories import TenantScoped
 from application.errors import TenantContextMissing
@@ -183,6 +185,13 @@ class MemoryInvitations(TenantScoped, InvitationRepository):
 
     def renew(self, invitation: Invitation) -> bool:
         return self._write_while_pending(invitation)
+
+    def rekey(self, invitation: Invitation, token_hash: str, now: datetime) -> bool:
+        key = (invitation.org_id, invitation.id)
+        stored = self._t.invitations.stored(key) if self._visible(invitation.org_id) else None
+        if stored is None or stored.token_hash != invitation.token_hash:
+            return False
+        return self._write_while_pending(attrs.evolve(stored, token_hash=token_hash), open_at=now)
 
     def expire_sent_by(self, org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> int:
         if not self._visible(org_id):

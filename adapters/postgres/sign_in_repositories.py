@@ -227,6 +227,13 @@ class PgInvitations(TenantScoped, InvitationRepository):
         ).values(role=i.role.value, token_hash=i.token_hash, expires_at=i.expires_at,
                  invited_by=i.invited_by, updated_at=i.updated_at)).rowcount == 1
 
+    def rekey(self, i: Invitation, token_hash: str, now: datetime) -> bool:
+        c = invitations.c
+        return self._execute(update(invitations).where(
+            c.org_id == i.org_id, c.id == i.id, c.token_hash == i.token_hash,
+            c.accepted_at.is_(None), c.expires_at > now,
+        ).values(token_hash=token_hash)).rowcount == 1
+
     def expire_sent_by(self, org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> int:
         c = invitations.c
         return self._execute(update(invitations).where(

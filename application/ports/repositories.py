@@ -287,6 +287,11 @@ class InvitationRepository(abc.ABC):
         accepted meanwhile; True when stored."""
 
     @abc.abstractmethod
+    def rekey(self, invitation: Invitation, token_hash: str, now: datetime) -> bool:
+        """Replace the invitation's secret, unless since it was read it was renewed (another
+        secret), accepted, or ended by `now`; True when replaced."""
+
+    @abc.abstractmethod
     def expire_sent_by(self, org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> int:
         """End, as of `now`, every open invitation this person sent in this org; how many."""
 

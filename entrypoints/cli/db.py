@@ -87,7 +87,7 @@ def current(ctx: CliContext, as_json: bool) -> None:
     migrator = _migrator(ctx)
     state = {"current": migrator.current(), "head": migrator.head()}
     state["up_to_date"] = state["current"] == state["head"]
-    state["backfills_pending"] = ", ".join(migrator.backfills_pending()) or None
+    state["backfills_pending"] = migrator.backfills_pending()
     emit(state, as_json=as_json)
 
 

@@ -11,7 +11,7 @@ from entrypoints.cli.context import CliContext, json_option, pass_context
 from entrypoints.cli.links import how_to_sign_in
 from entrypoints.cli.output import emit
 
-MEMBER_COLUMNS = ["email", "full_name", "role", "id", "created_at"]
+MEMBER_COLUMNS = ["email", "full_name", "role", "id", "created_at", "last_sign_in_at"]
 org_option = click.option("--org", "slug", required=True, help="The organization's slug.")
 role_choice = click.Choice([r.value for r in Role], case_sensitive=False)
 

@@ -67,7 +67,9 @@ def _rows(state: dict) -> list[dict]:
         m = state["migrations"]
         rows.append({"part": "migrations", "state": "ok" if m["up_to_date"] else "BEHIND",
                      "detail": f"unknown ({m['error']}), head {m['head']}" if m["error"]
-                     else f"at {m['current'] or 'base'}, head {m['head']}"})
+                     else f"at {m['current'] or 'base'}, head {m['head']}"
+                     + (f"; backfills pending: {', '.join(m['backfills_pending'])} "
+                        "(groundwork db backfill)" if m["backfills_pending"] else "")})
     if "workers" in state:
         w = state["workers"]
         last = (f"last heartbeat {w['last_heartbeat_s']} s ago"
@@ -77,7 +79,8 @@ def _rows(state: dict) -> list[dict]:
     if "job_queue" in state:
         q = state["job_queue"]
         rows.append({"part": "job_queue", "state": "-",
-                     "detail": f"{q['waiting']} waiting, oldest {q['oldest_s'] or 0} s"})
+                     "detail": f"{q['waiting']} waiting" + (
+                         f", oldest {q['oldest_s']} s" if q["oldest_s"] is not None else "")})
     return rows
 
 

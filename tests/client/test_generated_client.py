@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -151,11 +152,15 @@ def _invite_and_page_members(call, anonymous, owner, models, slug, outbox: Path)
     assert second.parsed[0].id == joined.id and "Link" not in second.headers
 
 
-def _invitation_token(outbox: Path, to: str) -> str:
-    for path in outbox.glob("*.eml"):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if message["To"] == to:
-            return token_in(message.get_body(preferencelist=("plain",)).get_content())
+def _invitation_token(outbox: Path, to: str, seconds: float = 20) -> str:
+    """From the mail the server's job worker sends just after the answer."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for path in outbox.glob("*.eml"):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if message["To"] == to:
+                return token_in(message.get_body(preferencelist=("plain",)).get_content())
+        time.sleep(0.1)
     raise AssertionError(f"no invitation mailed to {to}")
 
 

@@ -255,6 +255,35 @@ def test_a_persons_keys_are_revoked_together_in_their_org_only(uow_factory, uniq
         assert uow.api_keys.get(other_org.id, elsewhere.id).revoked_at is None
 
 
+def test_an_invitation_is_rekeyed_only_while_open_and_as_it_was_read(uow_factory, unique_slug):
+    org, user, _ = _org_with_owner(uow_factory, unique_slug())
+
+    def invitation(email: str, **changes) -> Invitation:
+        return Invitation(**{"org_id": org.id, "id": uuid.uuid4(), "email": email,
+                             "role": Role.MEMBER, "token_hash": f"sha256${email}",
+                             "invited_by": user.id, "expires_at": NOW + 60 * SEC,
+                             "created_at": NOW, "updated_at": NOW} | changes)
+
+    kept, ended, taken = (invitation("kept@x.test"), invitation("ended@x.test"),
+                          invitation("taken@x.test", accepted_at=NOW))
+    for one in (kept, ended, taken):
+        _add(uow_factory, org.id, "invitations", one)
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        stale = attrs.evolve(kept, token_hash="sha256$read-before-a-resend")
+        assert not uow.invitations.rekey(stale, "sha256$new", NOW + SEC)  # sent again since
+        assert uow.invitations.rekey(kept, "sha256$new", NOW + SEC)
+        assert not uow.invitations.rekey(ended, "sha256$late", NOW + 60 * SEC)  # ended by then
+        assert not uow.invitations.rekey(taken, "sha256$taken", NOW + SEC)  # accepted
+        uow.commit()
+    with uow_factory() as uow:
+        uow.bind(org.id)
+        assert uow.invitations.get_by_hash(org.id, "sha256$new").id == kept.id
+        assert uow.invitations.get_by_hash(org.id, kept.token_hash) is None  # the old one dies
+        assert uow.invitations.get(org.id, ended.id).token_hash == ended.token_hash
+        assert uow.invitations.get(org.id, taken.id).token_hash == taken.token_hash
+
+
 def test_an_addresss_pending_invitation_is_found_and_renewed_until_accepted(uow_factory, unique_slug):
     org, user, _ = _org_with_owner(uow_factory, unique_slug())
     pending = Invitation(org_id=org.id, id=uuid.uuid4(), email=f"pat@{org.slug}.test",

@@ -146,7 +146,9 @@ def test_db_upgrade_runs_the_tenant_backfills_with_progress_and_db_backfill_resu
     assert schema.exit_code == 0, schema.output
     assert "backfills pending: 0023_member_last_sign_in (groundwork db backfill)" in schema.output
     state = json.loads(run("db", "current", "--json", container=container).output)
-    assert state["up_to_date"] and state["backfills_pending"] == "0023_member_last_sign_in"
+    assert state["up_to_date"] and state["backfills_pending"] == ["0023_member_last_sign_in"]
+    status = run("status", container=container)
+    assert "backfills pending: 0023_member_last_sign_in (groundwork db backfill)" in status.output
     assert wrong_last_sign_ins(admin) == 1200
     done = run("db", "backfill", container=container)
     assert done.exit_code == 0, done.output

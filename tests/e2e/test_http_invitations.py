@@ -42,6 +42,7 @@ def test_an_invitee_accepts_once_and_signs_in_with_the_role(api):
         "/api/v1/invitations/accept", json={"token": token, "password": NEW, "full_name": "Ivy"}
     )
     assert accepted.status_code == 201 and accepted.json["role"] == "admin"
+    assert accepted.json["last_sign_in_at"] >= accepted.json["created_at"]  # joined signed in
     again = client.post("/api/v1/invitations/accept", json={"token": token, "password": NEW})
     assert again.status_code == 401
     login = client.post("/api/v1/auth/login", json={"email": "ivy@example.test", "password": NEW})

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.postgres
 PASSPHRASE = "a long and private passphrase"
 # Everything a job may carry: ids, addresses, where a request came from, and its request id.
 ARGUMENTS = {"org_id", "export_id", "user_id", "email", "new_email", "to", "new_address", "ip",
-             "user_agent", "_request_id"}
+             "user_agent", "invitation_id", "inviter", "_request_id"}
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +73,26 @@ def test_the_jobs_requests_queue_carry_no_secret_and_a_worker_does_their_work(ur
         "to": "ada@jobs.test", "new_address": "ada@new.test", "_request_id": "trace-42"}}
     drain(container)
     assert container.adapters.mailer().sent[-1].to == "ada@jobs.test"
+
+
+def test_an_invitation_taken_back_before_its_mail_went_is_never_mailed(urls, server):
+    client, container = server
+    founder = {"org_name": "Takeback", "slug": "takeback", "email": "ada@takeback.test",
+               "password": PASSPHRASE, "full_name": "Ada"}
+    assert client.post("/api/v1/signup", json=founder).status_code == 202
+    drain(container)  # the address confirmed, so that Ada may invite
+    confirm = next(m for m in container.adapters.mailer().sent if m.to == "ada@takeback.test")
+    assert client.post("/api/v1/auth/verify-email",
+                       json={"token": token_in(confirm.text)}).status_code == 204
+    token = client.post("/api/v1/auth/login", json={"email": "ada@takeback.test",
+                                                    "password": PASSPHRASE}).json["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    invited = client.post("/api/v1/orgs/takeback/invitations", headers=bearer,
+                          json={"email": "cy@takeback.test", "role": "member"})
+    assert invited.status_code == 201
+    assert _jobs_now(urls)["mail.invitation"]["invitation_id"] == invited.json["id"]
+    assert client.delete(f"/api/v1/orgs/takeback/invitations/{invited.json['id']}",
+                         headers=bearer).status_code in (200, 204)
+    drain(container)
+    assert [m for m in container.adapters.mailer().sent if m.to == "cy@takeback.test"] == []
+    assert queued_jobs(urls) == []  # done: nothing to send, nothing to retry

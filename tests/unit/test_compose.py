@@ -17,7 +17,8 @@ from entrypoints.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = {
-    None: {"postgres", "pgbouncer", "redis", "minio", "minio-init", "migrate", "app", "worker"},
+    None: {"postgres", "pgbouncer", "redis", "minio", "minio-init", "mailpit", "migrate", "app",
+           "worker"},
     "observability": {"prometheus", "grafana"},
     "citus": {"citus-coordinator", "citus-worker-1", "citus-worker-2", "citus-init", "app-citus"},
 }
@@ -163,3 +164,12 @@ def _command(argv: list[str]) -> click.Command:
 
 def _options(command: click.Command) -> set[str]:
     return {flag for param in command.params for flag in getattr(param, "opts", [])}
+
+
+def test_mail_from_the_app_and_the_worker_reaches_a_mailbox_one_can_read(services):
+    for name in ("app", "worker"):
+        smtp = make_url(_env(services[name])["SMTP_URL"].replace("smtp://", "postgresql://"))
+        assert smtp.host in services and _has_healthcheck(services[smtp.host]), name
+        assert _depends_on(services[name])[smtp.host] == "service_healthy"
+        assert _env(services[name])["PUBLIC_URL"].startswith("http://127.0.0.1:")
+    assert "127.0.0.1:8025:8025" in services["mailpit"]["ports"]  # its web inbox
