@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import logging
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
+from functools import partial
 
 from attrs import define
 
@@ -31,6 +34,8 @@ from domain.user import UserStatus, normalise_email
 
 INVALID = "invalid credentials"
 NOBODY = uuid.UUID(int=0)  # no person has this id
+
+log = logging.getLogger(__name__)
 
 
 @define(frozen=True)
@@ -191,11 +196,10 @@ class AuthService:
         refresh, refresh_claims = self._tokens.issue(subject=who.user_id, org_id=org.id,
                                                      session_id=session_id, type=TokenType.REFRESH)
         uow.bind(org.id)
-        # The membership locked to commit by recording the sign-in: a password change, a
-        # disabling or a removal racing this sign-in either came first (no session: the
-        # password read is no longer theirs, they are disabled or gone) or waits, then ends
-        # the session with the others.
-        if uow.members.hold_signing_in(org.id, who.user_id, now) is None:
+        # The membership share-locked to commit: a password change, a disabling or a removal
+        # racing this sign-in either came first (no session: the password read is no longer
+        # theirs, they are disabled or gone) or waits, then ends the session with the others.
+        if uow.members.hold(org.id, who.user_id) is None:
             raise Unauthenticated(INVALID)
         person = uow.users.get(who.user_id)  # read after the lock: see end_sessions_everywhere
         if (person is None or person.status is not UserStatus.ACTIVE
@@ -214,9 +218,24 @@ class AuthService:
             actor=Actor(type=ActorType.USER, label=who.email, id=who.user_id),
             action="auth.login", resource_type="session", resource_id=str(session_id),
             details={"method": method}, ip=ip, user_agent=user_agent))
+        uow.after_commit(partial(self._note_sign_in, org.id, who.user_id, now))
         expires_in = int((access_claims.expires_at - access_claims.issued_at).total_seconds())
         return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in,
                          org=OrganizationSummary.of(org))
+
+    def _note_sign_in(self, org_id: uuid.UUID, user_id: uuid.UUID, at: datetime) -> None:
+        """After the sign-in has committed, in a transaction that holds nothing else: a row
+        lock taken inside the sign-in would queue one person's sign-ins behind each other and
+        could close a deadlock with another org's audit chain. A failure here loses only this
+        time, never the sign-in."""
+        try:
+            with self._uow_factory() as uow:
+                uow.bind(org_id)
+                uow.members.note_sign_in(org_id, user_id, at)
+                uow.commit()
+        except Exception as error:  # noqa: BLE001 - the sign-in has happened all the same
+            log.warning("last sign-in not noted", extra={"org_id": str(org_id),
+                                                         "error": type(error).__name__})
 
     def refresh(self, refresh_token: str, *, ip: str | None = None,
                 user_agent: str | None = None) -> TokenPair:

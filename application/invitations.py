@@ -300,9 +300,11 @@ class InvitationService:
             else:
                 signed_in = self._auth.admit(uow, who, method="invitation", ip=cmd.ip,
                                              user_agent=cmd.user_agent)
-            member = uow.members.get(org_id, member.id)  # signed in: its last sign-in now set
             uow.commit()
-            return Accepted(member=summary(member, user), signed_in=signed_in)
+        with self._uow_factory() as uow:  # signed in: its last sign-in noted since the commit
+            uow.bind(org_id)
+            member = uow.members.get(org_id, member.id) or member
+        return Accepted(member=summary(member, user), signed_in=signed_in)
 
     def _prove_password(self, invitee: User, cmd: AcceptInvitation) -> None:
         """An existing account joins on its password; guesses count with sign-in attempts."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import attrs
 from attrs import define
 
 from application.cursors import decode_position, encode_position
@@ -84,6 +85,15 @@ def permission_to_touch(*roles: Role) -> Permission:
     return Permission.MANAGE_ADMINS if Role.ADMIN in roles else Permission.MANAGE_MEMBERS
 
 
+def _as_seen_by(principal, member: MemberSummary) -> MemberSummary:
+    """When someone last signed in is activity the audit log records: shown to those who may
+    read it, and to each person about themselves."""
+    if member.last_sign_in_at is None or member.user_id == principal.user_id or \
+            principal.may(Permission.READ_AUDIT):
+        return member
+    return attrs.evolve(member, last_sign_in_at=None)
+
+
 def summary(member: Member, user: User) -> MemberSummary:
     return MemberSummary(id=member.id, org_id=member.org_id, user_id=user.id, email=user.email,
                          full_name=user.full_name, role=str(member.role),
@@ -128,7 +138,7 @@ class MemberService:
                               now=self._clock.now())
             found = uow.directory.page(principal.org.id, after=after, limit=cmd.limit + 1)
             uow.commit()  # keeps an API key's last use, if enter() noted one
-        page = found[:cmd.limit]
+        page = [_as_seen_by(principal, member) for member in found[:cmd.limit]]
         more = len(found) > cmd.limit
         last = page[-1] if more else None
         return MemberPage(members=page, next_cursor=encode_position(
@@ -151,7 +161,7 @@ class MemberService:
                               now=self._clock.now())
             found = summary(*_member_with_user(uow, principal, cmd.member))
             uow.commit()
-            return found
+            return _as_seen_by(principal, found)
 
     def change_role(self, cmd: ChangeRole) -> MemberSummary:
         role = parse_role(cmd.role)

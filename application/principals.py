@@ -90,6 +90,13 @@ class Principal:
         elif self.actor.type is ActorType.USER:
             require_role(self.role, permission)
 
+    def may(self, permission: Permission) -> bool:
+        try:
+            self.require(permission)
+        except Forbidden:
+            return False
+        return True
+
 
 def enter(uow: UnitOfWork, caller: Caller, permission: Permission | None, *, now: datetime,
           slug: str | None = None, lock_org: bool = False) -> Principal:

@@ -93,10 +93,24 @@ class SessionService:
             target = pick_named(memberships, slug)
             if target is None:
                 raise NotFound(f"organization {slug!r} not found", code="org_not_found")
-            self._end_session(uow, credential, principal.actor, "switch_org", now)
-            pair = self._auth.start_session(uow, SignedIn(principal.user_id, principal.actor.label,
-                                                     target.org),
-                                       method="switch_org", ip=ip, user_agent=user_agent)
+
+            def leave() -> None:
+                uow.bind(credential.org_id)
+                self._end_session(uow, credential, principal.actor, "switch_org", now)
+
+            def arrive() -> TokenPair:
+                return self._auth.start_session(
+                    uow, SignedIn(principal.user_id, principal.actor.label, target.org),
+                    method="switch_org", ip=ip, user_agent=user_agent)
+
+            # The two orgs' audit chains are appended in one order, by org id, whichever way
+            # the switch goes: two switches that cross each other queue, never deadlock.
+            if target.org.id < credential.org_id:
+                pair = arrive()
+                leave()
+            else:
+                leave()
+                pair = arrive()
             uow.commit()
         return pair
 

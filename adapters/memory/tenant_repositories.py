@@ -99,13 +99,10 @@ class MemoryMembers(TenantScoped, MemberRepository):
         """Units of work run one at a time here: nothing can change it before commit."""
         return self.get_by_user(org_id, user_id)
 
-    def hold_signing_in(self, org_id: uuid.UUID, user_id: uuid.UUID,
-                        at: datetime) -> Member | None:
+    def note_sign_in(self, org_id: uuid.UUID, user_id: uuid.UUID, at: datetime) -> None:
         member = self.get_by_user(org_id, user_id)
-        if member is not None:
-            member = attrs.evolve(member, last_sign_in_at=at, updated_at=at)
-            self.update(member)
-        return member
+        if member is not None and (member.last_sign_in_at is None or member.last_sign_in_at < at):
+            self.update(attrs.evolve(member, last_sign_in_at=at, updated_at=at))
 
     def lock_owners(self, org_id: uuid.UUID) -> int:
         return sum(1 for _, m in self._rows(org_id) if m.role is Role.OWNER)

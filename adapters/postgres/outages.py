@@ -13,6 +13,16 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 _UNAVAILABLE_CLASSES = ("08", "53", "57")
 
 
+# A deadlock, or a serialization failure: PostgreSQL rolled the transaction back, so running it
+# again is safe, and is what it asks for.
+_CONFLICT_STATES = ("40P01", "40001")
+
+
+def transient_conflict(error: BaseException) -> bool:
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return isinstance(cause, psycopg.Error) and cause.sqlstate in _CONFLICT_STATES
+
+
 def database_unavailable(error: BaseException) -> bool:
     if isinstance(error, PoolTimeout):  # every pooled connection busy past the connect timeout
         return True

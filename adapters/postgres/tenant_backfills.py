@@ -1,14 +1,15 @@
 """Runs the tenant backfills that revisions registered (migrations/backfills.py), as the owner.
 
-Orgs are walked in id order, `batch_size` per transaction; each org's statement runs under that
-org's binding (SET LOCAL app.org_id) as the application role (SET LOCAL ROLE): with the app's
+Orgs are walked in id order, one transaction per org: its statement runs under that org's
+binding (SET LOCAL app.org_id) as the application role (SET LOCAL ROLE), with the app's
 privileges and under row-level security, which the owner, a superuser on some servers, would
-bypass. The
-backfill's row in `maintenance.tenant_backfills` is locked for the batch and records the last
-org done when the batch commits: a run stopped half way (a crash, a deploy, Ctrl-C) loses at
-most its current batch, and the next run resumes after the last org recorded. Two runners at
-once take turns, batch by batch, and never visit an org twice. Orgs created after the revision
-are made by code that writes the new data itself.
+bypass. The same transaction locks the backfill's row in `maintenance.tenant_backfills`, takes
+the next org after the last one recorded, and records it: a run stopped half way (a crash, a
+deploy, Ctrl-C) resumes after the last org it committed, and two runners at once take turns and
+never visit an org twice. No transaction holds locks in two orgs, so a backfill never deadlocks
+with a request that locks one person's memberships across orgs (a password change). Progress is
+reported every `batch_size` orgs. Orgs created after the revision are made by code that writes
+the new data itself.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ BATCH_SIZE = 500
 _HAS_TABLE = text("SELECT to_regclass('maintenance.tenant_backfills') IS NOT NULL")
 _UNFINISHED = text("SELECT name FROM maintenance.tenant_backfills WHERE finished_at IS NULL "
                    "ORDER BY name")
-_CLAIM = text("SELECT last_org_id, orgs_done FROM maintenance.tenant_backfills "
-              "WHERE name = :name AND finished_at IS NULL FOR UPDATE")
+# The backfill's row, locked, and the org after the last one it recorded.
+_CLAIM = text("""
+    SELECT b.orgs_done, (SELECT o.id FROM org o
+                         WHERE o.id > COALESCE(b.last_org_id, CAST(:first AS uuid))
+                         ORDER BY o.id LIMIT 1) AS next_org
+    FROM maintenance.tenant_backfills b
+    WHERE b.name = :name AND b.finished_at IS NULL FOR UPDATE""")
 _ORGS = text("SELECT count(*) FROM org")
-_NEXT_ORGS = text("SELECT id FROM org WHERE id > :after ORDER BY id LIMIT :limit")
 _ADVANCE = text("UPDATE maintenance.tenant_backfills SET last_org_id = :last, "
-                "orgs_done = orgs_done + :done, updated_at = now() WHERE name = :name")
+                "orgs_done = orgs_done + 1, updated_at = now() WHERE name = :name")
 _FINISH = text("UPDATE maintenance.tenant_backfills SET finished_at = now(), updated_at = now() "
                "WHERE name = :name")
 _APP_ROLE = text("SELECT quote_ident(current_database() || '_app')")
@@ -80,32 +85,35 @@ class TenantBackfills:
                  progress: Callable[[BackfillProgress], None]) -> None:
         with self._engine.connect() as conn:
             total = conn.execute(_ORGS).scalar_one()
+            app_role = conn.execute(_APP_ROLE).scalar_one()
             conn.rollback()
+            done_here = 0
             while True:
                 with conn.begin():
-                    state = self._batch(conn, backfill)
+                    state = self._one_org(conn, backfill, app_role)
                 if state is None:
                     return
                 done, finished = state
-                progress(BackfillProgress(backfill.name, done, max(total, done), finished))
+                done_here += 0 if finished else 1
+                if finished or done_here % self._batch_size == 0:
+                    progress(BackfillProgress(backfill.name, done, max(total, done), finished))
                 if finished:
                     return
 
-    def _batch(self, conn: Connection, backfill: TenantBackfill) -> tuple[int, bool] | None:
-        """One batch in the caller's transaction: (orgs done, finished), or None when another
-        runner finished it first."""
-        claimed = conn.execute(_CLAIM, {"name": backfill.name}).one_or_none()
+    @staticmethod
+    def _one_org(conn: Connection, backfill: TenantBackfill,
+                 app_role: str) -> tuple[int, bool] | None:
+        """The next org, in the caller's transaction: (orgs done, finished), or None when
+        another runner finished the backfill first."""
+        claimed = conn.execute(_CLAIM, {"name": backfill.name, "first": _FIRST}).one_or_none()
         if claimed is None:
             return None
-        orgs = list(conn.execute(_NEXT_ORGS, {"after": claimed.last_org_id or _FIRST,
-                                              "limit": self._batch_size}).scalars())
-        conn.exec_driver_sql(f"SET LOCAL ROLE {conn.execute(_APP_ROLE).scalar_one()}")
-        for org_id in orgs:
-            conn.exec_driver_sql(f"SET LOCAL app.org_id = '{uuid.UUID(str(org_id))}'")
-            conn.execute(text(backfill.statement), {"org_id": org_id})
-        conn.exec_driver_sql("RESET ROLE")  # the owner again, to record the batch
-        if len(orgs) < self._batch_size:
+        if claimed.next_org is None:
             conn.execute(_FINISH, {"name": backfill.name})
-        if orgs:
-            conn.execute(_ADVANCE, {"name": backfill.name, "last": orgs[-1], "done": len(orgs)})
-        return claimed.orgs_done + len(orgs), len(orgs) < self._batch_size
+            return claimed.orgs_done, True
+        org_id = uuid.UUID(str(claimed.next_org))
+        conn.exec_driver_sql(f"SET LOCAL ROLE {app_role}; SET LOCAL app.org_id = '{org_id}'")
+        conn.execute(text(backfill.statement), {"org_id": org_id})
+        conn.exec_driver_sql("RESET ROLE")  # the owner again, to record the org
+        conn.execute(_ADVANCE, {"name": backfill.name, "last": org_id})
+        return claimed.orgs_done + 1, False

@@ -101,13 +101,11 @@ class PgMembers(TenantScoped, MemberRepository):
         row = self._execute(query).one_or_none()
         return None if row is None else _member(row)
 
-    def hold_signing_in(self, org_id: uuid.UUID, user_id: uuid.UUID,
-                        at: datetime) -> Member | None:
-        statement = (update(members)
-                     .where(members.c.org_id == org_id, members.c.user_id == user_id)
-                     .values(last_sign_in_at=at).returning(*members.c))
-        row = self._execute(statement).one_or_none()
-        return None if row is None else _member(row)
+    def note_sign_in(self, org_id: uuid.UUID, user_id: uuid.UUID, at: datetime) -> None:
+        c = members.c
+        self._execute(update(members).where(
+            c.org_id == org_id, c.user_id == user_id,
+            c.last_sign_in_at.is_(None) | (c.last_sign_in_at < at)).values(last_sign_in_at=at))
 
     def lock_owners(self, org_id: uuid.UUID) -> int:
         query = (select(members.c.id)

@@ -220,14 +220,15 @@ class Transaction:
         one that timed out is not, so that the wait stays within the connect timeout."""
         started = time.monotonic()
         try:
-            conn = self._engine.connect()
-        except OperationalError:
-            if time.monotonic() - started > RECONNECT_PAUSE:
-                raise
-            time.sleep(RECONNECT_PAUSE)
-            conn = self._engine.connect()
-        self._waited(time.monotonic() - started)
-        return conn
+            try:
+                return self._engine.connect()
+            except OperationalError:
+                if time.monotonic() - started > RECONNECT_PAUSE:
+                    raise
+                time.sleep(RECONNECT_PAUSE)
+                return self._engine.connect()
+        finally:  # a wait that ended in a pool timeout counts too: the worst of them
+            self._waited(time.monotonic() - started)
 
 
 def _command(driver: psycopg.Connection, command: bytes) -> None:

@@ -80,6 +80,9 @@ class PostgresUnitOfWork(UnitOfWork):
     def commit(self) -> None:
         self._tx.commit()
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        self._tx.after_commit(action)
+
     def rollback(self) -> None:
         self._tx.rollback()
 

@@ -101,11 +101,8 @@ class MemberRepository(abc.ABC):
         sees what they wrote; they wait for the change, then see it (None: not a member)."""
 
     @abc.abstractmethod
-    def hold_signing_in(self, org_id: uuid.UUID, user_id: uuid.UUID,
-                        at: datetime) -> Member | None:
-        """As `hold(exclusive=True)`, recording the sign-in at `at` with it: one write, so two
-        sign-ins of one person at once wait in turn rather than deadlock upgrading a shared
-        lock."""
+    def note_sign_in(self, org_id: uuid.UUID, user_id: uuid.UUID, at: datetime) -> None:
+        """The person's last sign-in to the org is `at`, unless a later one is noted already."""
 
     @abc.abstractmethod
     def lock_owners(self, org_id: uuid.UUID) -> int:

@@ -72,6 +72,10 @@ class UnitOfWork(abc.ABC):
     def commit(self) -> None: ...
 
     @abc.abstractmethod
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once this unit of work has committed; never if it rolls back."""
+
+    @abc.abstractmethod
     def rollback(self) -> None: ...
 
 

@@ -26,6 +26,7 @@ from entrypoints.http import (
     two_factor,
 )
 from entrypoints.http.problems import ProblemApi, register_problem_handlers
+from entrypoints.http.retries import retry_transient_conflicts
 from entrypoints.http.settings_schema import documented_json_schema
 
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
@@ -61,6 +62,7 @@ def create_app(container: Container | None = None) -> Flask:
                       support.blp):
         api.register_blueprint(blueprint)
     register_problem_handlers(app)
+    retry_transient_conflicts(app)
     app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(SWAGGER_ASSETS, filename))
     observability.install(app, container)

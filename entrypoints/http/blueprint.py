@@ -114,7 +114,9 @@ class Blueprint(flask_smorest.Blueprint):
 # Any operation, when a dependency is out of reach (entrypoints/http/problems.py).
 UNAVAILABLE = {"schema": ProblemSchema, "content_type": PROBLEM_JSON, "headers": RETRY_AFTER_HEADER,
                "description": "The database cannot be reached just now "
-                              "(`database_unavailable`): try again after Retry-After"}
+                              "(`database_unavailable`), or, where the operation reads stored "
+                              "files (usage, downloads, exports), the object store "
+                              "(`object_store_unavailable`): try again after Retry-After"}
 
 
 def documents(*statuses: int, why: dict[int, str] | None = None):

@@ -15,7 +15,6 @@ from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.client import client
 from entrypoints.http.paging import next_page_headers
 from entrypoints.http.tenant_schemas import (
-    MAIL_FAILED,
     NEXT_PAGE_HEADER,
     AcceptInvitationSchema,
     InvitationSchema,
@@ -43,8 +42,7 @@ class InvitationsView(MethodView):
     @blp.response(201, InvitationSchema)
     @documents(why={409: "Already a member, or the org's limit of pending invitations is reached "
                          "(`quota_exceeded`)",
-                     429: "This address was invited a moment ago; see Retry-After",
-                     503: MAIL_FAILED})
+                     429: "This address was invited a moment ago; see Retry-After"})
     @authenticated
     def post(self, body, slug, credential):
         """Invite a person by email with a role; the token goes by email only."""
@@ -79,8 +77,7 @@ class InvitationView(MethodView):
 class ResendInvitationView(MethodView):
     @blp.response(201, InvitationSchema)
     @documents(why={404: "No invitation waiting for an answer has this id here",
-                    429: "It was sent a moment ago; see Retry-After",
-                    503: MAIL_FAILED})
+                    429: "It was sent a moment ago; see Retry-After"})
     @authenticated
     def post(self, slug, invitation_id, credential):
         """Send the invitation again with a new link (the old one stops working) and a new

@@ -25,7 +25,6 @@ from entrypoints.http.bearer import authenticated, signed_in_to_org, use_case
 from entrypoints.http.blueprint import Blueprint, documents
 from entrypoints.http.paging import next_page_headers
 from entrypoints.http.tenant_schemas import (
-    MAIL_FAILED,
     MEMBER_PAGE_PARAMETERS,
     NEXT_PAGE_HEADER,
     InvitationSchema,
@@ -86,8 +85,7 @@ class MembersView(MethodView):
     @blp.response(202, InvitationSchema)
     @documents(why={409: "Already a member, or the org's limit of pending invitations is reached "
                          "(`quota_exceeded`)",
-                    429: "This address was invited a moment ago; see Retry-After",
-                    503: MAIL_FAILED})
+                    429: "This address was invited a moment ago; see Retry-After"})
     @authenticated
     def post(self, body, slug, credential):
         """Ask a person to join with a role: they get an invitation by email and become a member

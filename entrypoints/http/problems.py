@@ -13,7 +13,7 @@ from flask_smorest.utils import prepare_response
 from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
-from adapters.postgres.outages import database_unavailable
+from adapters.postgres.outages import database_unavailable, transient_conflict
 from application.errors import (
     InvalidCursor,
     MailNotSent,
@@ -153,7 +153,7 @@ def _from_domain(error: DomainError) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
-    if database_unavailable(error):
+    if database_unavailable(error) or transient_conflict(error):
         return _unavailable(error)
     if isinstance(error, ObjectStoreUnavailable):
         return _store_unavailable(error)

@@ -65,8 +65,6 @@ def member_page_query(args: Mapping[str, str]) -> dict:
     return query
 
 
-MAIL_FAILED = ("The invitation is saved but its mail could not be sent; invite again "
-               "after Retry-After")
 NEXT_PAGE_HEADER = {"Link": {"description": 'The next page, as `<url>; rel="next"`, when there is one',
                              "schema": {"type": "string"}}}
 
@@ -81,7 +79,8 @@ class MemberSchema(Schema):
     last_sign_in_at = fields.DateTime(
         required=True, allow_none=True,
         metadata={"description": "The member's last sign-in to this organization; null if "
-                                 "they have not signed in since it was recorded"})
+                                 "they have not signed in since it was recorded, or if you "
+                                 "may not read the audit log (you always see your own)"})
 
 
 class OrganizationPatchSchema(Schema):

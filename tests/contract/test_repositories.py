@@ -359,23 +359,22 @@ def test_holding_a_membership_reads_it_in_the_bound_org_only(uow_factory, unique
         assert uow.members.hold(other_org.id, other_user.id) is None  # not the bound org
 
 
-def test_holding_a_membership_to_sign_in_records_the_sign_in_in_the_bound_org_only(
+def test_a_sign_in_is_noted_in_the_bound_org_only_and_never_moves_back(
         uow_factory, unique_slug):
     org, user, owner = _org_with_owner(uow_factory, unique_slug())
     other_org, other_user, _ = _org_with_owner(uow_factory, unique_slug())
     assert owner.last_sign_in_at is None
     with uow_factory() as uow:
         uow.bind(org.id)
-        held = uow.members.hold_signing_in(org.id, user.id, NOW + SEC)
-        assert (held.id, held.role, held.last_sign_in_at) == (owner.id, owner.role, NOW + SEC)
-        assert uow.members.hold_signing_in(org.id, other_user.id, NOW) is None
-        assert uow.members.hold_signing_in(other_org.id, other_user.id, NOW) is None
+        uow.members.note_sign_in(org.id, user.id, NOW + 2 * SEC)
+        uow.members.note_sign_in(org.id, user.id, NOW + SEC)  # an older one, noted late
+        uow.members.note_sign_in(org.id, other_user.id, NOW)  # not a member here
         uow.commit()
     with uow_factory() as uow:
         uow.bind(org.id)
-        assert uow.members.get(org.id, owner.id).last_sign_in_at == NOW + SEC
+        assert uow.members.get(org.id, owner.id).last_sign_in_at == NOW + 2 * SEC
         [listed] = uow.directory.page(org.id, after=None, limit=5)
-        assert listed.last_sign_in_at == NOW + SEC
+        assert listed.last_sign_in_at == NOW + 2 * SEC
     with uow_factory() as uow:
         uow.bind(other_org.id)
         assert uow.members.get_by_user(other_org.id, other_user.id).last_sign_in_at is None

@@ -4,6 +4,7 @@ commit one by one, resumed after a stop, shared safely by two runners at once.""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import create_engine, pool, text
@@ -150,3 +151,63 @@ def test_before_its_revision_nothing_is_pending(fresh_database):
     owner = create_engine(urls.owner_url, poolclass=pool.NullPool)
     assert TenantBackfills(owner).pending() == []
     owner.dispose()
+
+
+def test_a_backfill_and_a_change_locking_one_persons_memberships_across_orgs_never_deadlock(
+        fresh_database, superuser_url):
+    """A password change locks the person's memberships in the order they joined; the backfill
+    walks orgs in id order. The person joined the org of the higher id first: were the
+    backfill to hold one org's rows while taking the next's, the two would deadlock."""
+    urls = fresh_database()
+    Migrator(urls.owner_url).upgrade(BEFORE)
+    admin = create_engine(superuser_url(urls), poolclass=pool.NullPool)
+    seed_orgs_with_sign_ins(admin, 2)
+    with admin.begin() as conn:
+        first, second = conn.execute(text("SELECT id FROM org ORDER BY id")).scalars()
+        person = conn.execute(text("SELECT user_id FROM members WHERE org_id = :o AND "
+                                   "role = 'owner'"), {"o": second}).scalar_one()
+        conn.execute(text("INSERT INTO members (org_id, id, user_id, role, created_at) "
+                          "VALUES (:o, gen_random_uuid(), :u, 'member', now() + interval '1 h')"),
+                     {"o": first, "u": person})
+        conn.execute(text(  # and signed in there, so that the backfill writes that row too
+            "INSERT INTO audit_entries (org_id, id, seq, actor_type, actor_id, actor_label, "
+            "action, resource_type, resource_id, prev_hash, hash) VALUES (:o, gen_random_uuid(), "
+            "4, 'user', :u, 'someone', 'auth.login', 'session', 'x', 'h', 'h')"),
+            {"o": first, "u": person})
+    _schema_only(urls)
+    owner = create_engine(urls.owner_url, poolclass=pool.NullPool)
+    slow = TenantBackfill(name=LAST_SIGN_IN, statement=(  # holds its org's rows a while
+        BACKFILLS[LAST_SIGN_IN].statement + " AND pg_sleep(0.3) IS NOT NULL"))
+    holding, outcome = threading.Event(), {}
+
+    def change_the_person() -> None:  # as end_sessions_everywhere: membership by membership
+        try:
+            with owner.begin() as conn:
+                for n, org_id in enumerate((second, first)):  # the order they joined
+                    conn.exec_driver_sql(f"SET LOCAL app.org_id = '{org_id}'")
+                    conn.execute(text("SELECT 1 FROM members WHERE org_id = :o AND user_id = :u "
+                                      "FOR UPDATE"), {"o": org_id, "u": person})
+                    if n == 0:
+                        holding.set()
+                        time.sleep(0.6)
+            outcome["change"] = "ok"
+        except Exception as error:  # noqa: BLE001 - the assertion below names it
+            outcome["change"] = type(error).__name__
+
+    def backfill() -> None:
+        holding.wait()
+        try:
+            TenantBackfills(owner, known={LAST_SIGN_IN: slow}).run()
+            outcome["backfill"] = "ok"
+        except Exception as error:  # noqa: BLE001 - the assertion below names it
+            outcome["backfill"] = type(error).__name__
+
+    threads = [threading.Thread(target=change_the_person), threading.Thread(target=backfill)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcome == {"change": "ok", "backfill": "ok"}
+    assert wrong_last_sign_ins(admin) == 0
+    owner.dispose()
+    admin.dispose()

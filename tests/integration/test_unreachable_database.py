@@ -5,6 +5,7 @@ import time
 import pytest
 from sqlalchemy import event, make_url, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from adapters.postgres import transaction
 from adapters.postgres.outages import database_unavailable
@@ -107,3 +108,17 @@ def test_a_connect_that_timed_out_is_not_tried_again(monkeypatch):
     with pytest.raises(OperationalError):
         Transaction(engine).fetch(ONE, {})
     assert len(calls) == 1
+
+
+def test_a_wait_for_a_connection_that_ends_in_the_pool_timeout_is_reported_too(pg_urls):
+    engine = app_engine(pg_urls.app_url, pool_size=1, connect_timeout=1)
+    held = [engine.connect(), engine.connect()]  # the pool and its overflow, all taken
+    waits: list[float] = []
+    try:
+        with pytest.raises(PoolTimeout):
+            Transaction(engine, waited=waits.append).fetch(ONE, {})
+        assert len(waits) == 1 and waits[0] >= 0.9
+    finally:
+        for conn in held:
+            conn.close()
+        engine.dispose()
