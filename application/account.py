@@ -9,7 +9,7 @@ from datetime import datetime
 from attrs import define
 
 from application.cursors import decode_position, encode_position, page_of
-from application.errors import TooManyAttempts
+from application.own_password import prove_own_password
 from application.ports.security import AttemptThrottle, PasswordHasher
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -74,14 +74,8 @@ class AccountService:
         with self._uow_factory() as uow:
             principal = enter(uow, cmd.actor, None, now=now)
             user = uow.users.get(principal.user_id)
-        retry_after = self._throttle.reserve(user.email, cmd.ip)
-        if retry_after is not None:
-            raise TooManyAttempts("too many password attempts; try again later",
-                                  retry_after=retry_after)
-        if not self._hasher.verify(user.password_hash or "", cmd.current_password):
-            raise InvalidInput("the current password is not right", code="wrong_password",
-                               errors={"current_password": ["is not your current password"]})
-        self._throttle.reset(user.email, cmd.ip)
+        prove_own_password(self._throttle, self._hasher, user, cmd.current_password, cmd.ip,
+                           field="current_password")
         if cmd.new_password == cmd.current_password:
             raise InvalidInput("the new password is the current one", code="password_unchanged",
                                errors={"new_password": ["must differ from the current one"]})

@@ -22,7 +22,7 @@ from datetime import datetime
 
 from attrs import define, field
 
-from application.errors import TooManyAttempts
+from application.own_password import prove_own_password
 from application.ports.maintenance import ErasedInOrg, PersonEraser
 from application.ports.read_models import MemberCursor
 from application.ports.repositories import AuditFilter
@@ -34,7 +34,7 @@ from application.two_factor import TwoFactorService
 from application.user_scope import end_pending_links, orgs_of
 from domain.audit import Actor, ActorType, AuditEvent
 from domain.audit_pii import ERASED, Person
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, NotFound
 from domain.member import Member, Role
 from domain.organization import OrgStatus
 from domain.user import User, normalise_email
@@ -90,14 +90,7 @@ class ErasureService:
         with self._uow_factory() as uow:
             enter(uow, cmd.actor, None, now=self._clock.now())
             user = uow.users.get(cmd.actor.user_id)
-        retry_after = self._throttle.reserve(user.email, cmd.ip)
-        if retry_after is not None:
-            raise TooManyAttempts("too many password attempts; try again later",
-                                  retry_after=retry_after)
-        if not self._hasher.verify(user.password_hash or "", cmd.password):
-            raise InvalidInput("the password is not right", code="wrong_password",
-                               errors={"password": ["is not your current password"]})
-        self._throttle.reset(user.email, cmd.ip)
+        prove_own_password(self._throttle, self._hasher, user, cmd.password, cmd.ip)
         with self._uow_factory() as uow:  # told before a code is spent on it
             _owners_kept(uow, user, orgs_of(uow, user))
         self._two_factor.require_code(user.id, cmd.code, ip=cmd.ip)

@@ -1,12 +1,11 @@
 """Support access and the platform's reports over both adapters: a grant opened with a reason,
 what is done under it audited in the org's own chain, refused without it, expired by time."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.exc import DBAPIError
 
-from adapters.system import FrozenClock
 from application.errors import TenantContextMissing
 from application.members import AddMember
 from application.organizations import CreateOrganization, DeleteOrganization
@@ -16,11 +15,8 @@ from tests.fixtures.database import skip_on_citus
 
 
 @pytest.fixture
-def clock(any_container):
-    frozen = FrozenClock(datetime.now(UTC))
-    any_container.adapters.clock.override(frozen)
-    yield frozen
-    any_container.adapters.clock.reset_override()
+def clock(frozen_clock):
+    return frozen_clock
 
 
 @pytest.fixture

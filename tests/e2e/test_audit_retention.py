@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from adapters.system import FrozenClock
 from application.invitations import Invite
 from application.members import AddMember
 from application.org_import import StoredExportFiles
@@ -19,12 +18,8 @@ from domain.export import export_prefix
 
 
 @pytest.fixture
-def clock(any_container):
-    """The container's clock, frozen now and moved by the test; put back afterwards."""
-    frozen = FrozenClock(datetime.now(UTC))
-    any_container.adapters.clock.override(frozen)
-    yield frozen
-    any_container.adapters.clock.reset_override()
+def clock(frozen_clock):
+    return frozen_clock
 
 
 def _org(container, operator, slug, plan="free"):

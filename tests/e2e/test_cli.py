@@ -6,22 +6,12 @@ import re
 import pytest
 from sqlalchemy import create_engine, text
 
-from entrypoints.cli.context import CliContext
-from entrypoints.cli.main import cli
-from entrypoints.config import Settings
 from tests.fixtures.app import postgres_container, set_password
 from tests.fixtures.backfills import seed_orgs_with_sign_ins, wrong_last_sign_ins
 from tests.fixtures.mail import mailed_token
 
 pytestmark = pytest.mark.postgres
 
-
-@pytest.fixture
-def run(cli_runner, pg_container):
-    def invoke(*args, container=None):
-        settings = Settings.from_env({"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_OPERATOR": "ops"})
-        return cli_runner.invoke(cli, list(args), obj=CliContext(settings, container or pg_container))
-    return invoke
 
 
 def test_org_create_show_list(run, unique_slug):
@@ -157,6 +147,9 @@ def test_db_upgrade_runs_the_tenant_backfills_with_progress_and_db_backfill_resu
     assert "1,200 of 1,200 orgs (100%), done" in done.output
     assert "backfills finished: 0023_member_last_sign_in" in done.output
     assert wrong_last_sign_ins(admin) == 0
+    listed = run("member", "list", "--org", "org-7", container=container).output.splitlines()
+    assert listed[0].split()[-1] == "LAST_SIGN_IN_AT"
+    assert sorted(line.split()[-1] for line in listed[1:]) == ["-", "2026-01-01T00:07:00+00:00"]
     assert run("db", "backfill", container=container).output.strip() == "no backfill pending"
     admin.dispose()
 

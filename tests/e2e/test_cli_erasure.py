@@ -22,14 +22,6 @@ from tests.e2e.test_readme_walkthrough import ROOT, walkthrough
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def run(cli_runner, pg_container):
-    def invoke(*args):
-        settings = Settings.from_env({"GROUNDWORK_BACKEND": "postgres",
-                                      "GROUNDWORK_OPERATOR": "ops"})
-        return cli_runner.invoke(cli, list(args), obj=CliContext(settings, pg_container))
-    return invoke
-
 
 @pytest.fixture
 def team(run, unique_slug):

@@ -20,13 +20,6 @@ from tests.fixtures.app import postgres_container
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def run(cli_runner, pg_container):
-    def invoke(*args, container=None):
-        settings = Settings.from_env({"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_OPERATOR": "ops"})
-        return cli_runner.invoke(cli, list(args), obj=CliContext(settings, container or pg_container))
-    return invoke
-
 
 @pytest.fixture
 def org(run, unique_slug):

@@ -5,20 +5,10 @@ import json
 
 import pytest
 
-from entrypoints.cli.context import CliContext
-from entrypoints.cli.main import cli
-from entrypoints.config import Settings
 from tests.fixtures.database import skip_on_citus
 
 pytestmark = pytest.mark.postgres
 
-
-@pytest.fixture
-def run(cli_runner, pg_container):
-    def invoke(*args):
-        settings = Settings.from_env({"GROUNDWORK_BACKEND": "postgres", "GROUNDWORK_OPERATOR": "ops"})
-        return cli_runner.invoke(cli, list(args), obj=CliContext(settings, pg_container))
-    return invoke
 
 
 @pytest.fixture
